@@ -1,0 +1,50 @@
+# bedrock-emulator: the verbs. `make run` and `make test` work on a fresh machine with Python 3.11 + pip.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := tests/node/node_modules/.installed
+
+.PHONY: install run test lint typecheck check bench docker-build clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# The JavaScript SDK for the cross-language client tests (skipped when npm is absent).
+$(NODE_STAMP): tests/node/package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/node && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: the JavaScript SDK tests will be skipped"; fi
+
+run: $(STAMP)
+	$(BIN)/bedrock-emulator serve --scenario scenarios
+
+test: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check emulator clients tests bench
+	$(BIN)/ruff format --check emulator clients tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: $(STAMP)
+	$(BIN)/python bench/converse_throughput.py
+	$(BIN)/python bench/stream_throughput.py
+
+docker-build:
+	docker build -t bedrock-emulator:latest .
+
+clean:
+	rm -rf $(VENV) tests/node/node_modules build *.egg-info

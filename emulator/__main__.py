@@ -1,0 +1,5 @@
+"""``python -m emulator`` is ``bedrock-emulator``."""
+
+from emulator.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,315 @@
+"""The deterministic stand-in for a model: text, stream deltas, token counts, tool arguments, embeddings.
+
+Everything here is a pure function of its inputs and the seed: the same request and seed give the same
+text, built with Faker seeded from a hash of the request. Token counting is one function used for both
+prompts and completions, so CountTokens, ``usage`` and the token headers always agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from faker import Faker
+
+# A rough BPE stand-in: short words are one token, longer words one token per six characters,
+# punctuation one token each; leading whitespace belongs to the token that follows it.
+_TOKEN = re.compile(r"\s*(?:[A-Za-z0-9]{1,6}|[^\sA-Za-z0-9])|\s+")
+
+_MIN_REPLY_TOKENS = 12
+_MAX_REPLY_TOKENS = 120
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    tool_use_id: str
+    name: str
+    input: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    output_tokens: int
+    stop_reason: str  # "end_turn" | "max_tokens" | "stop_sequence" | "tool_use"
+    stop_sequence: str | None
+    tool_calls: tuple[ToolCall, ...]
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into tokens whose concatenation is the text."""
+    return _TOKEN.findall(text)
+
+
+def count_tokens(text: str) -> int:
+    return len(_TOKEN.findall(text))
+
+
+_local = threading.local()
+_faker_lock = threading.Lock()
+
+
+def _faker() -> Faker:
+    """One Faker per thread: seeding is per instance, and instances are not thread-safe."""
+    fake: Faker | None = getattr(_local, "faker", None)
+    if fake is None:
+        with _faker_lock:  # Faker's first import is slow; do it once
+            from faker import Faker
+
+        fake = Faker("en_US")
+        _local.faker = fake
+    return fake
+
+
+def warm_up() -> None:
+    """Import Faker ahead of the first request (the server calls this in a background thread)."""
+    _faker()
+
+
+def _digest(key: bytes, seed: int, purpose: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8, person=purpose, salt=seed.to_bytes(16, "big", signed=True)).digest(), "big")
+
+
+def complete(
+    key: bytes,
+    *,
+    max_tokens: int,
+    stop_sequences: Sequence[str] = (),
+    tools: Sequence[ToolSpec] = (),
+    tool_choice: str | None = None,
+    seed: int = 0,
+    prompt_text: str = "",
+    after_tool_result: bool = False,
+) -> Completion:
+    """The model's answer to a request identified by ``key`` (canonical request bytes).
+
+    Tools are called when the caller forces it (``any`` / ``tool:<name>``), or under ``auto`` unless the
+    conversation just returned a tool result; the tool whose name and description share most words with
+    the prompt is chosen, so tests can steer it with ordinary prompts.
+    """
+    digest = _digest(key, seed, b"completion")
+    tool = _chosen_tool(tuple(tools), tool_choice, prompt_text, after_tool_result)
+    if tool is None:
+        return _reply(digest, max_tokens, tuple(stop_sequences))
+    preface = "" if tool_choice and tool_choice != "auto" else _text(digest, 14)
+    preface_tokens = tokenize(preface)[:max_tokens]
+    arguments = arguments_for(tool.input_schema, digest)
+    call = ToolCall(tool_use_id=_tool_use_id(digest), name=tool.name, input=arguments)
+    argument_tokens = count_tokens(_compact_json(arguments)) + 4
+    return Completion("".join(preface_tokens), len(preface_tokens) + argument_tokens, "tool_use", None, (call,))
+
+
+@lru_cache(maxsize=4096)
+def _reply(digest: int, max_tokens: int, stop_sequences: tuple[str, ...]) -> Completion:
+    """A plain text reply; cached because clients and benchmarks repeat identical requests."""
+    target = _MIN_REPLY_TOKENS + digest % (_MAX_REPLY_TOKENS - _MIN_REPLY_TOKENS)
+    text = _text(digest, target)
+    tokens = tokenize(text)
+    for stop in stop_sequences:
+        position = text.find(stop) if stop else -1
+        if position >= 0:
+            kept = text[:position]
+            return Completion(kept, count_tokens(kept), "stop_sequence", stop, ())
+    if len(tokens) > max_tokens:
+        kept = "".join(tokens[:max_tokens])
+        return Completion(kept, max_tokens, "max_tokens", None, ())
+    return Completion(text, len(tokens), "end_turn", None, ())
+
+
+def _text(digest: int, approximate_tokens: int) -> str:
+    fake = _faker()
+    fake.seed_instance(digest)
+    sentences: list[str] = []
+    count = 0
+    while count < approximate_tokens:
+        sentence = fake.sentence(nb_words=8)
+        sentences.append(sentence)
+        count += count_tokens(sentence) + 1
+    return " ".join(sentences)
+
+
+def _tool_use_id(digest: int) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    rng = random.Random(digest)
+    return "tooluse_" + "".join(rng.choice(alphabet) for _ in range(22))
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
+
+
+def _chosen_tool(
+    tools: tuple[ToolSpec, ...], tool_choice: str | None, prompt_text: str, after_tool_result: bool
+) -> ToolSpec | None:
+    if not tools or tool_choice == "none":
+        return None
+    if tool_choice and tool_choice.startswith("tool:"):
+        wanted = tool_choice.removeprefix("tool:")
+        return next((t for t in tools if t.name == wanted), tools[0])
+    if tool_choice != "any" and after_tool_result:
+        return None
+    prompt_words = _words(prompt_text)
+
+    def overlap(tool: ToolSpec) -> int:
+        return len(prompt_words & (_words(tool.name.replace("_", " ")) | _words(tool.description)))
+
+    best = max(tools, key=overlap)
+    return best if overlap(best) > 0 or tool_choice == "any" or len(tools) == 1 else tools[0]
+
+
+def _compact_json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def split_deltas(text: str) -> list[str]:
+    """Streaming pieces of 1 to 4 tokens, like real ConverseStream deltas; ``"".join(...) == text``."""
+    tokens = tokenize(text)
+    pieces: list[str] = []
+    index = 0
+    step = 0
+    while index < len(tokens):
+        size = 1 + (step * 7 + len(tokens)) % 4
+        pieces.append("".join(tokens[index : index + size]))
+        index += size
+        step += 1
+    return pieces
+
+
+def split_json(text: str, pieces: int = 3) -> list[str]:
+    """A JSON document cut into partial strings, as toolUse input deltas arrive."""
+    if not text:
+        return [text]
+    size = max(1, math.ceil(len(text) / pieces))
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def embed(text: str, *, dimensions: int, normalize: bool, seed: int = 0) -> list[float]:
+    """A deterministic vector for a text; texts sharing words get closer vectors (word-hash sums)."""
+    vector = [0.0] * dimensions
+    words = re.findall(r"\w+", text.lower()) or [""]
+    for word in words:
+        rng = random.Random(_digest(word.encode(), seed, b"embedding"))
+        for i in range(dimensions):
+            vector[i] += rng.gauss(0.0, 1.0)
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    if normalize:
+        return [round(v / norm, 8) for v in vector]
+    scale = 0.05 * math.sqrt(dimensions) / norm
+    return [round(v * scale, 8) for v in vector]
+
+
+# -- tool arguments ----------------------------------------------------------------------------------
+
+_STRING_BY_NAME: tuple[tuple[str, str], ...] = (
+    ("email", "email"),
+    ("city", "city"),
+    ("country", "country"),
+    ("name", "name"),
+    ("address", "address"),
+    ("phone", "phone_number"),
+    ("url", "url"),
+    ("company", "company"),
+    ("date", "date"),
+    ("id", "uuid4"),
+)
+
+
+def arguments_for(schema: dict[str, Any], digest: int) -> dict[str, Any]:
+    """Arguments that validate against a tool's JSON schema (object at the top)."""
+    fake = _faker()
+    fake.seed_instance(digest ^ 0x5EED)
+    rng = random.Random(digest)
+    value = _value(schema if schema.get("type", "object") == "object" else {"type": "object"}, "", fake, rng, 0)
+    return value if isinstance(value, dict) else {}
+
+
+def _value(schema: dict[str, Any], name: str, fake: Faker, rng: random.Random, depth: int) -> Any:
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return rng.choice(list(schema["enum"]))
+    for combinator in ("anyOf", "oneOf"):
+        if schema.get(combinator):
+            return _value(schema[combinator][0], name, fake, rng, depth)
+    if schema.get("allOf"):
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            merged.update(part)
+        return _value(merged, name, fake, rng, depth)
+    kind = schema.get("type", "object" if "properties" in schema else "string")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        properties: dict[str, Any] = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        result: dict[str, Any] = {}
+        for key, sub in properties.items():
+            if key in required or (depth < 2 and rng.random() < 0.5):
+                result[key] = _value(sub if isinstance(sub, dict) else {}, key, fake, rng, depth + 1)
+        return result
+    if kind == "array":
+        items = schema.get("items", {"type": "string"})
+        low = int(schema.get("minItems", 1))
+        high = max(low, min(int(schema.get("maxItems", low + 2)), low + 2))
+        return [_value(items, name, fake, rng, depth + 1) for _ in range(rng.randint(low, high))]
+    if kind == "integer":
+        low_i, high_i = _bounds(schema, 0, 100)
+        return rng.randint(math.ceil(low_i), math.floor(high_i))
+    if kind == "number":
+        low_n, high_n = _bounds(schema, 0, 100)
+        return round(rng.uniform(low_n, high_n), 2)
+    if kind == "boolean":
+        return rng.random() < 0.5
+    if kind == "null":
+        return None
+    return _string(schema, name, fake)
+
+
+def _bounds(schema: dict[str, Any], low: float, high: float) -> tuple[float, float]:
+    minimum = schema.get("minimum", schema.get("exclusiveMinimum", low))
+    maximum = schema.get("maximum", schema.get("exclusiveMaximum", max(high, minimum + 1)))
+    if "exclusiveMinimum" in schema and not isinstance(schema["exclusiveMinimum"], bool):
+        minimum += 1
+    if "exclusiveMaximum" in schema and not isinstance(schema["exclusiveMaximum"], bool):
+        maximum -= 1
+    return float(minimum), float(max(minimum, maximum))
+
+
+def _string(schema: dict[str, Any], name: str, fake: Faker) -> str:
+    fmt = schema.get("format")
+    if fmt == "date":
+        return str(fake.date())
+    if fmt == "date-time":
+        return fake.date_time().isoformat() + "Z"
+    if fmt == "email":
+        return str(fake.email())
+    if fmt in ("uri", "url"):
+        return str(fake.url())
+    if fmt == "uuid":
+        return str(fake.uuid4())
+    lowered = name.lower()
+    text = next((str(getattr(fake, method)()) for key, method in _STRING_BY_NAME if key in lowered), None)
+    if text is None:
+        text = " ".join(fake.words(nb=2))
+    min_length = int(schema.get("minLength", 0))
+    max_length = int(schema.get("maxLength", 10_000))
+    if len(text) < min_length:
+        text = text + "x" * (min_length - len(text))
+    return text[:max_length]

@@ -1,0 +1,80 @@
+"""The bounded, thread-safe record of served calls: what the admin API and the pytest plugin read."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DEFAULT_CAPACITY = 10_000
+
+
+@dataclass
+class JournalEntry:
+    time: float  # wall-clock seconds since the epoch when the call arrived
+    tenant: str
+    service: str
+    operation: str
+    model: str | None
+    status: int
+    request_id: str
+    error_code: str | None = None
+    rule: str | None = None
+    latency_ms: float = 0.0
+    events_sent: int | None = None
+    stream_end: str | None = None  # completed | exception | truncated | disconnected
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    sequence: int = 0
+    # For export as a replayable scenario: the request and what was answered.
+    request_body: bytes | None = field(default=None, repr=False)
+    response_body: bytes | None = field(default=None, repr=False)
+    response_events: list[tuple[str, dict[str, Any], float]] | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for private in ("request_body", "response_body", "response_events"):
+            data.pop(private)
+        return data
+
+
+class Journal:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+        self._sequence = itertools.count(1)
+
+    def record(self, entry: JournalEntry) -> None:
+        with self._lock:
+            entry.sequence = next(self._sequence)
+            self._entries.append(entry)
+
+    def entries(
+        self,
+        *,
+        tenant: str | None = None,
+        operation: str | None = None,
+        since: float | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        with self._lock:
+            selected = [
+                e
+                for e in self._entries
+                if (tenant is None or e.tenant == tenant)
+                and (operation is None or e.operation == operation)
+                and (since is None or e.time >= since)
+            ]
+        return selected[-limit:] if limit else selected
+
+    def clear(self, tenant: str | None = None) -> None:
+        with self._lock:
+            if tenant is None:
+                self._entries.clear()
+            else:
+                kept = [e for e in self._entries if e.tenant != tenant]
+                self._entries.clear()
+                self._entries.extend(kept)
