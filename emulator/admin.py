@@ -1,0 +1,142 @@
+"""The ``/_emulator/`` blueprint: health, scenarios, tenant bindings, reset, the journal and the clock.
+
+JSON in and out; errors are JSON too (``{"error": ..., "message": ...}``), never an HTML page.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from emulator.engine import Engine, ScenarioError
+from emulator.journal import Journal
+
+ADMIN_PREFIX = "/_emulator"
+
+blueprint = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX)
+
+
+def _state() -> Any:
+    return current_app.extensions["bedrock_emulator"]
+
+
+def _engine() -> Engine:
+    engine: Engine = _state().engine
+    return engine
+
+
+def _journal() -> Journal:
+    journal: Journal = _state().journal
+    return journal
+
+
+def _problem(status: int, error: str, message: str) -> tuple[Response, int]:
+    return jsonify({"error": error, "message": message}), status
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    return _problem(exc.code or 500, type(exc).__name__, exc.description or "")
+
+
+@blueprint.errorhandler(ScenarioError)
+def _scenario_error(exc: ScenarioError) -> tuple[Response, int]:
+    return _problem(400, "InvalidScenario", str(exc))
+
+
+@blueprint.get("/health")
+def health() -> Response:
+    state = _state()
+    return jsonify(
+        {
+            "status": "ok",
+            "version": state.version,
+            "uptime_seconds": round(time.monotonic() - state.started, 3),
+            "strict": state.settings.strict,
+            "scenarios": sorted(s.name for s in _engine().scenarios()),
+        }
+    )
+
+
+@blueprint.get("/scenarios")
+def list_scenarios() -> Response:
+    return jsonify({"scenarios": [_describe(s) for s in _engine().scenarios()]})
+
+
+def _describe(scenario: Any) -> dict[str, Any]:
+    return {
+        "name": scenario.name,
+        "description": getattr(scenario, "description", None),
+        "rules": [rule.id for rule in getattr(scenario, "rules", [])],
+        "source": getattr(scenario, "source", None),
+    }
+
+
+@blueprint.put("/scenarios")
+@blueprint.post("/scenarios")
+def load_scenario() -> tuple[Response, int]:
+    text = request.get_data(as_text=True)
+    if not text.strip():
+        return _problem(400, "InvalidScenario", "the request body must be a scenario in YAML or JSON")
+    name = _engine().load_text(text, source="<admin PUT /_emulator/scenarios>")
+    return jsonify({"loaded": name}), 201
+
+
+@blueprint.delete("/scenarios/<name>")
+def delete_scenario(name: str) -> tuple[Response, int]:
+    if not _engine().delete(name):
+        return _problem(404, "ScenarioNotFound", f"no scenario named {name!r} is loaded")
+    return jsonify({"deleted": name}), 200
+
+
+@blueprint.put("/tenants/<tenant>/scenario")
+def bind_scenario(tenant: str) -> Response:
+    payload = request.get_json(silent=True) or {}
+    name = payload.get("name", payload.get("scenario"))
+    _engine().bind(tenant, name)
+    return jsonify({"tenant": tenant, "scenario": name})
+
+
+@blueprint.delete("/tenants/<tenant>/scenario")
+def unbind_scenario(tenant: str) -> Response:
+    _engine().bind(tenant, None)
+    return jsonify({"tenant": tenant, "scenario": None})
+
+
+@blueprint.post("/reset")
+def reset() -> Response:
+    payload = request.get_json(silent=True) or {}
+    tenant = payload.get("tenant") or request.args.get("tenant")
+    _engine().reset(tenant)
+    _journal().clear(tenant)
+    return jsonify({"reset": tenant or "all"})
+
+
+@blueprint.get("/requests")
+def requests_journal() -> Response:
+    since = request.args.get("since")
+    limit = request.args.get("limit")
+    entries = _journal().entries(
+        tenant=request.args.get("tenant"),
+        operation=request.args.get("operation"),
+        since=float(since) if since else None,
+        limit=int(limit) if limit else None,
+    )
+    return jsonify({"requests": [e.to_json() for e in entries]})
+
+
+@blueprint.post("/clock/advance")
+def advance_clock() -> Response:
+    payload = request.get_json(silent=True) or {}
+    seconds = payload.get("seconds", request.args.get("seconds"))
+    try:
+        amount = float(seconds)
+    except (TypeError, ValueError):
+        return _problem(400, "InvalidRequest", "give the number of seconds to advance, e.g. {\"seconds\": 61}")[0]
+    if amount < 0:
+        return _problem(400, "InvalidRequest", "the clock only moves forward")[0]
+    _engine().clock.advance(amount)
+    return jsonify({"now": _engine().clock.now()})

@@ -1,0 +1,86 @@
+"""``bedrock-emulator serve | validate``: the command line. Every serve flag has a
+``BEDROCK_EMULATOR_<FLAG>`` environment variable; flags win over the environment."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from emulator.settings import DEFAULT_PORT, Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bedrock-emulator", description="A local emulator of Amazon Bedrock.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the emulator (default 127.0.0.1:8484)")
+    serve.add_argument("--host", help="address to bind (BEDROCK_EMULATOR_HOST; default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help=f"port (BEDROCK_EMULATOR_PORT; default {DEFAULT_PORT}; 0 = any free port)")
+    serve.add_argument("--seed", type=int, help="seed for generated text and seeded faults (BEDROCK_EMULATOR_SEED)")
+    serve.add_argument(
+        "--scenario",
+        action="append",
+        help="scenario file or directory to load; repeatable (BEDROCK_EMULATOR_SCENARIO, path-separated)",
+    )
+    serve.add_argument("--default-scenario", dest="default_scenario", help="scenario applied when no other is chosen")
+    serve.add_argument("--strict", action="store_true", default=None, help="answer exactly as Bedrock would today")
+    serve.add_argument("--record", help="directory to record upstream exchanges into (with --upstream)")
+    serve.add_argument("--upstream", help="real Bedrock endpoint to forward to when recording")
+    serve.add_argument("--log-level", dest="log_level", help="logging level (default WARNING)")
+
+    validate = commands.add_parser("validate", help="check scenario files without serving")
+    validate.add_argument("files", nargs="+")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "validate":
+        return _validate(args.files)
+    return _serve(args)
+
+
+def _validate(files: list[str]) -> int:
+    from emulator.engine.loader import validate_files
+
+    problems = validate_files(files)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"{len(files)} file(s) OK")
+    return 1 if problems else 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    flags = {
+        "host": args.host,
+        "port": args.port,
+        "seed": args.seed,
+        "scenario": tuple(args.scenario) if args.scenario else None,
+        "default_scenario": args.default_scenario,
+        "strict": args.strict,
+        "record": args.record,
+        "upstream": args.upstream,
+        "log_level": args.log_level,
+    }
+    settings = Settings.from_sources(flags)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from emulator.app import create_app
+    from emulator.engine import ScenarioError
+    from emulator.server import EmulatorServer
+
+    try:
+        app = create_app(settings)
+    except ScenarioError as exc:
+        print(f"bedrock-emulator: {exc}", file=sys.stderr)
+        return 2
+    server = EmulatorServer(app, settings.host, settings.port)
+    print(f"bedrock-emulator serving on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

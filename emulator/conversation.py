@@ -1,0 +1,343 @@
+"""The Converse request model: validation with Bedrock's own messages, the prompt it reduces to, and
+the answer as a Converse body or as ConverseStream events.
+
+Validation follows what Bedrock checks and in the order a caller meets it: the request constraints
+(``1 validation error detected: ...``), the conversation rules (first message from the user, roles
+alternate, no blank text), then what the chosen model supports (system prompts, images, documents,
+tools, the maximum output tokens).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from emulator import generation
+from emulator.catalog import FoundationModel, max_tokens_error
+from emulator.generation import Completion, ToolCall, ToolSpec
+from emulator.services.exchange import ScriptedReply, StreamEvent
+from emulator.wire.errors import AwsError, validation
+
+_PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_MEDIA_BLOCKS = ("image", "document", "video", "audio")
+
+
+@dataclass(frozen=True)
+class ConversePrompt:
+    text_for_tokens: str
+    last_user_text: str
+    key: bytes
+    max_tokens: int
+    stop_sequences: tuple[str, ...]
+    tools: tuple[ToolSpec, ...]
+    tool_choice: str | None
+    after_tool_result: bool
+
+    @property
+    def input_tokens(self) -> int:
+        return generation.count_tokens(self.text_for_tokens)
+
+
+def _constraint(value: Any, path: str, rule: str) -> AwsError:
+    return validation(f"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {rule}")
+
+
+def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePrompt:
+    """Validate a Converse/ConverseStream (or CountTokens ``converse``) body for a model."""
+    if not model.converse:
+        raise validation(
+            "This action doesn't support the model that you provided. "
+            "Try again with a supported text or chat model."
+        )
+    inference = body.get("inferenceConfig") or {}
+    if not isinstance(inference, dict):
+        raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+    max_tokens = inference.get("maxTokens")
+    if max_tokens is not None:
+        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool):
+            raise AwsError("SerializationException", "NUMBER_VALUE can not be converted to an Integer")
+        if max_tokens < 1:
+            raise _constraint(max_tokens, "inferenceConfig.maxTokens", "Member must have value greater than or equal to 1")
+    for name in ("temperature", "topP"):
+        value = inference.get(name)
+        if value is not None and not 0 <= float(value) <= 1:
+            bound = "less than or equal to 1" if float(value) > 1 else "greater than or equal to 0"
+            raise _constraint(value, f"inferenceConfig.{name}", f"Member must have value {bound}")
+    stop_sequences = tuple(str(s) for s in inference.get("stopSequences") or ())
+
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise validation(
+            "A conversation must start with a user message. "
+            "Try again with a conversation that starts with a user message."
+        )
+    system = body.get("system") or []
+    if system and not model.system_prompt:
+        raise validation(
+            "This model doesn't support system messages. "
+            "Try again without a system message or use a model that supports system messages."
+        )
+
+    tool_config = body.get("toolConfig")
+    tools = _tools(tool_config, model)
+    tool_choice = _tool_choice(tool_config)
+
+    pieces: list[str] = [_system_text(system)]
+    last_user_text = ""
+    after_tool_result = False
+    uses_tool_blocks = False
+    previous_role: str | None = None
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+        role = message.get("role")
+        if role not in ("user", "assistant"):
+            raise _constraint(role, f"messages.{index}.member.role", "Member must satisfy enum value set: [user, assistant]")
+        if index == 0 and role != "user":
+            raise validation(
+                "A conversation must start with a user message. "
+                "Try again with a conversation that starts with a user message."
+            )
+        if role == previous_role:
+            raise validation(
+                "A conversation must alternate between user and assistant roles. "
+                "Make sure the conversation alternates between user and assistant roles and try again."
+            )
+        previous_role = role
+        content = message.get("content")
+        if not isinstance(content, list) or not content:
+            raise validation(f"The content field in the Message object at messages.{index} is empty. Add a ContentBlock object to the content field and try again.")
+        texts, has_tool_result, has_tool_block = _read_content(content, index, role, model)
+        uses_tool_blocks = uses_tool_blocks or has_tool_block
+        pieces.extend(texts)
+        if role == "user":
+            last_user_text = " ".join(texts)
+            after_tool_result = has_tool_result
+    if uses_tool_blocks and not tools:
+        raise validation("The toolConfig field must be defined when using toolUse and toolResult content blocks.")
+    if messages[-1].get("role") == "assistant" and tools and not model.body_family.startswith("anthropic"):
+        after_tool_result = False
+
+    if max_tokens is None:
+        max_tokens = model.default_max_tokens
+    elif max_tokens > model.max_output_tokens:
+        raise max_tokens_error(model.max_output_tokens)
+
+    pieces.extend(f"{t.name} {t.description} {json.dumps(t.input_schema, sort_keys=True)}" for t in tools)
+    text_for_tokens = "\n".join(p for p in pieces if p)
+    key = json.dumps(
+        {
+            "m": messages,
+            "s": system,
+            "t": [t.name for t in tools],
+            "c": tool_choice,
+        },
+        sort_keys=True,
+        default=repr,
+    ).encode()
+    return ConversePrompt(
+        text_for_tokens=text_for_tokens,
+        last_user_text=last_user_text,
+        key=key,
+        max_tokens=max_tokens,
+        stop_sequences=stop_sequences,
+        tools=tools,
+        tool_choice=tool_choice,
+        after_tool_result=after_tool_result,
+    )
+
+
+def _system_text(system: Any) -> str:
+    if not isinstance(system, list):
+        return ""
+    return "\n".join(str(block.get("text", "")) for block in system if isinstance(block, dict))
+
+
+def _read_content(
+    content: list[Any], index: int, role: str, model: FoundationModel
+) -> tuple[list[str], bool, bool]:
+    texts: list[str] = []
+    has_tool_result = False
+    has_tool_block = False
+    for position, block in enumerate(content):
+        if not isinstance(block, dict):
+            raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+        if "text" in block:
+            text = block["text"]
+            if not isinstance(text, str) or not text.strip():
+                raise validation(
+                    f"The text field in the ContentBlock object at messages.{index}.content.{position} is blank. "
+                    "Add text to the text field, and try again."
+                )
+            texts.append(text)
+        for media in _MEDIA_BLOCKS:
+            if media in block and not _supports_media(model, media):
+                raise validation(
+                    f"This model doesn't support the {media} field for {role} messages. Remove {media} and try again."
+                )
+        if "document" in block and isinstance(block["document"], dict):
+            texts.append(str(block["document"].get("name", "")))
+        if "toolUse" in block:
+            has_tool_block = True
+            tool_use = block["toolUse"] or {}
+            texts.append(f"{tool_use.get('name', '')} {json.dumps(tool_use.get('input'), sort_keys=True)}")
+        if "toolResult" in block:
+            has_tool_block = True
+            has_tool_result = True
+            result = block["toolResult"] or {}
+            result_content = result.get("content") or []
+            if result.get("status") == "error" and not result_content:
+                raise validation(
+                    f"The content field at messages.{index}.content.{position}.toolResult cannot be empty "
+                    "when status value is error."
+                )
+            for part in result_content:
+                if isinstance(part, dict):
+                    texts.append(str(part.get("text") or json.dumps(part.get("json"), sort_keys=True)))
+    return texts, has_tool_result, has_tool_block
+
+
+def _supports_media(model: FoundationModel, media: str) -> bool:
+    if media == "image":
+        return model.image_input
+    if media == "document":
+        return model.document_chat
+    return media.upper() in model.input_modalities
+
+
+def _tools(tool_config: Any, model: FoundationModel) -> tuple[ToolSpec, ...]:
+    if not tool_config:
+        return ()
+    tools = tool_config.get("tools") or []
+    if tools and not model.tool_use:
+        raise validation("This model doesn't support tool use.")
+    specs: list[ToolSpec] = []
+    for tool in tools:
+        spec = tool.get("toolSpec") if isinstance(tool, dict) else None
+        if not spec:
+            continue  # cachePoint / systemTool entries carry no schema
+        schema = (spec.get("inputSchema") or {}).get("json") or {"type": "object"}
+        if isinstance(schema, str):
+            schema = json.loads(schema)
+        specs.append(ToolSpec(str(spec.get("name", "")), str(spec.get("description", "")), schema))
+    return tuple(specs)
+
+
+def _tool_choice(tool_config: Any) -> str | None:
+    if not tool_config:
+        return None
+    choice = tool_config.get("toolChoice")
+    if not choice:
+        return "auto"
+    if "tool" in choice:
+        return "tool:" + str((choice.get("tool") or {}).get("name", ""))
+    if "any" in choice:
+        return "any"
+    return "auto"
+
+
+# -- answers -----------------------------------------------------------------------------------------
+
+
+def complete(prompt: ConversePrompt, *, seed: int, scripted: ScriptedReply | None) -> Completion:
+    """The stand-in model's completion, or the scenario's scripted one."""
+    if scripted is not None and (scripted.text is not None or scripted.tool_use):
+        text = scripted.text or ""
+        calls = tuple(
+            ToolCall(tool_use_id=f"tooluse_scripted{index:06d}emulator", name=name, input=dict(arguments))
+            for index, (name, arguments) in enumerate(scripted.tool_use)
+        )
+        output_tokens = scripted.output_tokens
+        if output_tokens is None:
+            output_tokens = generation.count_tokens(text) + sum(
+                generation.count_tokens(json.dumps(c.input)) + 4 for c in calls
+            )
+        stop_reason = scripted.stop_reason or ("tool_use" if calls else "end_turn")
+        return Completion(text, output_tokens, stop_reason, None, calls)
+    completion = generation.complete(
+        prompt.key,
+        max_tokens=prompt.max_tokens,
+        stop_sequences=prompt.stop_sequences,
+        tools=prompt.tools,
+        tool_choice=prompt.tool_choice,
+        seed=seed,
+        prompt_text=prompt.last_user_text,
+        after_tool_result=prompt.after_tool_result,
+    )
+    if scripted is not None and scripted.stop_reason:
+        completion = Completion(
+            completion.text, completion.output_tokens, scripted.stop_reason, completion.stop_sequence, completion.tool_calls
+        )
+    return completion
+
+
+def latency_ms(input_tokens: int, output_tokens: int) -> int:
+    """A plausible, deterministic model latency (real bodies carry one; ours must be reproducible)."""
+    return 180 + input_tokens // 20 + output_tokens * 9
+
+
+def usage_block(input_tokens: int, output_tokens: int) -> dict[str, int]:
+    return {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens}
+
+
+def content_blocks(completion: Completion) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if completion.text or not completion.tool_calls:
+        blocks.append({"text": completion.text})
+    for call in completion.tool_calls:
+        blocks.append({"toolUse": {"toolUseId": call.tool_use_id, "name": call.name, "input": call.input}})
+    return blocks
+
+
+def converse_body(completion: Completion, input_tokens: int) -> dict[str, Any]:
+    return {
+        "metrics": {"latencyMs": latency_ms(input_tokens, completion.output_tokens)},
+        "output": {"message": {"content": content_blocks(completion), "role": "assistant"}},
+        "stopReason": completion.stop_reason,
+        "usage": usage_block(input_tokens, completion.output_tokens),
+    }
+
+
+def _padded(payload: dict[str, Any], ordinal: int) -> dict[str, Any]:
+    # Real frames carry a random-length "p" padding member that clients ignore; ours is deterministic.
+    payload["p"] = _PADDING[: 1 + (ordinal * 37) % len(_PADDING)]
+    return payload
+
+
+def stream_events(completion: Completion, input_tokens: int) -> Iterator[StreamEvent]:
+    """ConverseStream events, as real streams send them: no contentBlockStart for text blocks, toolUse
+    input as partial JSON strings, ``metadata`` last."""
+    ordinal = 0
+
+    def event(kind: str, payload: dict[str, Any]) -> StreamEvent:
+        nonlocal ordinal
+        ordinal += 1
+        return kind, _padded(payload, ordinal)
+
+    yield event("messageStart", {"role": "assistant"})
+    index = 0
+    if completion.text or not completion.tool_calls:
+        for piece in generation.split_deltas(completion.text) or [""]:
+            yield event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": piece}})
+        yield event("contentBlockStop", {"contentBlockIndex": index})
+        index += 1
+    for call in completion.tool_calls:
+        yield event(
+            "contentBlockStart",
+            {"contentBlockIndex": index, "start": {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name}}},
+        )
+        arguments = json.dumps(call.input, separators=(",", ":"))
+        for piece in generation.split_json(arguments):
+            yield event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"toolUse": {"input": piece}}})
+        yield event("contentBlockStop", {"contentBlockIndex": index})
+        index += 1
+    yield event("messageStop", {"stopReason": completion.stop_reason})
+    yield event(
+        "metadata",
+        {
+            "metrics": {"latencyMs": latency_ms(input_tokens, completion.output_tokens)},
+            "usage": usage_block(input_tokens, completion.output_tokens),
+        },
+    )

@@ -1,0 +1,420 @@
+"""The one view for AWS traffic, readable top to bottom: route -> caller -> plan -> handle -> serialize.
+
+Everything a response needs is decided before its first byte leaves: the scenario plan (fault, delay,
+scripted answer) is taken once, under the engine's lock, and streams are generators over plain values
+captured from the request, so nothing here reaches for Flask's request once streaming has begun.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Response, request
+
+from emulator import catalog
+from emulator.engine import Call, Engine, Plan, UnknownScenarioError
+from emulator.engine.plan import Drop, Hang, StreamFaults, Truncate
+from emulator.journal import Journal, JournalEntry
+from emulator.services import handlers
+from emulator.services.exchange import (
+    BytesReply,
+    JsonReply,
+    OperationCall,
+    Reply,
+    ScriptedReply,
+    StreamReply,
+)
+from emulator.settings import Settings
+from emulator.wire import eventstream, routing, sigv4
+from emulator.wire.errors import AwsError
+
+log = logging.getLogger("bedrock_emulator")
+
+ABORT_KEY = "bedrock_emulator.abort"
+SCENARIO_HEADER = "x-bedrock-emulator-scenario"
+RULE_HEADER = "x-bedrock-emulator-rule"
+WARNING_HEADER = "x-bedrock-emulator-warning"
+BUG_HEADER = "x-bedrock-emulator-bug"
+EVENT_STREAM = "application/vnd.amazon.eventstream"
+
+
+class _Flush:
+    """Marker between frames: write what is pending now."""
+
+
+_FLUSH = _Flush()
+_COALESCE_BYTES = 16 * 1024
+_NO_STREAM_FAULTS = StreamFaults()
+_STREAMING_OPERATIONS = frozenset(
+    {"ConverseStream", "InvokeModelWithResponseStream", "InvokeAgent", "InvokeInlineAgent", "InvokeFlow",
+     "RetrieveAndGenerateStream", "OptimizePrompt", "AgenticRetrieveStream"}
+)
+
+
+@dataclass
+class _Outcome:
+    """What a served call did, filled in as it goes and journaled at the end."""
+
+    entry: JournalEntry
+    started: float
+    events: list[tuple[str, dict[str, Any], float]] = field(default_factory=list)
+
+
+class DataPlane:
+    def __init__(self, settings: Settings, engine: Engine, journal: Journal) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.journal = journal
+        self._counters: dict[str, int] = {}
+        self._counter_lock = threading.Lock()
+
+    # The Flask view -------------------------------------------------------------------------------
+
+    def view(self, path: str = "") -> Response:
+        environ = request.environ
+        started = time.perf_counter()
+        raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.full_path
+        method = request.method
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        caller = sigv4.caller_from(headers.get("authorization"), request.args.get("X-Amz-Credential"))
+        raw_body = request.get_data(cache=False)
+        match = routing.resolve(method, raw_path)
+        service = match.service if match else "bedrock-runtime"
+        operation = match.operation if match else "Unknown"
+        request_id = self._request_id(caller.tenant, raw_path, raw_body)
+        entry = JournalEntry(
+            time=time.time(),
+            tenant=caller.tenant,
+            service=service,
+            operation=operation,
+            model=(match.labels.get("modelId") if match else None),
+            status=200,
+            request_id=request_id,
+            request_body=raw_body,
+        )
+        outcome = _Outcome(entry, started)
+        try:
+            if match is None:
+                raise AwsError("UnknownOperationException")
+            call = OperationCall(
+                service=service,
+                operation=operation,
+                labels=match.labels,
+                headers=headers,
+                query=dict(request.args),
+                raw_body=raw_body,
+                region=caller.region,
+                tenant=caller.tenant,
+                request_id=request_id,
+                strict=self.settings.strict,
+                seed=self.settings.seed,
+            )
+            engine_call, plan = self._plan(call, headers)
+            entry.rule = plan.rule_label
+            if plan.strict and not call.strict:
+                call = _replace(call, strict=True)
+            if plan.answer is not None:
+                call = _replace(call, scripted=_scripted(plan))
+            return self._serve(call, engine_call, plan, environ, outcome)
+        except AwsError as error:
+            return self._error(error, service, outcome)
+        except Exception as exc:  # an emulator bug must never pass for an injected fault
+            log.exception("bedrock-emulator bug while serving %s %s", method, raw_path)
+            error = AwsError("InternalServerException", f"bedrock-emulator internal error: {type(exc).__name__}")
+            response = self._error(error, service, outcome)
+            response.headers[BUG_HEADER] = "1"
+            return response
+
+    # Steps ----------------------------------------------------------------------------------------
+
+    def _request_id(self, tenant: str, raw_path: str, raw_body: bytes) -> str:
+        # Deterministic: same seed, tenant and request sequence give the same ids (and the same bodies).
+        with self._counter_lock:
+            index = self._counters.get(tenant, 0) + 1
+            self._counters[tenant] = index
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(f"{self.settings.seed}|{tenant}|{index}|{raw_path}|".encode())
+        digest.update(raw_body)
+        return str(uuid.UUID(bytes=digest.digest(), version=4))
+
+    def _plan(self, call: OperationCall, headers: Mapping[str, str]) -> tuple[Call, Plan]:
+        model_id = call.labels.get("modelId")
+        foundation_model_id = None
+        body: Any = None
+        if model_id is not None:
+            try:
+                foundation_model_id = catalog.resolve(model_id, region=call.region).model.model_id
+            except AwsError:
+                foundation_model_id = None
+        if headers.get("content-type", "").startswith("application/json") or call.operation in ("Converse", "ConverseStream"):
+            try:
+                body = json.loads(call.raw_body) if call.raw_body else None
+            except ValueError:
+                body = None
+        engine_call = Call(
+            service=call.service,
+            operation=call.operation,
+            tenant=call.tenant,
+            model_id=model_id,
+            foundation_model_id=foundation_model_id,
+            headers=headers,
+            body=body,
+            labels=call.labels,
+            scenario_header=headers.get(SCENARIO_HEADER),
+            estimated_tokens=_estimated_tokens(call.raw_body, body),
+            streaming=call.operation in _STREAMING_OPERATIONS,
+        )
+        try:
+            return engine_call, self.engine.plan(engine_call)
+        except UnknownScenarioError as exc:
+            raise AwsError("ValidationException", str(exc)) from exc
+
+    def _serve(
+        self, call: OperationCall, engine_call: Call, plan: Plan, environ: dict[str, Any], outcome: _Outcome
+    ) -> Response:
+        if plan.delay_seconds > 0:
+            time.sleep(plan.delay_seconds)
+        connection = plan.connection
+        if isinstance(connection, Hang | Drop):
+            if isinstance(connection, Hang):
+                time.sleep(connection.seconds)
+            return self._abort(environ, outcome, "disconnected")
+        if plan.error is not None:
+            raise plan.error
+        reply = handlers.dispatch(call)
+        if reply.usage is not None:
+            outcome.entry.input_tokens = reply.usage.input_tokens
+            outcome.entry.output_tokens = reply.usage.output_tokens
+            self.engine.settle(
+                engine_call,
+                plan,
+                input_tokens=reply.usage.input_tokens,
+                output_tokens=reply.usage.output_tokens,
+            )
+        warnings = [*reply.warnings, *plan.warnings]
+        outcome.entry.warnings = warnings
+        outcome.entry.model = reply.model_id or outcome.entry.model
+        if isinstance(reply, StreamReply):
+            return self._stream(reply, call, plan, environ, outcome, warnings)
+        return self._unary(reply, call, plan, environ, outcome, warnings)
+
+    def _unary(
+        self,
+        reply: JsonReply | BytesReply,
+        call: OperationCall,
+        plan: Plan,
+        environ: dict[str, Any],
+        outcome: _Outcome,
+        warnings: list[str],
+    ) -> Response:
+        if isinstance(reply, JsonReply):
+            body = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
+            content_type = "application/json"
+        else:
+            body = reply.body
+            content_type = reply.content_type
+        headers = self._common_headers(call.request_id, plan, warnings)
+        headers.update(reply.headers)
+        outcome.entry.status = reply.status
+        outcome.entry.response_body = body
+        connection = plan.connection
+        if isinstance(connection, Truncate):
+            keep = max(0, min(connection.keep_bytes, len(body) - 1))
+            self._finish(outcome, stream_end="truncated")
+            headers["Content-Length"] = str(len(body))
+            abort = environ.get(ABORT_KEY)
+            return Response(_truncated(body[:keep], abort), status=reply.status, headers=headers, content_type=content_type)
+        self._finish(outcome)
+        return Response(body, status=reply.status, headers=headers, content_type=content_type)
+
+    def _stream(
+        self,
+        reply: StreamReply,
+        call: OperationCall,
+        plan: Plan,
+        environ: dict[str, Any],
+        outcome: _Outcome,
+        warnings: list[str],
+    ) -> Response:
+        headers = self._common_headers(call.request_id, plan, warnings)
+        headers.update(reply.headers)
+        frames = self._frames(reply, plan, environ.get(ABORT_KEY), outcome)
+        return Response(frames, status=200, headers=headers, content_type=EVENT_STREAM)
+
+    def _frames(
+        self,
+        reply: StreamReply,
+        plan: Plan,
+        abort: Callable[[], None] | None,
+        outcome: _Outcome,
+    ) -> Iterator[bytes]:
+        """Frames, coalesced into fewer writes while nothing waits between them.
+
+        The first frame and every frame before a wait leave at once, so time-to-first-event and scripted
+        timing are exact; back-to-back frames share a write, which is what lets a 1,000-event stream run
+        at raw-socket speed.
+        """
+        pending: list[bytes] = []
+        size = 0
+        first = True
+        with contextlib.closing(self._event_frames(reply, plan, abort, outcome)) as frames:
+            for frame in frames:
+                if isinstance(frame, _Flush):
+                    if pending:
+                        yield b"".join(pending)
+                        pending, size = [], 0
+                    continue
+                pending.append(frame)
+                size += len(frame)
+                if first or size >= _COALESCE_BYTES:
+                    yield b"".join(pending)
+                    pending, size, first = [], 0, False
+            if pending:
+                yield b"".join(pending)
+
+    def _event_frames(
+        self,
+        reply: StreamReply,
+        plan: Plan,
+        abort: Callable[[], None] | None,
+        outcome: _Outcome,
+    ) -> Iterator[bytes | _Flush]:
+        """One frame per event, with the plan's stream faults applied; ``_FLUSH`` before any wait or cut."""
+        faults = plan.stream or _NO_STREAM_FAULTS
+        scripted = plan.answer.events if plan.answer is not None and plan.answer.events else None
+        events: Iterator[tuple[str, dict[str, Any], float]]
+        if scripted is not None:
+            events = iter([(e.event_type, dict(e.payload), e.delay_seconds) for e in scripted])
+        else:
+            events = ((kind, payload, 0.0) for kind, payload in reply.events)
+        exception = faults.exception_after
+        sent = 0
+        end = "completed"
+        clock_start = time.perf_counter()
+        try:
+            for kind, payload, scripted_delay in events:
+                if exception is not None and sent >= exception.count:
+                    break
+                if faults.end_without_close_after is not None and sent >= faults.end_without_close_after:
+                    end = "truncated"
+                    return
+                if faults.cut_after is not None and sent >= faults.cut_after:
+                    end = "disconnected"
+                    yield _FLUSH
+                    if abort is not None:
+                        abort()
+                    return
+                wait = scripted_delay + (faults.first_event_delay if sent == 0 else faults.event_delay)
+                if wait > 0:
+                    yield _FLUSH
+                    time.sleep(wait)
+                if kind.endswith("Exception"):  # a scripted exception event
+                    end = "exception"
+                    yield eventstream.encode_exception(kind, payload)
+                    return
+                frame = eventstream.encode_event(kind, payload)
+                if faults.corrupt_crc_at == sent:
+                    frame = eventstream.corrupt_crc(frame)
+                outcome.events.append((kind, payload, time.perf_counter() - clock_start))
+                sent += 1
+                yield frame
+            if exception is not None and sent >= exception.count:
+                end = "exception"
+                yield eventstream.encode_exception(exception.member, dict(exception.payload))
+        except GeneratorExit:
+            end = "disconnected"
+            raise
+        except AwsError as error:
+            # An error raised while producing events travels as an exception event, like Bedrock's.
+            end = "exception"
+            yield eventstream.encode_exception(error.code[0].lower() + error.code[1:], error.body())
+        finally:
+            outcome.entry.events_sent = sent
+            outcome.entry.response_events = outcome.events
+            self._finish(outcome, stream_end=end)
+
+    def _abort(self, environ: dict[str, Any], outcome: _Outcome, how: str) -> Response:
+        abort = environ.get(ABORT_KEY)
+        outcome.entry.status = 0
+        self._finish(outcome, stream_end=how)
+        if abort is not None:
+            abort()
+        return Response(b"", status=500)
+
+    def _common_headers(self, request_id: str, plan: Plan, warnings: list[str]) -> dict[str, str]:
+        headers = {"x-amzn-RequestId": request_id}
+        if plan.rule_label:
+            headers[RULE_HEADER] = plan.rule_label
+        if warnings:
+            headers[WARNING_HEADER] = "; ".join(warnings)
+        return headers
+
+    def _error(self, error: AwsError, service: str, outcome: _Outcome) -> Response:
+        status = error.status(service)
+        body = json.dumps(error.body(), separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {
+            "x-amzn-RequestId": outcome.entry.request_id,
+            "x-amzn-ErrorType": error.error_type_header(),
+        }
+        if outcome.entry.rule:
+            headers[RULE_HEADER] = outcome.entry.rule
+        outcome.entry.status = status
+        outcome.entry.error_code = error.code
+        outcome.entry.response_body = body
+        self._finish(outcome)
+        return Response(body, status=status, headers=headers, content_type="application/json")
+
+    def _finish(self, outcome: _Outcome, *, stream_end: str | None = None) -> None:
+        entry = outcome.entry
+        entry.latency_ms = round((time.perf_counter() - outcome.started) * 1000, 3)
+        entry.stream_end = stream_end
+        self.journal.record(entry)
+
+
+def _truncated(prefix: bytes, abort: Callable[[], None] | None) -> Iterator[bytes]:
+    yield prefix
+    if abort is not None:
+        abort()
+
+
+def _replace(call: OperationCall, **changes: Any) -> OperationCall:
+    from dataclasses import replace
+
+    return replace(call, **changes)
+
+
+def _scripted(plan: Plan) -> ScriptedReply:
+    answer = plan.answer
+    assert answer is not None
+    tool_use = ((answer.tool_use.name, dict(answer.tool_use.input or {})),) if answer.tool_use else ()
+    usage = answer.usage
+    return ScriptedReply(
+        text=answer.text,
+        tool_use=tool_use,
+        stop_reason=answer.stop_reason,
+        input_tokens=usage.input_tokens if usage else None,
+        output_tokens=usage.output_tokens if usage else None,
+        invoke_body=answer.invoke_body,
+    )
+
+
+def _estimated_tokens(raw_body: bytes, body: Any) -> int:
+    # Bedrock admits a request against the TPM quota with its input plus its requested output tokens.
+    requested = 0
+    if isinstance(body, dict):
+        inference = body.get("inferenceConfig")
+        if isinstance(inference, dict) and isinstance(inference.get("maxTokens"), int):
+            requested = inference["maxTokens"]
+        for key in ("max_tokens", "max_tokens_to_sample", "max_gen_len"):
+            if isinstance(body.get(key), int):
+                requested = body[key]
+    return len(raw_body) // 4 + requested

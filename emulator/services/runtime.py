@@ -1,0 +1,210 @@
+"""Handlers of bedrock-runtime's model operations: Converse, ConverseStream, CountTokens, InvokeModel
+and InvokeModelWithResponseStream. One function per operation, plain values in and out."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from emulator import catalog, conversation, generation
+from emulator.catalog import FoundationModel, ResolvedModel
+from emulator.generation import Completion
+from emulator.providers import Prompt, provider_for
+from emulator.services.exchange import (
+    BytesReply,
+    JsonReply,
+    OperationCall,
+    StreamEvent,
+    StreamReply,
+    Usage,
+)
+from emulator.wire.errors import AwsError, validation
+from emulator.wire.binding import parse_json_body
+
+CONVERSE_STREAM_EXCEPTIONS = frozenset(
+    {
+        "internalServerException",
+        "modelStreamErrorException",
+        "validationException",
+        "throttlingException",
+        "serviceUnavailableException",
+    }
+)
+INVOKE_STREAM_EXCEPTIONS = CONVERSE_STREAM_EXCEPTIONS | {"modelTimeoutException"}
+
+
+def _resolve(call: OperationCall) -> ResolvedModel:
+    return catalog.resolve(call.labels["modelId"], region=call.region, strict=call.strict)
+
+
+# -- Converse ----------------------------------------------------------------------------------------
+
+
+def converse(call: OperationCall) -> JsonReply:
+    resolved = _resolve(call)
+    prompt = conversation.read_request(call.json(), resolved.model)
+    completion = conversation.complete(prompt, seed=call.seed, scripted=call.scripted)
+    input_tokens = _input_tokens(call, prompt.input_tokens)
+    return JsonReply(
+        conversation.converse_body(completion, input_tokens),
+        usage=Usage(input_tokens, completion.output_tokens),
+        model_id=resolved.model.model_id,
+        warnings=resolved.warnings,
+    )
+
+
+def converse_stream(call: OperationCall) -> StreamReply:
+    resolved = _resolve(call)
+    if not resolved.model.streaming:
+        raise validation("The model is unsupported for streaming.")
+    prompt = conversation.read_request(call.json(), resolved.model)
+    completion = conversation.complete(prompt, seed=call.seed, scripted=call.scripted)
+    input_tokens = _input_tokens(call, prompt.input_tokens)
+    return StreamReply(
+        conversation.stream_events(completion, input_tokens),
+        usage=Usage(input_tokens, completion.output_tokens),
+        model_id=resolved.model.model_id,
+        warnings=resolved.warnings,
+        exception_members=CONVERSE_STREAM_EXCEPTIONS,
+    )
+
+
+def _input_tokens(call: OperationCall, counted: int) -> int:
+    if call.scripted is not None and call.scripted.input_tokens is not None:
+        return call.scripted.input_tokens
+    return counted
+
+
+# -- CountTokens -------------------------------------------------------------------------------------
+
+
+def count_tokens(call: OperationCall) -> JsonReply:
+    resolved = _resolve(call)
+    if resolved.kind != "foundation-model" or not resolved.model.count_tokens:
+        raise validation("The provided model doesn't support counting tokens.")
+    body = call.json()
+    request = body.get("input")
+    if not isinstance(request, dict) or len(request) != 1:
+        raise validation("1 validation error detected: Value null at 'input' failed to satisfy constraint: Member must not be null")
+    if "converse" in request:
+        tokens = conversation.read_request(request["converse"] or {}, resolved.model).input_tokens
+    elif "invokeModel" in request:
+        encoded = (request["invokeModel"] or {}).get("body", "")
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise AwsError("SerializationException", "Invalid base64 in input.invokeModel.body.") from exc
+        prompt = _invoke_prompt(raw, resolved.model)
+        tokens = generation.count_tokens(prompt.text_for_tokens)
+    else:
+        raise validation("The input union must set exactly one of converse or invokeModel.")
+    return JsonReply({"inputTokens": tokens}, model_id=resolved.model.model_id)
+
+
+# -- InvokeModel -------------------------------------------------------------------------------------
+
+
+def _invoke_prompt(raw: bytes, model: FoundationModel) -> Prompt:
+    try:
+        body = parse_json_body(raw)
+    except AwsError as exc:
+        raise validation("Malformed input request: Invalid JSON, please reformat your input and try again.") from exc
+    return provider_for(model.body_family).validate(body, model)
+
+
+def _invoke_completion(call: OperationCall, prompt: Prompt) -> Completion:
+    scripted = call.scripted
+    if scripted is not None and (scripted.text is not None or scripted.tool_use):
+        calls = tuple(
+            generation.ToolCall(f"toolu_bdrk_scripted{index:06d}", name, dict(arguments))
+            for index, (name, arguments) in enumerate(scripted.tool_use)
+        )
+        text = scripted.text or ""
+        tokens = scripted.output_tokens if scripted.output_tokens is not None else generation.count_tokens(text)
+        return Completion(text, tokens, scripted.stop_reason or ("tool_use" if calls else "end_turn"), None, calls)
+    return generation.complete(
+        prompt.key,
+        max_tokens=prompt.max_tokens,
+        stop_sequences=prompt.stop_sequences,
+        tools=prompt.tools,
+        tool_choice=prompt.tool_choice,
+        seed=call.seed,
+        prompt_text=prompt.text_for_tokens[-2000:],
+    )
+
+
+def _check_content_type(call: OperationCall) -> None:
+    content_type = call.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if content_type not in ("application/json", "", "*/*"):
+        raise validation(f"The provided content type {content_type} is not supported. Use application/json.")
+
+
+def invoke_model(call: OperationCall) -> BytesReply:
+    resolved = _resolve(call)
+    model = resolved.model
+    _check_content_type(call)
+    prompt = _invoke_prompt(call.raw_body, model)
+    input_tokens = generation.count_tokens(prompt.text_for_tokens)
+    headers = {"x-amzn-bedrock-input-token-count": str(input_tokens)}
+    provider = provider_for(model.body_family)
+    if call.scripted is not None and call.scripted.invoke_body is not None:
+        body: Mapping[str, Any] = call.scripted.invoke_body
+        completion = Completion("", call.scripted.output_tokens or 0, "end_turn", None, ())
+    else:
+        completion = _invoke_completion(call, prompt)
+        body = provider.respond(prompt, completion, model, call.request_id)
+    output_tokens = 0 if prompt.embedding is not None else completion.output_tokens
+    latency = conversation.latency_ms(input_tokens, output_tokens)
+    if prompt.embedding is None:
+        headers["x-amzn-bedrock-output-token-count"] = str(output_tokens)
+    headers["x-amzn-bedrock-invocation-latency"] = str(latency)
+    return BytesReply(
+        json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
+        "application/json",
+        headers=headers,
+        usage=Usage(input_tokens, output_tokens),
+        model_id=model.model_id,
+        warnings=resolved.warnings,
+    )
+
+
+def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
+    resolved = _resolve(call)
+    model = resolved.model
+    if not model.streaming:
+        raise validation("The model is unsupported for streaming.")
+    _check_content_type(call)
+    prompt = _invoke_prompt(call.raw_body, model)
+    input_tokens = generation.count_tokens(prompt.text_for_tokens)
+    completion = _invoke_completion(call, prompt)
+    provider = provider_for(model.body_family)
+    chunks = provider.stream_chunks(
+        prompt, completion, model, call.request_id, generation.split_deltas(completion.text)
+    )
+    latency = conversation.latency_ms(input_tokens, completion.output_tokens)
+    metrics = {
+        "inputTokenCount": input_tokens,
+        "outputTokenCount": completion.output_tokens,
+        "invocationLatency": latency,
+        "firstByteLatency": min(latency, 120 + input_tokens // 40),
+    }
+    return StreamReply(
+        _payload_parts(chunks, metrics),
+        headers={"x-amzn-bedrock-content-type": "application/json"},
+        usage=Usage(input_tokens, completion.output_tokens),
+        model_id=model.model_id,
+        warnings=resolved.warnings,
+        exception_members=INVOKE_STREAM_EXCEPTIONS,
+    )
+
+
+def _payload_parts(chunks: list[dict[str, Any]], metrics: dict[str, int]) -> Iterator[StreamEvent]:
+    last = len(chunks) - 1
+    for index, chunk in enumerate(chunks):
+        if index == last:
+            chunk = {**chunk, "amazon-bedrock-invocationMetrics": metrics}
+        encoded = base64.b64encode(json.dumps(chunk, separators=(",", ":"), ensure_ascii=False).encode())
+        yield "chunk", {"bytes": encoded.decode()}
