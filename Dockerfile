@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     BEDROCK_EMULATOR_HOST=0.0.0.0 \
     BEDROCK_EMULATOR_PORT=8484 \
-    BEDROCK_EMULATOR_SCENARIO=/opt/bedrock-emulator/scenarios:/scenarios
+    BEDROCK_EMULATOR_SCENARIO=/scenarios
 
 WORKDIR /opt/bedrock-emulator
 COPY pyproject.toml README.md ./

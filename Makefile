@@ -25,7 +25,7 @@ $(NODE_STAMP): tests/node/package.json
 	else echo "npm not found: the JavaScript SDK tests will be skipped"; fi
 
 run: $(STAMP)
-	$(BIN)/bedrock-emulator serve --scenario scenarios
+	$(BIN)/bedrock-emulator serve
 
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -q

@@ -34,7 +34,10 @@ REQUEST = {
 def _load(url: str, body: Path, requests: int, connections: int) -> dict[str, float]:
     out = subprocess.run(
         ["node", str(HERE / "loadgen.mjs"), url, str(requests), str(connections), str(body)],
-        check=True, capture_output=True, text=True, timeout=300,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return json.loads(out.stdout)
 
@@ -66,7 +69,9 @@ def main() -> int:
         url = f"{emulator.endpoint_url}/model/{MODEL}/converse"
         import urllib.request
 
-        sample = urllib.request.urlopen(urllib.request.Request(url, data=body.read_bytes(), method="POST"), timeout=10).read()
+        sample = urllib.request.urlopen(
+            urllib.request.Request(url, data=body.read_bytes(), method="POST"), timeout=10
+        ).read()
         bare = EmulatorServer(_bare_app(sample), "127.0.0.1", 0).start()
         bare_url = f"{bare.endpoint_url}/model/{MODEL}/converse"
         results: dict[str, list[dict[str, float]]] = {"bare": [], "converse": []}
@@ -81,11 +86,15 @@ def main() -> int:
 
     base, ours = best("bare"), best("converse")
     ratio = ours["rps"] / base["rps"]
-    print(f"response body: {len(sample)} bytes, {args.connections} connections, {args.requests} requests x {args.rounds} rounds")
+    print(
+        f"response body: {len(sample)} bytes, {args.connections} connections, {args.requests} requests x {args.rounds} rounds"
+    )
     print(f"{'':10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, r in (("bare", base), ("converse", ours)):
         print(f"{name:10} {r['rps']:8.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['errors']:7.0f}")
-    print(f"ratio converse/bare: {ratio:.2%} (target >= 80%); converse p99 {ours['p99']:.2f} ms (target <= 15 ms)")
+    print(
+        f"ratio converse/bare: {ratio:.2%} (target >= 80%); converse p99 {ours['p99']:.2f} ms (target <= 15 ms)"
+    )
     return 0 if ratio >= 0.8 and ours["p99"] <= 15 and ours["errors"] == 0 else 1
 
 

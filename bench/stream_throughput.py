@@ -40,7 +40,11 @@ def _long_text() -> str:
 
 def _scenario(text: str) -> str:
     return json.dumps(
-        {"version": 1, "name": "bench-long-stream", "rules": [{"id": "long", "match": {"operations": ["ConverseStream"]}, "answer": {"text": text}}]}
+        {
+            "version": 1,
+            "name": "bench-long-stream",
+            "rules": [{"id": "long", "match": {"operations": ["ConverseStream"]}, "answer": {"text": text}}],
+        }
     )
 
 
@@ -103,7 +107,9 @@ def main() -> int:
         summary[name] = (rate, statistics.median(firsts), max(firsts))
         print(f"{name:16} {rate:10.0f} {statistics.median(firsts):15.2f} / {max(firsts):.2f}")
     rate, first_median, _ = summary["converse-stream"]
-    print(f"ratio: {rate / summary['raw framing'][0]:.2%} of raw framing; target >= 20,000 events/s, first event <= 10 ms")
+    print(
+        f"ratio: {rate / summary['raw framing'][0]:.2%} of raw framing; target >= 20,000 events/s, first event <= 10 ms"
+    )
     return 0 if rate >= 20_000 and first_median <= 10 else 1
 
 

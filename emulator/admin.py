@@ -135,7 +135,9 @@ def advance_clock() -> Response:
     try:
         amount = float(seconds)
     except (TypeError, ValueError):
-        return _problem(400, "InvalidRequest", "give the number of seconds to advance, e.g. {\"seconds\": 61}")[0]
+        return _problem(400, "InvalidRequest", 'give the number of seconds to advance, e.g. {"seconds": 61}')[
+            0
+        ]
     if amount < 0:
         return _problem(400, "InvalidRequest", "the clock only moves forward")[0]
     _engine().clock.advance(amount)

@@ -13,6 +13,7 @@ from emulator import admin, generation
 from emulator.dataplane import DataPlane
 from emulator.engine import Engine
 from emulator.journal import Journal
+from emulator.library import shipped_scenarios
 from emulator.settings import Settings
 
 AWS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
@@ -37,7 +38,12 @@ def _version() -> str:
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
     settings = settings or Settings()
-    engine = engine or Engine(seed=settings.seed, default_scenario=settings.default_scenario, strict=settings.strict)
+    engine = engine or Engine(
+        seed=settings.seed, default_scenario=settings.default_scenario, strict=settings.strict
+    )
+    library = shipped_scenarios() if settings.library else None
+    if library is not None:
+        engine.load_path(library)
     for source in settings.scenario:
         engine.load_path(source)
     journal = Journal(settings.journal_size)

@@ -12,20 +12,37 @@ from emulator.settings import DEFAULT_PORT, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bedrock-emulator", description="A local emulator of Amazon Bedrock.")
+    parser = argparse.ArgumentParser(
+        prog="bedrock-emulator", description="A local emulator of Amazon Bedrock."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the emulator (default 127.0.0.1:8484)")
     serve.add_argument("--host", help="address to bind (BEDROCK_EMULATOR_HOST; default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help=f"port (BEDROCK_EMULATOR_PORT; default {DEFAULT_PORT}; 0 = any free port)")
-    serve.add_argument("--seed", type=int, help="seed for generated text and seeded faults (BEDROCK_EMULATOR_SEED)")
+    serve.add_argument(
+        "--port", type=int, help=f"port (BEDROCK_EMULATOR_PORT; default {DEFAULT_PORT}; 0 = any free port)"
+    )
+    serve.add_argument(
+        "--seed", type=int, help="seed for generated text and seeded faults (BEDROCK_EMULATOR_SEED)"
+    )
     serve.add_argument(
         "--scenario",
         action="append",
         help="scenario file or directory to load; repeatable (BEDROCK_EMULATOR_SCENARIO, path-separated)",
     )
-    serve.add_argument("--default-scenario", dest="default_scenario", help="scenario applied when no other is chosen")
-    serve.add_argument("--strict", action="store_true", default=None, help="answer exactly as Bedrock would today")
+    serve.add_argument(
+        "--default-scenario", dest="default_scenario", help="scenario applied when no other is chosen"
+    )
+    serve.add_argument(
+        "--strict", action="store_true", default=None, help="answer exactly as Bedrock would today"
+    )
+    serve.add_argument(
+        "--no-library",
+        dest="library",
+        action="store_false",
+        default=None,
+        help="do not load the shipped scenario library (BEDROCK_EMULATOR_LIBRARY=0)",
+    )
     serve.add_argument("--record", help="directory to record upstream exchanges into (with --upstream)")
     serve.add_argument("--upstream", help="real Bedrock endpoint to forward to when recording")
     serve.add_argument("--log-level", dest="log_level", help="logging level (default WARNING)")
@@ -64,9 +81,12 @@ def _serve(args: argparse.Namespace) -> int:
         "record": args.record,
         "upstream": args.upstream,
         "log_level": args.log_level,
+        "library": args.library,
     }
     settings = Settings.from_sources(flags)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     from emulator.app import create_app
     from emulator.engine import ScenarioError
     from emulator.server import EmulatorServer

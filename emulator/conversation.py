@@ -41,7 +41,9 @@ class ConversePrompt:
 
 
 def _constraint(value: Any, path: str, rule: str) -> AwsError:
-    return validation(f"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {rule}")
+    return validation(
+        f"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {rule}"
+    )
 
 
 def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePrompt:
@@ -59,7 +61,9 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         if not isinstance(max_tokens, int) or isinstance(max_tokens, bool):
             raise AwsError("SerializationException", "NUMBER_VALUE can not be converted to an Integer")
         if max_tokens < 1:
-            raise _constraint(max_tokens, "inferenceConfig.maxTokens", "Member must have value greater than or equal to 1")
+            raise _constraint(
+                max_tokens, "inferenceConfig.maxTokens", "Member must have value greater than or equal to 1"
+            )
     for name in ("temperature", "topP"):
         value = inference.get(name)
         if value is not None and not 0 <= float(value) <= 1:
@@ -94,7 +98,9 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
             raise AwsError("SerializationException", "Start of structure or map found where not expected.")
         role = message.get("role")
         if role not in ("user", "assistant"):
-            raise _constraint(role, f"messages.{index}.member.role", "Member must satisfy enum value set: [user, assistant]")
+            raise _constraint(
+                role, f"messages.{index}.member.role", "Member must satisfy enum value set: [user, assistant]"
+            )
         if index == 0 and role != "user":
             raise validation(
                 "A conversation must start with a user message. "
@@ -108,7 +114,9 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         previous_role = role
         content = message.get("content")
         if not isinstance(content, list) or not content:
-            raise validation(f"The content field in the Message object at messages.{index} is empty. Add a ContentBlock object to the content field and try again.")
+            raise validation(
+                f"The content field in the Message object at messages.{index} is empty. Add a ContentBlock object to the content field and try again."
+            )
         texts, has_tool_result, has_tool_block = _read_content(content, index, role, model)
         uses_tool_blocks = uses_tool_blocks or has_tool_block
         pieces.extend(texts)
@@ -116,7 +124,9 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
             last_user_text = " ".join(texts)
             after_tool_result = has_tool_result
     if uses_tool_blocks and not tools:
-        raise validation("The toolConfig field must be defined when using toolUse and toolResult content blocks.")
+        raise validation(
+            "The toolConfig field must be defined when using toolUse and toolResult content blocks."
+        )
     if messages[-1].get("role") == "assistant" and tools and not model.body_family.startswith("anthropic"):
         after_tool_result = False
 
@@ -268,7 +278,11 @@ def complete(prompt: ConversePrompt, *, seed: int, scripted: ScriptedReply | Non
     )
     if scripted is not None and scripted.stop_reason:
         completion = Completion(
-            completion.text, completion.output_tokens, scripted.stop_reason, completion.stop_sequence, completion.tool_calls
+            completion.text,
+            completion.output_tokens,
+            scripted.stop_reason,
+            completion.stop_sequence,
+            completion.tool_calls,
         )
     return completion
 
@@ -279,7 +293,11 @@ def latency_ms(input_tokens: int, output_tokens: int) -> int:
 
 
 def usage_block(input_tokens: int, output_tokens: int) -> dict[str, int]:
-    return {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens}
+    return {
+        "inputTokens": input_tokens,
+        "outputTokens": output_tokens,
+        "totalTokens": input_tokens + output_tokens,
+    }
 
 
 def content_blocks(completion: Completion) -> list[dict[str, Any]]:
@@ -326,11 +344,16 @@ def stream_events(completion: Completion, input_tokens: int) -> Iterator[StreamE
     for call in completion.tool_calls:
         yield event(
             "contentBlockStart",
-            {"contentBlockIndex": index, "start": {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name}}},
+            {
+                "contentBlockIndex": index,
+                "start": {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name}},
+            },
         )
         arguments = json.dumps(call.input, separators=(",", ":"))
         for piece in generation.split_json(arguments):
-            yield event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"toolUse": {"input": piece}}})
+            yield event(
+                "contentBlockDelta", {"contentBlockIndex": index, "delta": {"toolUse": {"input": piece}}}
+            )
         yield event("contentBlockStop", {"contentBlockIndex": index})
         index += 1
     yield event("messageStop", {"stopReason": completion.stop_reason})

@@ -55,8 +55,16 @@ _FLUSH = _Flush()
 _COALESCE_BYTES = 16 * 1024
 _NO_STREAM_FAULTS = StreamFaults()
 _STREAMING_OPERATIONS = frozenset(
-    {"ConverseStream", "InvokeModelWithResponseStream", "InvokeAgent", "InvokeInlineAgent", "InvokeFlow",
-     "RetrieveAndGenerateStream", "OptimizePrompt", "AgenticRetrieveStream"}
+    {
+        "ConverseStream",
+        "InvokeModelWithResponseStream",
+        "InvokeAgent",
+        "InvokeInlineAgent",
+        "InvokeFlow",
+        "RetrieveAndGenerateStream",
+        "OptimizePrompt",
+        "AgenticRetrieveStream",
+    }
 )
 
 
@@ -129,7 +137,9 @@ class DataPlane:
             return self._error(error, service, outcome)
         except Exception as exc:  # an emulator bug must never pass for an injected fault
             log.exception("bedrock-emulator bug while serving %s %s", method, raw_path)
-            error = AwsError("InternalServerException", f"bedrock-emulator internal error: {type(exc).__name__}")
+            error = AwsError(
+                "InternalServerException", f"bedrock-emulator internal error: {type(exc).__name__}"
+            )
             response = self._error(error, service, outcome)
             response.headers[BUG_HEADER] = "1"
             return response
@@ -155,7 +165,10 @@ class DataPlane:
                 foundation_model_id = catalog.resolve(model_id, region=call.region).model.model_id
             except AwsError:
                 foundation_model_id = None
-        if headers.get("content-type", "").startswith("application/json") or call.operation in ("Converse", "ConverseStream"):
+        if headers.get("content-type", "").startswith("application/json") or call.operation in (
+            "Converse",
+            "ConverseStream",
+        ):
             try:
                 body = json.loads(call.raw_body) if call.raw_body else None
             except ValueError:
@@ -232,7 +245,12 @@ class DataPlane:
             self._finish(outcome, stream_end="truncated")
             headers["Content-Length"] = str(len(body))
             abort = environ.get(ABORT_KEY)
-            return Response(_truncated(body[:keep], abort), status=reply.status, headers=headers, content_type=content_type)
+            return Response(
+                _truncated(body[:keep], abort),
+                status=reply.status,
+                headers=headers,
+                content_type=content_type,
+            )
         self._finish(outcome)
         return Response(body, status=reply.status, headers=headers, content_type=content_type)
 

@@ -82,7 +82,12 @@ def warm_up() -> None:
 
 
 def _digest(key: bytes, seed: int, purpose: bytes) -> int:
-    return int.from_bytes(hashlib.blake2b(key, digest_size=8, person=purpose, salt=seed.to_bytes(16, "big", signed=True)).digest(), "big")
+    return int.from_bytes(
+        hashlib.blake2b(
+            key, digest_size=8, person=purpose, salt=seed.to_bytes(16, "big", signed=True)
+        ).digest(),
+        "big",
+    )
 
 
 def complete(
@@ -111,7 +116,9 @@ def complete(
     arguments = arguments_for(tool.input_schema, digest)
     call = ToolCall(tool_use_id=_tool_use_id(digest), name=tool.name, input=arguments)
     argument_tokens = count_tokens(_compact_json(arguments)) + 4
-    return Completion("".join(preface_tokens), len(preface_tokens) + argument_tokens, "tool_use", None, (call,))
+    return Completion(
+        "".join(preface_tokens), len(preface_tokens) + argument_tokens, "tool_use", None, (call,)
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -236,7 +243,9 @@ def arguments_for(schema: dict[str, Any], digest: int) -> dict[str, Any]:
     fake = _faker()
     fake.seed_instance(digest ^ 0x5EED)
     rng = random.Random(digest)
-    value = _value(schema if schema.get("type", "object") == "object" else {"type": "object"}, "", fake, rng, 0)
+    value = _value(
+        schema if schema.get("type", "object") == "object" else {"type": "object"}, "", fake, rng, 0
+    )
     return value if isinstance(value, dict) else {}
 
 

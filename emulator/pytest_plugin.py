@@ -44,6 +44,7 @@ class BedrockEmulator:
         self.tenant = tenant
         self.region = region
         self._state = server.app.extensions["bedrock_emulator"]  # type: ignore[attr-defined]
+        self._clients: list[Any] = []
 
     @property
     def endpoint_url(self) -> str:
@@ -51,20 +52,34 @@ class BedrockEmulator:
 
     @property
     def credentials(self) -> dict[str, str]:
-        return {"aws_access_key_id": self.tenant, "aws_secret_access_key": "emulator", "region_name": self.region}
+        return {
+            "aws_access_key_id": self.tenant,
+            "aws_secret_access_key": "emulator",
+            "region_name": self.region,
+        }
 
     def client(self, service: str = "bedrock-runtime", **config: Any) -> Any:
         """A boto3 client for ``service`` wired to the emulator with this test's tenant."""
         import boto3
         from botocore.config import Config
 
-        retries = config.pop("retries", {"mode": "standard", "max_attempts": 1})
-        return boto3.client(
+        retries = config.pop("retries", {"mode": "standard", "total_max_attempts": 1})
+        client = boto3.client(
             service,
             endpoint_url=self.endpoint_url,
             config=Config(retries=retries, **config),
             **self.credentials,
         )
+        self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        """Close the clients this handle made, reset the tenant and unbind its scenario."""
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+        self.reset()
+        self._state.engine.bind(self.tenant, None)
 
     def use_scenario(self, name_or_path: str | Path) -> str:
         """Apply a scenario to this test's tenant: a loaded scenario's name, or a file to load first."""
@@ -95,7 +110,9 @@ class BedrockEmulator:
         """Call the admin API over HTTP (what a non-Python client would do)."""
         data = None if payload is None else json.dumps(payload).encode()
         req = urllib.request.Request(
-            f"{self.endpoint_url}/_emulator/{path.lstrip('/')}", data=data, method=method,
+            f"{self.endpoint_url}/_emulator/{path.lstrip('/')}",
+            data=data,
+            method=method,
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(req, timeout=10) as response:
@@ -121,8 +138,7 @@ def bedrock_emulator(bedrock_emulator_server: EmulatorServer) -> Iterator[Bedroc
     tenant = f"test-{next(_tenants)}-{int(time.time() * 1000) % 100000}"
     handle = BedrockEmulator(bedrock_emulator_server, tenant)
     yield handle
-    handle.reset()
-    bedrock_emulator_server.app.extensions["bedrock_emulator"].engine.bind(tenant, None)  # type: ignore[attr-defined]
+    handle.close()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

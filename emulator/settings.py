@@ -21,13 +21,16 @@ class Settings(BaseModel):
     strict: bool = False
     scenario: tuple[str, ...] = ()  # files, directories or names of loaded scenarios
     default_scenario: str | None = None
+    library: bool = True  # load the shipped scenario library (names like throttle-first-3)
     journal_size: int = Field(default=10_000, ge=1)
     record: str | None = None  # directory to write recorded exchanges to
     upstream: str | None = None  # real Bedrock endpoint to forward to when recording
     log_level: str = "WARNING"
 
     @classmethod
-    def from_sources(cls, flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_sources(
+        cls, flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    ) -> Settings:
         """Environment first, then flags that were given (None means "not given")."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}

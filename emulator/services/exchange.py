@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class ScriptedReply:
     """An answer a scenario dictates in place of the stand-in model's (converted from the engine's plan)."""

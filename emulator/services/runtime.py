@@ -12,7 +12,7 @@ from typing import Any
 from emulator import catalog, conversation, generation
 from emulator.catalog import FoundationModel, ResolvedModel
 from emulator.generation import Completion
-from emulator.providers import Prompt, provider_for
+from emulator.providers import Prompt, Provider, parse_body, provider_for
 from emulator.services.exchange import (
     BytesReply,
     JsonReply,
@@ -22,7 +22,6 @@ from emulator.services.exchange import (
     Usage,
 )
 from emulator.wire.errors import AwsError, validation
-from emulator.wire.binding import parse_json_body
 
 CONVERSE_STREAM_EXCEPTIONS = frozenset(
     {
@@ -82,37 +81,53 @@ def _input_tokens(call: OperationCall, counted: int) -> int:
 
 
 def count_tokens(call: OperationCall) -> JsonReply:
-    resolved = _resolve(call)
-    if resolved.kind != "foundation-model" or not resolved.model.count_tokens:
+    # CountTokens takes the bare foundation-model id, even of models only invocable through a profile.
+    model = catalog.get(call.labels["modelId"])
+    if model is None:
+        resolved = _resolve(call)
+        if resolved.kind != "foundation-model":
+            raise validation("The provided model doesn't support counting tokens.")
+        model = resolved.model
+    elif call.strict and model.is_retired():
+        _resolve(call)  # raises the end-of-life error
+    if not model.count_tokens:
         raise validation("The provided model doesn't support counting tokens.")
     body = call.json()
     request = body.get("input")
     if not isinstance(request, dict) or len(request) != 1:
-        raise validation("1 validation error detected: Value null at 'input' failed to satisfy constraint: Member must not be null")
+        raise validation(
+            "1 validation error detected: Value null at 'input' failed to satisfy constraint: Member must not be null"
+        )
     if "converse" in request:
-        tokens = conversation.read_request(request["converse"] or {}, resolved.model).input_tokens
+        tokens = conversation.read_request(request["converse"] or {}, model).input_tokens
     elif "invokeModel" in request:
         encoded = (request["invokeModel"] or {}).get("body", "")
         try:
             raw = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise AwsError("SerializationException", "Invalid base64 in input.invokeModel.body.") from exc
-        prompt = _invoke_prompt(raw, resolved.model)
+        prompt = _invoke_prompt(raw, model)
         tokens = generation.count_tokens(prompt.text_for_tokens)
     else:
         raise validation("The input union must set exactly one of converse or invokeModel.")
-    return JsonReply({"inputTokens": tokens}, model_id=resolved.model.model_id)
+    return JsonReply({"inputTokens": tokens}, model_id=model.model_id)
 
 
 # -- InvokeModel -------------------------------------------------------------------------------------
 
 
 def _invoke_prompt(raw: bytes, model: FoundationModel) -> Prompt:
+    provider = _provider(model)
+    return provider.validate(parse_body(raw), model)
+
+
+def _provider(model: FoundationModel) -> Provider:
     try:
-        body = parse_json_body(raw)
-    except AwsError as exc:
-        raise validation("Malformed input request: Invalid JSON, please reformat your input and try again.") from exc
-    return provider_for(model.body_family).validate(body, model)
+        return provider_for(model.body_family)
+    except KeyError:
+        raise validation(
+            f"The bedrock-emulator does not emulate the request body of {model.model_id} yet."
+        ) from None
 
 
 def _invoke_completion(call: OperationCall, prompt: Prompt) -> Completion:
@@ -123,8 +138,12 @@ def _invoke_completion(call: OperationCall, prompt: Prompt) -> Completion:
             for index, (name, arguments) in enumerate(scripted.tool_use)
         )
         text = scripted.text or ""
-        tokens = scripted.output_tokens if scripted.output_tokens is not None else generation.count_tokens(text)
-        return Completion(text, tokens, scripted.stop_reason or ("tool_use" if calls else "end_turn"), None, calls)
+        tokens = (
+            scripted.output_tokens if scripted.output_tokens is not None else generation.count_tokens(text)
+        )
+        return Completion(
+            text, tokens, scripted.stop_reason or ("tool_use" if calls else "end_turn"), None, calls
+        )
     return generation.complete(
         prompt.key,
         max_tokens=prompt.max_tokens,
@@ -133,6 +152,7 @@ def _invoke_completion(call: OperationCall, prompt: Prompt) -> Completion:
         tool_choice=prompt.tool_choice,
         seed=call.seed,
         prompt_text=prompt.text_for_tokens[-2000:],
+        after_tool_result=prompt.after_tool_result,
     )
 
 
@@ -149,7 +169,7 @@ def invoke_model(call: OperationCall) -> BytesReply:
     prompt = _invoke_prompt(call.raw_body, model)
     input_tokens = generation.count_tokens(prompt.text_for_tokens)
     headers = {"x-amzn-bedrock-input-token-count": str(input_tokens)}
-    provider = provider_for(model.body_family)
+    provider = _provider(model)
     if call.scripted is not None and call.scripted.invoke_body is not None:
         body: Mapping[str, Any] = call.scripted.invoke_body
         completion = Completion("", call.scripted.output_tokens or 0, "end_turn", None, ())
@@ -180,7 +200,7 @@ def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
     prompt = _invoke_prompt(call.raw_body, model)
     input_tokens = generation.count_tokens(prompt.text_for_tokens)
     completion = _invoke_completion(call, prompt)
-    provider = provider_for(model.body_family)
+    provider = _provider(model)
     chunks = provider.stream_chunks(
         prompt, completion, model, call.request_id, generation.split_deltas(completion.text)
     )

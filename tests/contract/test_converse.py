@@ -48,7 +48,11 @@ def runtime(bedrock_emulator):
 
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
     response = excinfo.value.response
-    return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]
+    return (
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+    )
 
 
 def test_converse_answers_with_the_real_response_shape(runtime):
@@ -75,7 +79,9 @@ def test_converse_is_deterministic_for_the_same_request(runtime):
 
 
 def test_converse_honours_max_tokens_with_max_tokens_stop_reason(runtime):
-    response = runtime.converse(modelId=HAIKU, messages=[user("Write a long essay")], inferenceConfig={"maxTokens": 3})
+    response = runtime.converse(
+        modelId=HAIKU, messages=[user("Write a long essay")], inferenceConfig={"maxTokens": 3}
+    )
     assert response["stopReason"] == "max_tokens"
     assert response["usage"]["outputTokens"] == 3
 
@@ -170,12 +176,18 @@ def test_converse_refuses_a_system_prompt_for_a_model_without_one(runtime):
 def test_converse_requires_tool_config_for_tool_blocks(runtime):
     messages = [
         user("weather?"),
-        {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}}]},
+        {
+            "role": "assistant",
+            "content": [{"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}}],
+        },
         {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "sunny"}]}}]},
     ]
     with pytest.raises(runtime.exceptions.ValidationException) as excinfo:
         runtime.converse(modelId=HAIKU, messages=messages)
-    assert error_of(excinfo)[1] == "The toolConfig field must be defined when using toolUse and toolResult content blocks."
+    assert (
+        error_of(excinfo)[1]
+        == "The toolConfig field must be defined when using toolUse and toolResult content blocks."
+    )
 
 
 def _validates(schema: dict[str, Any], value: Any) -> None:
@@ -200,8 +212,22 @@ def test_converse_tool_use_arguments_validate_against_the_schema(runtime):
 def test_converse_answers_in_text_after_a_tool_result(runtime):
     messages = [
         user("What is the weather in Paris?"),
-        {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {"city": "Paris", "unit": "celsius"}}}]},
-        {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"json": {"temp": 21}}]}}]},
+        {
+            "role": "assistant",
+            "content": [
+                {
+                    "toolUse": {
+                        "toolUseId": "t1",
+                        "name": "get_weather",
+                        "input": {"city": "Paris", "unit": "celsius"},
+                    }
+                }
+            ],
+        },
+        {
+            "role": "user",
+            "content": [{"toolResult": {"toolUseId": "t1", "content": [{"json": {"temp": 21}}]}}],
+        },
     ]
     response = runtime.converse(modelId=HAIKU, messages=messages, toolConfig={"tools": [WEATHER_TOOL]})
     assert response["stopReason"] == "end_turn"
@@ -235,14 +261,21 @@ def test_converse_stream_tool_use_arrives_as_partial_json(runtime):
     starts = [p for k, p in events if k == "contentBlockStart"]
     assert starts and starts[0]["start"]["toolUse"]["name"] == "get_weather"
     index = starts[0]["contentBlockIndex"]
-    pieces = [p["delta"]["toolUse"]["input"] for k, p in events if k == "contentBlockDelta" and p["contentBlockIndex"] == index]
+    pieces = [
+        p["delta"]["toolUse"]["input"]
+        for k, p in events
+        if k == "contentBlockDelta" and p["contentBlockIndex"] == index
+    ]
     assert all(isinstance(piece, str) for piece in pieces)
     _validates(WEATHER_TOOL["toolSpec"]["inputSchema"]["json"], json.loads("".join(pieces)))
     assert [p for k, p in events if k == "messageStop"][0]["stopReason"] == "tool_use"
 
 
 def test_count_tokens_matches_converse_usage(runtime):
-    converse_input = {"messages": [user("How many tokens is this sentence, exactly?")], "system": [{"text": "Be terse."}]}
+    converse_input = {
+        "messages": [user("How many tokens is this sentence, exactly?")],
+        "system": [{"text": "Be terse."}],
+    }
     counted = runtime.count_tokens(modelId=HAIKU, input={"converse": converse_input})["inputTokens"]
     usage = runtime.converse(modelId=HAIKU, **converse_input)["usage"]
     assert counted == usage["inputTokens"]
@@ -250,7 +283,11 @@ def test_count_tokens_matches_converse_usage(runtime):
 
 def test_count_tokens_matches_invoke_model_usage(runtime):
     body = json.dumps(
-        {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50, "messages": [{"role": "user", "content": "Count me"}]}
+        {
+            "anthropic_version": "bedrock-2023-05-31",
+            "max_tokens": 50,
+            "messages": [{"role": "user", "content": "Count me"}],
+        }
     ).encode()
     counted = runtime.count_tokens(modelId=HAIKU, input={"invokeModel": {"body": body}})["inputTokens"]
     response = runtime.invoke_model(modelId=HAIKU, body=body)

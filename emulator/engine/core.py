@@ -1,0 +1,238 @@
+"""The Engine: picks a call's scenario, then matches, counts and moves state atomically to make its Plan.
+
+Selection is lock-free dictionary lookups, so a call no scenario applies to costs almost nothing. The
+decision itself (first matching rule, its count, its state transition, quota admission) happens under one
+lock, so 32 threads racing through a ``first: 3`` rule see it fire exactly three times.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+from emulator.engine import randomness
+from emulator.engine.call import Call
+from emulator.engine.checks import check_scenario
+from emulator.engine.clock import Clock
+from emulator.engine.compiled import CompiledRule, CompiledScenario, compile_scenario
+from emulator.engine.loader import load_paths, load_text
+from emulator.engine.plan import NO_PLAN, Plan, QuotaTicket
+from emulator.engine.problems import Problem, ScenarioError, UnknownScenarioError
+from emulator.engine.quotas import QuotaBook
+from emulator.engine.schema import Scenario
+from emulator.engine.state import StateBook
+from emulator.wire.errors import AwsError
+
+_STRICT_NO_PLAN = replace(NO_PLAN, strict=True)
+
+
+class Engine:
+    def __init__(
+        self, *, seed: int | None = None, default_scenario: str | None = None, strict: bool = False
+    ) -> None:
+        self._seed = seed
+        self._default = default_scenario
+        self._strict = strict
+        self._no_plan = _STRICT_NO_PLAN if strict else NO_PLAN
+        self._lock = threading.Lock()
+        self._scenarios: dict[str, CompiledScenario] = {}
+        self._bindings: dict[str, str] = {}
+        self._states = StateBook()
+        self._quotas = QuotaBook()
+        self._clock = Clock()
+
+    # ---- the scenario set ---------------------------------------------------------------------------
+
+    def load(self, scenario: Scenario) -> None:
+        """Adds a scenario, replacing one of the same name (whose counts and states start over)."""
+        source = f"<scenario {scenario.name}>"
+        if scenario.name is None:
+            raise ScenarioError.single(source, "a scenario name (the `name` key)", path="name")
+        problems = check_scenario(scenario, source)
+        if problems:
+            raise ScenarioError(problems)
+        compiled = compile_scenario(scenario, engine_seed=self._seed, engine_strict=self._strict)
+        with self._lock:
+            self._states.forget(compiled.name)
+            self._quotas.forget(compiled.name)
+            self._scenarios[compiled.name] = compiled
+
+    def load_path(self, path: str | Path) -> list[str]:
+        """Loads a scenario file or every scenario file in a directory; all or nothing."""
+        scenarios = load_paths([path])
+        for scenario in scenarios:
+            self.load(scenario)
+        return [s.name for s in scenarios if s.name is not None]
+
+    def load_text(self, text: str, *, source: str = "<request>") -> str:
+        """Loads a YAML or JSON scenario (the admin API's PUT body); returns its name."""
+        default_name = Path(source).stem if not source.startswith("<") else None
+        scenario = load_text(text, source, default_name)
+        self.load(scenario)
+        return scenario.name or ""
+
+    def delete(self, name: str) -> bool:
+        with self._lock:
+            found = self._scenarios.pop(name, None) is not None
+            for tenant in [t for t, bound in self._bindings.items() if bound == name]:
+                del self._bindings[tenant]
+            self._states.forget(name)
+            self._quotas.forget(name)
+        return found
+
+    def scenarios(self) -> list[Scenario]:
+        return [compiled.scenario for compiled in sorted(self._scenarios.values(), key=lambda c: c.name)]
+
+    def get(self, name: str) -> Scenario | None:
+        compiled = self._scenarios.get(name)
+        return compiled.scenario if compiled is not None else None
+
+    # ---- tenants ------------------------------------------------------------------------------------
+
+    def bind(self, tenant: str, name: str | None) -> None:
+        """Binds a scenario to a tenant (``None`` unbinds); the tenant's counts for it start over."""
+        with self._lock:
+            if name is None:
+                self._bindings.pop(tenant, None)
+                return
+            if name not in self._scenarios:
+                loaded = ", ".join(sorted(self._scenarios)) or "none"
+                raise ScenarioError(
+                    [Problem("<bind>", None, "scenario", f"a loaded scenario name, got {name!r} ({loaded})")]
+                )
+            self._bindings[tenant] = name
+
+    def bound(self, tenant: str) -> str | None:
+        return self._bindings.get(tenant)
+
+    def reset(self, tenant: str | None = None) -> None:
+        """Forgets counts, states and quota windows, of every tenant or of one."""
+        with self._lock:
+            self._states.reset(tenant)
+            self._quotas.reset(tenant)
+
+    def state_of(self, tenant: str, name: str) -> tuple[str, dict[str, int]] | None:
+        """A tenant's state name and per-rule counts in a scenario (for the admin API and tests)."""
+        with self._lock:
+            found = self._states.peek(tenant, name)
+            return None if found is None else (found.state, dict(found.counts))
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    # ---- the hot path -------------------------------------------------------------------------------
+
+    def select(self, call: Call) -> str | None:
+        """The scenario a call runs under: header, tenant binding, tenant-named scenario, default, none."""
+        scenarios = self._scenarios
+        header = call.scenario_header
+        if header:
+            if header in scenarios:
+                return header
+            raise UnknownScenarioError(header, sorted(scenarios))
+        bound = self._bindings.get(call.tenant)
+        if bound is not None and bound in scenarios:
+            return bound
+        if call.tenant in scenarios:
+            return call.tenant
+        if self._default is not None and self._default in scenarios:
+            return self._default
+        return None
+
+    def plan(self, call: Call) -> Plan:
+        """What to do with a call, decided once; raises UnknownScenarioError for an unknown header name."""
+        name = self.select(call)
+        if name is None:
+            if self._default is not None and self._default not in self._scenarios:
+                return replace(self._no_plan, warnings=(f"default scenario {self._default!r} is not loaded",))
+            return self._no_plan
+        compiled = self._scenarios.get(name)
+        if compiled is None:  # deleted since select(); serve plainly
+            return self._no_plan
+        candidates = compiled.by_operation.get(call.operation)
+        if not candidates:
+            return compiled.idle_plan
+        with self._lock:
+            current = self._scenarios.get(name)
+            if current is None:
+                return self._no_plan
+            if current is not compiled:
+                compiled = current
+                candidates = compiled.by_operation.get(call.operation)
+                if not candidates:
+                    return compiled.idle_plan
+            return self._decide(compiled, candidates, call)
+
+    def _decide(self, compiled: CompiledScenario, candidates: tuple[CompiledRule, ...], call: Call) -> Plan:
+        state = self._states.get(call.tenant, compiled.name, compiled.scenario.initial_state)
+        tickets: list[QuotaTicket] = []
+        for rule in candidates:
+            spec = rule.rule
+            required = spec.state.required if spec.state is not None else None
+            if required is not None and state.state != required:
+                continue
+            if not rule.matcher.matches(call):
+                continue
+            n = state.count(rule.id)
+            draw = None
+            if spec.take is not None and spec.take.probability is not None:
+                draw = randomness.uniform(compiled.delay_seed, compiled.name, rule.id, n, "take")
+            if not rule.taken(n, draw):
+                continue
+            error: AwsError | None = None
+            if spec.quota is not None:
+                model = call.foundation_model_id or call.model_id or "*"
+                key = (call.tenant, compiled.name, rule.id, model)
+                now = self._clock.now()
+                message, ticket = self._quotas.admit(key, spec.quota, now, call.estimated_tokens)
+                if message is None:
+                    # An admitted call is not shaped by the quota; later rules still apply to it.
+                    if ticket is not None:
+                        tickets.append(ticket)
+                    continue
+                error = AwsError("ThrottlingException", message)
+            elif spec.error is not None:
+                error = AwsError(spec.error.code, spec.error.message, **spec.error.fields)
+            if spec.state is not None and spec.state.next is not None:
+                state.state = spec.state.next
+            return self._fired(compiled, rule, n, call, error=error, tickets=tuple(tickets))
+        if tickets:
+            return replace(compiled.idle_plan, quota_tickets=tuple(tickets))
+        return compiled.idle_plan
+
+    @staticmethod
+    def _fired(
+        compiled: CompiledScenario,
+        rule: CompiledRule,
+        n: int,
+        call: Call,
+        *,
+        error: AwsError | None,
+        tickets: tuple[QuotaTicket, ...],
+    ) -> Plan:
+        spec = rule.rule
+        delay = 0.0
+        if spec.delay is not None:
+            draw = randomness.generator(compiled.delay_seed, compiled.name, rule.id, n, "delay")
+            delay = randomness.sample_delay(spec.delay, draw)
+        return Plan(
+            scenario=compiled.name,
+            rule_id=rule.id,
+            delay_seconds=delay,
+            error=error,
+            connection=rule.connection,
+            stream=rule.stream_by_service.get(call.service) if call.streaming else None,
+            answer=rule.answer,
+            strict=compiled.strict,
+            quota_tickets=tickets,
+        )
+
+    def settle(self, call: Call, plan: Plan, *, output_tokens: int, input_tokens: int) -> None:  # noqa: ARG002 - the call is part of the contract so settling can later key on it without an API change
+        """Replaces the token estimate a quota admitted the call on with what it really used."""
+        if not plan.quota_tickets:
+            return
+        with self._lock:
+            for ticket in plan.quota_tickets:
+                self._quotas.settle(ticket, input_tokens + output_tokens)

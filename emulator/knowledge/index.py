@@ -1,0 +1,127 @@
+"""The lexical index behind Retrieve and Rerank: Okapi BM25 and TF-IDF cosine over analysed terms.
+
+Our own ~100 lines rather than a library: ``rank-bm25`` (the usual choice) has had no release since 2022,
+ships no type hints and returns unbounded raw scores, while what the emulator needs is small: analysed
+terms, BM25 (k1 = 1.2, b = 0.75, the Lucene/OpenSearch defaults), cosine similarity, and scores mapped
+into 0..1 the way Bedrock reports relevance. Everything is a pure function of the indexed texts, so the
+same corpus and query always give the same scores; equal scores are ordered by the caller's tie-break key.
+
+The two search types map onto the two scorers: ``SEMANTIC`` stands in for vector similarity with the
+cosine of TF-IDF vectors; ``HYBRID`` blends that with BM25, as Bedrock blends vector and keyword search.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+K1 = 1.2
+B = 0.75
+# Raw BM25 -> 0..1: a query whose terms all match well lands around 0.6-0.8, a stray single term near 0.2.
+_BM25_HALF_SCORE = 6.0
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset(
+    "a an and are as at be but by can do does for from has have how i if in into is it its me my no not of "
+    "on or our so that the their then there these this to was we what when where which who why will with "
+    "you your".split()
+)
+
+
+def analyse(text: str) -> list[str]:
+    """Lower-cased word terms without stopwords, with plural and verb endings folded."""
+    return [_stem(word) for word in _WORD.findall(text.lower()) if word not in _STOPWORDS]
+
+
+def _stem(word: str) -> str:
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)] + keep
+    return word
+
+
+@dataclass(frozen=True)
+class _Entry:
+    frequencies: Counter[str]
+    length: int
+
+
+class LexicalIndex:
+    """An immutable index over a sequence of texts, addressed by position."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._entries = [_entry(text) for text in texts]
+        count = len(self._entries)
+        self._average_length = (sum(e.length for e in self._entries) / count) if count else 0.0
+        document_frequency: Counter[str] = Counter()
+        for entry in self._entries:
+            document_frequency.update(entry.frequencies.keys())
+        # BM25+-style idf that never goes negative, so very common terms still count a little.
+        self._idf = {term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in document_frequency.items()}
+        self._norms = [self._norm(e.frequencies) for e in self._entries]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def bm25(self, query: str) -> list[float]:
+        """Raw BM25 score of every indexed text for ``query``."""
+        terms = Counter(analyse(query))
+        scores: list[float] = []
+        for entry in self._entries:
+            total = 0.0
+            length_ratio = entry.length / self._average_length if self._average_length else 0.0
+            for term, query_count in terms.items():
+                tf = entry.frequencies.get(term, 0)
+                if tf:
+                    weight = tf * (K1 + 1) / (tf + K1 * (1 - B + B * length_ratio))
+                    total += self._idf.get(term, 0.0) * weight * query_count
+            scores.append(total)
+        return scores
+
+    def cosine(self, query: str) -> list[float]:
+        """TF-IDF cosine similarity (0..1) of every indexed text with ``query``."""
+        query_vector = self._vector(Counter(analyse(query)))
+        query_norm = math.sqrt(sum(v * v for v in query_vector.values()))
+        scores: list[float] = []
+        for entry, norm in zip(self._entries, self._norms, strict=True):
+            if not query_norm or not norm:
+                scores.append(0.0)
+                continue
+            dot = sum(weight * self._weight(term, entry.frequencies.get(term, 0))
+                      for term, weight in query_vector.items())
+            scores.append(min(1.0, dot / (query_norm * norm)))
+        return scores
+
+    def relevance(self, query: str, search_type: str) -> list[float]:
+        """Scores in 0..1 for ``SEMANTIC`` (cosine) or ``HYBRID`` (cosine blended with BM25)."""
+        cosine = self.cosine(query)
+        if search_type != "HYBRID":
+            return cosine
+        keyword = [normalise_bm25(s) for s in self.bm25(query)]
+        return [0.5 * c + 0.5 * k for c, k in zip(cosine, keyword, strict=True)]
+
+    def _weight(self, term: str, tf: int) -> float:
+        return (1 + math.log(tf)) * self._idf.get(term, 0.0) if tf else 0.0
+
+    def _vector(self, frequencies: Counter[str]) -> dict[str, float]:
+        # Query terms the corpus never saw weigh like the rarest term: they make a match less likely.
+        rare = max(self._idf.values(), default=1.0)
+        return {t: (1 + math.log(n)) * self._idf.get(t, rare) for t, n in frequencies.items()}
+
+    def _norm(self, frequencies: Counter[str]) -> float:
+        return math.sqrt(sum(self._weight(t, n) ** 2 for t, n in frequencies.items()))
+
+
+def normalise_bm25(raw: float) -> float:
+    """A raw BM25 score squeezed into 0..1 (monotonic, 0 stays 0)."""
+    return raw / (raw + _BM25_HALF_SCORE) if raw > 0 else 0.0
+
+
+def _entry(text: str) -> _Entry:
+    terms = analyse(text)
+    return _Entry(Counter(terms), len(terms))

@@ -1,0 +1,435 @@
+"""Anthropic Claude bodies: the Messages API ("anthropic-messages") and Claude v2 text completions
+("anthropic-text").
+
+Bedrock validates every Anthropic body against one schema that accepts either shape: a body carrying
+``messages`` fails the text-completion branch with ``#: subject must not be valid against schema
+{"required":["messages"]}`` and that message prefixes the Messages-branch violations (quoted in
+ziya-ai/ziya#24, fumito-ito/AnthropicSwiftSDK#19); a body
+without ``messages`` reports only text-completion violations (spring-projects/spring-ai#2276). Claude 3+
+refuses a valid text-completion body with ``"<model>" is not supported on this API. Please use the
+Messages API instead.`` (langchain-ai/langchain#18514). Claude v2 models accept both shapes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from emulator.generation import Completion, ToolSpec, split_json
+from emulator.providers.contract import ModelInfo, Prompt, compact_json, request_key, stable_id
+from emulator.providers.schema import (
+    Schema,
+    array,
+    check,
+    enum,
+    integer,
+    number,
+    obj,
+    render,
+    string,
+)
+from emulator.wire.errors import validation
+
+ANTHROPIC_VERSION = "bedrock-2023-05-31"
+HUMAN = "\n\nHuman:"
+ASSISTANT = "\n\nAssistant:"
+
+_NOT_MESSAGES: Schema = {"not": {"required": ["messages"]}}
+
+_SAMPLING = (
+    "max_tokens",
+    "max_tokens_to_sample",
+    "temperature",
+    "top_p",
+    "top_k",
+    "stop_sequences",
+    "anthropic_version",
+    "anthropic_beta",
+    "metadata",
+)
+
+_TEXT_SCHEMA: Schema = obj(
+    {
+        "prompt": string(),
+        "max_tokens_to_sample": integer(maximum=8191),
+        "temperature": number(0, 1),
+        "top_p": number(0, 1),
+        "top_k": integer(0, 500),
+        "stop_sequences": array(string()),
+        "anthropic_version": string(),
+    },
+    required=("prompt", "max_tokens_to_sample"),
+)
+
+_BLOCK_TYPES = (
+    "text",
+    "image",
+    "document",
+    "tool_use",
+    "tool_result",
+    "thinking",
+    "redacted_thinking",
+    "search_result",
+)
+
+_CONTENT: Schema = {
+    "anyOf": [
+        string(),
+        array(
+            {"type": "object", "required": ["type"], "properties": {"type": enum(*_BLOCK_TYPES)}}, minItems=1
+        ),
+    ]
+}
+
+_MESSAGES_SCHEMA: Schema = obj(
+    {
+        "anthropic_version": string(),
+        "anthropic_beta": array(string()),
+        "max_tokens": integer(minimum=1),
+        "messages": array(
+            obj(
+                {"role": {"type": "string", **enum("user", "assistant")}, "content": _CONTENT},
+                required=("role", "content"),
+            )
+        ),
+        "system": {"anyOf": [string(), array({"type": "object", "required": ["type", "text"]})]},
+        "stop_sequences": array(string()),
+        "temperature": number(0, 1),
+        "top_p": number(0, 1),
+        "top_k": integer(0, 500),
+        "tools": array({"type": "object", "required": ["name"]}),
+        "tool_choice": {
+            "type": "object",
+            "required": ["type"],
+            "properties": {"type": enum("auto", "any", "tool", "none"), "name": string()},
+        },
+        "thinking": {
+            "type": "object",
+            "required": ["type"],
+            "properties": {"type": enum("enabled", "disabled", "adaptive"), "budget_tokens": integer()},
+        },
+        "metadata": {"type": "object"},
+        "output_config": {"type": "object"},
+        "context_management": {"type": "object"},
+    },
+    required=("anthropic_version", "max_tokens", "messages"),
+)
+
+_REGION_PREFIX = re.compile(r"^(?:[a-z]{2}(?:-[a-z]+)?|apac|global)\.(?=anthropic\.)")
+_VERSION_SUFFIX = re.compile(r"-v\d+(?::\d+)?$")
+# Pre-Claude-3 ids carry no date; Anthropic's names for them differ from the id.
+_LEGACY_NAMES = {
+    "claude-v2": "claude-2.0",
+    "claude-v2:1": "claude-2.1",
+    "claude-instant-v1": "claude-instant-1.2",
+}
+
+
+def model_name(model_id: str) -> str:
+    """Anthropic's own name for a Bedrock model id.
+
+    ``eu.anthropic.claude-haiku-4-5-20251001-v1:0`` -> ``claude-haiku-4-5-20251001``.
+    """
+    name = _REGION_PREFIX.sub("", model_id.rsplit("/", 1)[-1]).removeprefix("anthropic.")
+    return _LEGACY_NAMES.get(name) or _VERSION_SUFFIX.sub("", name)
+
+
+def _validate_body(body: Any, model: ModelInfo, *, text_api_allowed: bool) -> Prompt:
+    if isinstance(body, dict) and "messages" in body:
+        # The text-completion branch always fails on such a body, so its one violation leads the list.
+        violations = check(body, _MESSAGES_SCHEMA)
+        if violations:
+            raise render(check(body, _NOT_MESSAGES) + violations)
+        return _messages_prompt(body, model)
+    violations = check(body, _TEXT_SCHEMA)
+    if violations:
+        raise render(violations)
+    if not text_api_allowed:
+        raise validation(
+            f'"{model_name(model.model_id)}" is not supported on this API. '
+            "Please use the Messages API instead."
+        )
+    return _text_prompt(body, model)
+
+
+# -- Messages API ------------------------------------------------------------------------------------
+
+
+def _block_text(block: dict[str, Any]) -> str:
+    kind = block.get("type")
+    if kind == "text":
+        return str(block.get("text", ""))
+    if kind == "tool_use":
+        return f"{block.get('name', '')} {compact_json(block.get('input', {}))}"
+    if kind == "tool_result":
+        content = block.get("content", "")
+        if isinstance(content, list):
+            return "\n".join(_block_text(part) for part in content if isinstance(part, dict))
+        return str(content)
+    if kind == "thinking":
+        return str(block.get("thinking", ""))
+    if kind == "document":
+        source = block.get("source", {})
+        return (
+            str(source.get("data", "")) if isinstance(source, dict) and source.get("type") == "text" else ""
+        )
+    return ""
+
+
+def _messages_semantics(body: dict[str, Any], model: ModelInfo) -> None:
+    """Checks the model itself makes after the schema passed; texts as Bedrock returns them."""
+    version = body["anthropic_version"]
+    if version != ANTHROPIC_VERSION:
+        raise validation(f"Invalid API version: {version}")
+    max_tokens: int = body["max_tokens"]
+    if max_tokens > model.max_output_tokens:
+        # The InvokeModel text quoted raw in charmbracelet/crush#946 (Converse adds a "Try again" sentence).
+        raise validation(
+            f"The maximum tokens you requested exceeds the model limit of {model.max_output_tokens}"
+        )
+    messages = body["messages"]
+    for index, message in enumerate(messages):
+        content = message["content"]
+        final_assistant = index == len(messages) - 1 and message["role"] == "assistant"
+        if isinstance(content, str):
+            if not content and not final_assistant:
+                raise validation(
+                    f"messages.{index}: all messages must have non-empty content except for the optional "
+                    "final assistant message"
+                )
+            continue
+        for block in content:
+            if block.get("type") == "text" and not str(block.get("text", "")):
+                raise validation("messages: text content blocks must be non-empty")
+    thinking = body.get("thinking")
+    if isinstance(thinking, dict) and thinking.get("type") == "enabled":
+        budget = thinking.get("budget_tokens")
+        if budget is None:
+            raise validation("thinking.enabled.budget_tokens: Field required")
+        if budget < 1024:
+            raise validation("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+        if max_tokens <= budget:
+            raise validation(
+                "`max_tokens` must be greater than `thinking.budget_tokens`. "
+                "Please consult our documentation at "
+                "https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size"
+            )
+
+
+def _tools(body: dict[str, Any]) -> tuple[ToolSpec, ...]:
+    return tuple(
+        ToolSpec(
+            str(tool["name"]),
+            str(tool.get("description", "")),
+            dict(tool.get("input_schema", {"type": "object"})),
+        )
+        for tool in body.get("tools", ())
+        if "input_schema" in tool or "type" not in tool or tool.get("type") == "custom"
+    )
+
+
+def _tool_choice(body: dict[str, Any], tools: tuple[ToolSpec, ...]) -> str | None:
+    choice = body.get("tool_choice")
+    if not tools:
+        return None
+    if not isinstance(choice, dict):
+        return "auto"
+    kind = choice.get("type")
+    return f"tool:{choice.get('name', '')}" if kind == "tool" else str(kind)
+
+
+def _messages_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
+    _messages_semantics(body, model)
+    parts: list[str] = []
+    system = body.get("system")
+    if isinstance(system, str):
+        parts.append(system)
+    elif isinstance(system, list):
+        parts.extend(str(block.get("text", "")) for block in system)
+    for message in body["messages"]:
+        content = message["content"]
+        if isinstance(content, str):
+            parts.append(content)
+        else:
+            parts.extend(_block_text(block) for block in content)
+    tools = _tools(body)
+    parts.extend(
+        compact_json({"name": t.name, "description": t.description, "input_schema": t.input_schema})
+        for t in tools
+    )
+    last = body["messages"][-1]
+    last_content = last["content"]
+    after_tool_result = (
+        last["role"] == "user"
+        and isinstance(last_content, list)
+        and any(block.get("type") == "tool_result" for block in last_content)
+    )
+    return Prompt(
+        text_for_tokens="\n".join(part for part in parts if part),
+        key=request_key(model, body, _SAMPLING),
+        max_tokens=body["max_tokens"],
+        stop_sequences=tuple(body.get("stop_sequences", ())),
+        tools=tools,
+        tool_choice=_tool_choice(body, tools),
+        after_tool_result=after_tool_result,
+        body=body,
+    )
+
+
+def _message_id(request_id: str) -> str:
+    return "msg_bdrk_01" + stable_id(request_id, 22)
+
+
+def _tool_id(tool_use_id: str) -> str:
+    return "toolu_bdrk_01" + stable_id(tool_use_id, 22)
+
+
+def _content(completion: Completion) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if completion.text or not completion.tool_calls:
+        blocks.append({"type": "text", "text": completion.text})
+    blocks.extend(
+        {"type": "tool_use", "id": _tool_id(call.tool_use_id), "name": call.name, "input": call.input}
+        for call in completion.tool_calls
+    )
+    return blocks
+
+
+def _messages_response(
+    prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str
+) -> dict[str, Any]:
+    return {
+        "id": _message_id(request_id),
+        "type": "message",
+        "role": "assistant",
+        "model": model_name(model.model_id),
+        "content": _content(completion),
+        "stop_reason": completion.stop_reason,
+        "stop_sequence": completion.stop_sequence,
+        "usage": {"input_tokens": prompt.input_tokens, "output_tokens": completion.output_tokens},
+    }
+
+
+def _messages_chunks(
+    prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str, deltas: list[str]
+) -> list[dict[str, Any]]:
+    start = _messages_response(prompt, completion, model, request_id)
+    start.update(content=[], stop_reason=None, stop_sequence=None)
+    start["usage"] = {"input_tokens": prompt.input_tokens, "output_tokens": 1}
+    chunks: list[dict[str, Any]] = [{"type": "message_start", "message": start}]
+    index = 0
+    if completion.text or not completion.tool_calls:
+        chunks.append(
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+        )
+        chunks.extend(
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": delta}}
+            for delta in deltas
+        )
+        chunks.append({"type": "content_block_stop", "index": 0})
+        index = 1
+    for call in completion.tool_calls:
+        block = {"type": "tool_use", "id": _tool_id(call.tool_use_id), "name": call.name, "input": {}}
+        chunks.append({"type": "content_block_start", "index": index, "content_block": block})
+        # The real API opens every tool input with an empty partial_json before the pieces.
+        for piece in ["", *split_json(compact_json(call.input))]:
+            chunks.append(
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "input_json_delta", "partial_json": piece},
+                }
+            )
+        chunks.append({"type": "content_block_stop", "index": index})
+        index += 1
+    chunks.append(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": completion.stop_reason, "stop_sequence": completion.stop_sequence},
+            "usage": {"output_tokens": completion.output_tokens},
+        }
+    )
+    chunks.append({"type": "message_stop"})
+    return chunks
+
+
+# -- Text completions (Claude v2, Instant) -------------------------------------------------------------
+
+
+def _check_turns(prompt: str) -> None:
+    problems: list[str] = []
+    first_human = prompt.find(HUMAN)
+    # Claude 2.1 allows a system prompt before the first Human turn, but no Assistant turn before it.
+    if first_human < 0 or ASSISTANT in prompt[:first_human]:
+        problems.append(f'prompt must start with "{HUMAN}" turn after an optional system prompt')
+    if not prompt.endswith(ASSISTANT):
+        problems.append(f'prompt must end with "{ASSISTANT}" turn')
+    if problems:
+        raise validation(", ".join(problems))
+
+
+def _text_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
+    _check_turns(body["prompt"])
+    stops = tuple(body.get("stop_sequences", ()))
+    return Prompt(
+        text_for_tokens=body["prompt"],
+        key=request_key(model, body, _SAMPLING),
+        max_tokens=body["max_tokens_to_sample"],
+        stop_sequences=stops,
+        body=body,
+    )
+
+
+def _text_stop(completion: Completion) -> tuple[str, str | None]:
+    if completion.stop_reason == "max_tokens":
+        return "max_tokens", None
+    if completion.stop_reason == "stop_sequence":
+        return "stop_sequence", completion.stop_sequence
+    # A finished turn ends where the model would start the next Human turn.
+    return "stop_sequence", HUMAN
+
+
+def _text_response(completion: Completion) -> dict[str, Any]:
+    reason, stop = _text_stop(completion)
+    return {"completion": completion.text, "stop_reason": reason, "stop": stop}
+
+
+def _text_chunks(completion: Completion, deltas: list[str]) -> list[dict[str, Any]]:
+    reason, stop = _text_stop(completion)
+    pieces = deltas or [""]
+    chunks: list[dict[str, Any]] = [
+        {"completion": piece, "stop_reason": None, "stop": None} for piece in pieces
+    ]
+    chunks[-1].update(stop_reason=reason, stop=stop)
+    return chunks
+
+
+# -- the two families ----------------------------------------------------------------------------------
+
+
+class _Anthropic:
+    def __init__(self, *, text_api_allowed: bool) -> None:
+        self._text_api_allowed = text_api_allowed
+
+    def validate(self, body: Any, model: ModelInfo) -> Prompt:
+        return _validate_body(body, model, text_api_allowed=self._text_api_allowed)
+
+    def respond(
+        self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str
+    ) -> dict[str, Any]:
+        if "messages" in prompt.body:
+            return _messages_response(prompt, completion, model, request_id)
+        return _text_response(completion)
+
+    def stream_chunks(
+        self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str, deltas: list[str]
+    ) -> list[dict[str, Any]]:
+        if "messages" in prompt.body:
+            return _messages_chunks(prompt, completion, model, request_id, deltas)
+        return _text_chunks(completion, deltas)
+
+
+MESSAGES = _Anthropic(text_api_allowed=False)
+TEXT = _Anthropic(text_api_allowed=True)
+
+__all__ = ["ANTHROPIC_VERSION", "MESSAGES", "TEXT", "model_name"]

@@ -1,0 +1,167 @@
+"""Embedding bodies: Titan Embeddings G1 ("titan-embed-v1"), Titan Text Embeddings V2 ("titan-embed-v2")
+and Cohere Embed ("cohere-embed").
+
+Titan Embeddings report schema violations the terse way (no pointer, several collapse into ``N schema
+violations found``: spring-projects/spring-ai#788, alphagov/govuk-chat#220); Cohere Embed lists them all
+(promptfoo/promptfoo#921). Embedding models do not stream.
+"""
+
+# ruff: noqa: ARG002  # every family implements the one Provider signature; not all need every argument
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.generation import Completion, count_tokens, embed
+from emulator.providers.contract import EmbeddingRequest, ModelInfo, Prompt, request_key, stable_uuid
+from emulator.providers.schema import Schema, array, boolean, enum, integer, obj, string, validate
+from emulator.wire.errors import AwsError, validation
+
+TITAN_V1_DIMENSIONS = 1536
+TITAN_MAX_INPUT_TOKENS = 8192
+TITAN_V2_DIMENSIONS = (256, 512, 1024)
+COHERE_V3_DIMENSIONS = 1024
+COHERE_V4_DIMENSIONS = 1536
+
+# Message as quoted in aws-samples/amazon-bedrock-workshop#136, trailing space included.
+_TOO_MANY_TOKENS = (
+    "400 Bad Request: Too many input tokens. Max input tokens: {limit}, request input token count: {count} "
+)
+
+_TITAN_V1_SCHEMA: Schema = obj({"inputText": string()}, required=("inputText",))
+_TITAN_V2_SCHEMA: Schema = obj(
+    {
+        "inputText": string(maxLength=50000),
+        "dimensions": {"type": "integer", **enum(*TITAN_V2_DIMENSIONS)},
+        "normalize": boolean(),
+        "embeddingTypes": array({"type": "string", **enum("float", "binary")}, minItems=1),
+    },
+    required=("inputText",),
+)
+_COHERE_TYPES = ("float", "int8", "uint8", "binary", "ubinary")
+_COHERE_SCHEMA: Schema = obj(
+    {
+        "texts": array(string(maxLength=2048), maxItems=96),
+        "images": array(string()),
+        "input_type": {
+            "type": "string",
+            **enum("search_document", "search_query", "classification", "clustering", "image"),
+        },
+        "truncate": {"type": "string", **enum("NONE", "START", "END")},
+        "embedding_types": array({"type": "string", **enum(*_COHERE_TYPES)}),
+        "output_dimension": {"type": "integer", **enum(256, 512, 1024, 1536)},
+        "max_tokens": integer(minimum=1),
+    },
+    required=("texts", "input_type"),
+)
+
+
+def _not_streamable() -> AwsError:
+    return validation("The model is unsupported for streaming.")
+
+
+def _check_titan_tokens(text: str) -> None:
+    tokens = count_tokens(text)
+    if tokens > TITAN_MAX_INPUT_TOKENS:
+        raise validation(_TOO_MANY_TOKENS.format(limit=TITAN_MAX_INPUT_TOKENS, count=tokens))
+
+
+def _bits(vector: list[float]) -> list[int]:
+    return [1 if value > 0 else 0 for value in vector]
+
+
+class _Embedder:
+    def stream_chunks(
+        self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str, deltas: list[str]
+    ) -> list[dict[str, Any]]:
+        raise _not_streamable()
+
+
+class TitanEmbedV1(_Embedder):
+    def validate(self, body: Any, model: ModelInfo) -> Prompt:
+        valid = validate(body, _TITAN_V1_SCHEMA, "top")
+        _check_titan_tokens(valid["inputText"])
+        request = EmbeddingRequest((valid["inputText"],), TITAN_V1_DIMENSIONS, False, ("float",))
+        return Prompt(valid["inputText"], request_key(model, valid, ()), 0, embedding=request, body=valid)
+
+    def respond(
+        self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str
+    ) -> dict[str, Any]:
+        assert prompt.embedding is not None
+        vector = embed(prompt.embedding.texts[0], dimensions=TITAN_V1_DIMENSIONS, normalize=False)
+        return {"embedding": vector, "inputTextTokenCount": prompt.input_tokens}
+
+
+class TitanEmbedV2(_Embedder):
+    def validate(self, body: Any, model: ModelInfo) -> Prompt:
+        valid = validate(body, _TITAN_V2_SCHEMA, "top")
+        _check_titan_tokens(valid["inputText"])
+        request = EmbeddingRequest(
+            (valid["inputText"],),
+            valid.get("dimensions", 1024),
+            valid.get("normalize", True),
+            tuple(valid.get("embeddingTypes", ("float",))),
+        )
+        return Prompt(valid["inputText"], request_key(model, valid, ()), 0, embedding=request, body=valid)
+
+    def respond(
+        self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str
+    ) -> dict[str, Any]:
+        request = prompt.embedding
+        assert request is not None
+        vector = embed(request.texts[0], dimensions=request.dimensions, normalize=request.normalize)
+        by_type: dict[str, Any] = {}
+        if "float" in request.types:
+            by_type["float"] = vector
+        if "binary" in request.types:
+            by_type["binary"] = _bits(vector)
+        return {"embedding": vector, "embeddingsByType": by_type, "inputTextTokenCount": prompt.input_tokens}
+
+
+def _cohere_dimensions(model: ModelInfo, body: dict[str, Any]) -> int:
+    if "embed-v4" in model.model_id:
+        return int(body.get("output_dimension", COHERE_V4_DIMENSIONS))
+    return COHERE_V3_DIMENSIONS
+
+
+def _quantized(vector: list[float], kind: str) -> list[int] | list[float]:
+    if kind == "int8":
+        return [max(-128, min(127, round(value * 127 * 8))) for value in vector]
+    if kind == "uint8":
+        return [max(0, min(255, round(value * 127 * 8) + 128)) for value in vector]
+    if kind in ("binary", "ubinary"):
+        packed: list[int] = []
+        bits = _bits(vector)
+        for start in range(0, len(bits), 8):
+            byte = int("".join(map(str, bits[start : start + 8])).ljust(8, "0"), 2)
+            packed.append(byte - 128 if kind == "binary" else byte)
+        return packed
+    return vector
+
+
+class CohereEmbed(_Embedder):
+    def validate(self, body: Any, model: ModelInfo) -> Prompt:
+        valid = validate(body, _COHERE_SCHEMA)
+        texts = tuple(valid["texts"])
+        request = EmbeddingRequest(
+            texts, _cohere_dimensions(model, valid), True, tuple(valid.get("embedding_types", ()))
+        )
+        return Prompt("\n".join(texts), request_key(model, valid, ()), 0, embedding=request, body=valid)
+
+    def respond(
+        self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str
+    ) -> dict[str, Any]:
+        request = prompt.embedding
+        assert request is not None
+        vectors = [embed(text, dimensions=request.dimensions, normalize=True) for text in request.texts]
+        # The real service echoes the texts lower-cased (wire-facts §3.3).
+        common = {"id": stable_uuid(request_id), "texts": [text.lower() for text in request.texts]}
+        if not request.types:
+            return {"embeddings": vectors, **common, "response_type": "embeddings_floats"}
+        by_type = {kind: [_quantized(vector, kind) for vector in vectors] for kind in request.types}
+        return {"embeddings": by_type, **common, "response_type": "embeddings_by_type"}
+
+
+TITAN_EMBED_V1 = TitanEmbedV1()
+TITAN_EMBED_V2 = TitanEmbedV2()
+COHERE_EMBED = CohereEmbed()

@@ -1,0 +1,190 @@
+"""Amazon Nova bodies ("nova"): the ``messages-v1`` schema in, Nova's native output and stream events out.
+
+Nova's schema is closed at every level, so an Anthropic-style block is refused with
+``#/messages/0/content/0: extraneous key [type] is not permitted`` (crmne/ruby_llm#586).
+"""
+
+# ruff: noqa: ARG002  # every family implements the one Provider signature; not all need every argument
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.generation import Completion, ToolSpec, split_json
+from emulator.providers.contract import ModelInfo, Prompt, compact_json, request_key
+from emulator.providers.schema import Schema, array, enum, integer, number, obj, string, validate
+
+_OPEN: Schema = {"type": "object"}
+
+_BLOCK: Schema = obj(
+    {
+        "text": string(),
+        "image": _OPEN,
+        "video": _OPEN,
+        "document": _OPEN,
+        "toolUse": _OPEN,
+        "toolResult": _OPEN,
+        "cachePoint": _OPEN,
+        "reasoningContent": _OPEN,
+    }
+)
+
+
+def _schema(model: ModelInfo) -> Schema:
+    return obj(
+        {
+            "schemaVersion": string(),
+            "system": array(obj({"text": string(), "cachePoint": _OPEN})),
+            "messages": array(
+                obj(
+                    {"role": {"type": "string", **enum("user", "assistant")}, "content": array(_BLOCK)},
+                    required=("role", "content"),
+                )
+            ),
+            "inferenceConfig": obj(
+                {
+                    "max_new_tokens": integer(1, model.max_output_tokens),
+                    "maxTokens": integer(1, model.max_output_tokens),
+                    "temperature": number(0, 1),
+                    "top_p": number(0, 1),
+                    "topP": number(0, 1),
+                    "top_k": integer(0, 128),
+                    "topK": integer(0, 128),
+                    "stopSequences": array(string(), maxItems=4),
+                    "reasoningConfig": _OPEN,
+                }
+            ),
+            "toolConfig": obj(
+                {
+                    "tools": array(
+                        obj(
+                            {
+                                "toolSpec": obj(
+                                    {
+                                        "name": string(),
+                                        "description": string(),
+                                        "inputSchema": obj({"json": _OPEN}),
+                                    },
+                                    required=("name", "inputSchema"),
+                                )
+                            },
+                            required=("toolSpec",),
+                        )
+                    ),
+                    "toolChoice": obj({"auto": _OPEN, "any": _OPEN, "tool": _OPEN}),
+                }
+            ),
+        },
+        required=("messages",),
+    )
+
+
+def _block_text(block: dict[str, Any]) -> str:
+    if "text" in block:
+        return str(block["text"])
+    if "toolUse" in block:
+        return compact_json(block["toolUse"].get("input", {}))
+    if "toolResult" in block:
+        return "\n".join(
+            str(part.get("text", compact_json(part.get("json", ""))))
+            for part in block["toolResult"].get("content", [])
+            if isinstance(part, dict)
+        )
+    return ""
+
+
+def _tool_choice(config: dict[str, Any], tools: tuple[ToolSpec, ...]) -> str | None:
+    if not tools:
+        return None
+    choice = config.get("toolChoice", {"auto": {}})
+    if "tool" in choice:
+        return f"tool:{choice['tool'].get('name', '')}"
+    return "any" if "any" in choice else "auto"
+
+
+_SAMPLING = ("inferenceConfig",)
+
+
+class Nova:
+    def validate(self, body: Any, model: ModelInfo) -> Prompt:
+        valid = validate(body, _schema(model))
+        parts = [str(block.get("text", "")) for block in valid.get("system", ())]
+        for message in valid["messages"]:
+            parts.extend(_block_text(block) for block in message["content"])
+        config = valid.get("toolConfig", {})
+        tools = tuple(
+            ToolSpec(
+                tool["toolSpec"]["name"],
+                tool["toolSpec"].get("description", ""),
+                dict(tool["toolSpec"]["inputSchema"].get("json", {"type": "object"})),
+            )
+            for tool in config.get("tools", ())
+        )
+        parts.extend(compact_json(tool["toolSpec"]) for tool in config.get("tools", ()))
+        inference = valid.get("inferenceConfig", {})
+        messages = valid["messages"]
+        after_tool_result = bool(messages) and any("toolResult" in block for block in messages[-1]["content"])
+        return Prompt(
+            text_for_tokens="\n".join(part for part in parts if part),
+            key=request_key(model, valid, _SAMPLING),
+            max_tokens=inference.get("max_new_tokens", inference.get("maxTokens", model.default_max_tokens)),
+            stop_sequences=tuple(inference.get("stopSequences", ())),
+            tools=tools,
+            tool_choice=_tool_choice(config, tools),
+            after_tool_result=after_tool_result,
+            body=valid,
+        )
+
+    def respond(
+        self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str
+    ) -> dict[str, Any]:
+        content: list[dict[str, Any]] = []
+        if completion.text or not completion.tool_calls:
+            content.append({"text": completion.text})
+        content.extend(
+            {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name, "input": call.input}}
+            for call in completion.tool_calls
+        )
+        return {
+            "output": {"message": {"content": content, "role": "assistant"}},
+            "stopReason": completion.stop_reason,
+            "usage": _usage(prompt, completion),
+        }
+
+    def stream_chunks(
+        self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str, deltas: list[str]
+    ) -> list[dict[str, Any]]:
+        chunks: list[dict[str, Any]] = [{"messageStart": {"role": "assistant"}}]
+        index = 0
+        if completion.text or not completion.tool_calls:
+            chunks.extend(
+                {"contentBlockDelta": {"delta": {"text": d}, "contentBlockIndex": 0}} for d in deltas
+            )
+            chunks.append({"contentBlockStop": {"contentBlockIndex": 0}})
+            index = 1
+        for call in completion.tool_calls:
+            start = {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name}}
+            chunks.append({"contentBlockStart": {"start": start, "contentBlockIndex": index}})
+            chunks.extend(
+                {"contentBlockDelta": {"delta": {"toolUse": {"input": piece}}, "contentBlockIndex": index}}
+                for piece in split_json(compact_json(call.input))
+            )
+            chunks.append({"contentBlockStop": {"contentBlockIndex": index}})
+            index += 1
+        chunks.append({"messageStop": {"stopReason": completion.stop_reason}})
+        usage = {"inputTokens": prompt.input_tokens, "outputTokens": completion.output_tokens}
+        chunks.append({"metadata": {"usage": usage, "metrics": {}, "trace": {}}})
+        return chunks
+
+
+def _usage(prompt: Prompt, completion: Completion) -> dict[str, int]:
+    return {
+        "inputTokens": prompt.input_tokens,
+        "outputTokens": completion.output_tokens,
+        "totalTokens": prompt.input_tokens + completion.output_tokens,
+        "cacheReadInputTokenCount": 0,
+        "cacheWriteInputTokenCount": 0,
+    }
+
+
+NOVA = Nova()

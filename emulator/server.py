@@ -1,0 +1,442 @@
+"""Run a WSGI app on one port that speaks HTTP/1.1 (keep-alive) and HTTP/2 cleartext, in threads.
+
+`EmulatorServer` binds a socket, serves it from a daemon thread (or blocking, for the CLI) and stops
+cleanly. It builds on Werkzeug's threaded server: one thread per connection. Each new connection is
+peeked at: if it opens with the HTTP/2 connection preface (prior knowledge h2c, what the AWS SDK for
+JavaScript v3 sends to an ``http://`` endpoint) it is handed to `emulator.http2`; anything else is
+served as HTTP/1.1 by the request handler below.
+
+The HTTP/1.1 path writes responses itself instead of using Werkzeug's ``run_wsgi``, because that one
+always answers ``Connection: close`` (no keep-alive) and cannot be told to cut a response short.
+
+Abort contract, the same on both protocols: the WSGI environ carries a callable under
+``"bedrock_emulator.abort"`` (`ABORT_KEY`). Fault injection calls it to end an exchange without a proper
+response, then returns or stops its iterable (anything yielded afterwards is discarded):
+
+- HTTP/1.1: the socket is shut down at once. If nothing was sent yet the client sees the connection
+  close with no response at all; mid-stream the chunked body is cut (no terminating chunk). Nothing
+  further is written and nothing is logged above DEBUG.
+- HTTP/2: that stream is reset with RST_STREAM(INTERNAL_ERROR); the connection stays up.
+
+Client disconnects (broken pipe, reset) are ordinary and logged at DEBUG only; there are no per-request
+access lines (the emulator keeps its own journal). Logger: ``bedrock_emulator.server``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import override
+from werkzeug.exceptions import ClientDisconnected
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler, select_address_family
+from werkzeug.wsgi import LimitedStream
+
+from emulator.http2 import ABORT_KEY, CONNECTION_PREFACE, serve_h2c
+
+if TYPE_CHECKING:
+    from types import FrameType, TracebackType
+
+    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
+
+__all__ = ["ABORT_KEY", "EmulatorServer"]
+
+_log = logging.getLogger("bedrock_emulator.server")
+
+_SERVER_SOFTWARE = "bedrock-emulator"
+# How long stop() waits for connection threads after cutting their sockets; an app stuck in a long
+# sleep should not make stop() hang, its thread is a daemon anyway.
+_JOIN_TIMEOUT = 2.0
+# A client that sends part of the preface and stalls gets treated as HTTP/1.1 after this long.
+_PREFACE_WAIT = 10.0
+# Unread request body left after the response: drained to keep the connection if at most this big,
+# otherwise the connection is closed (reading it would cost more than a reconnect).
+_MAX_DRAIN = 16 << 20
+_BODYLESS_STATUSES = frozenset({204, 304})
+_DISCONNECTS = (ConnectionError, TimeoutError)
+
+_ExcInfo = tuple[type[BaseException], BaseException, "TracebackType"] | tuple[None, None, None]
+
+
+class _WSGIServer(ThreadedWSGIServer):
+    """Werkzeug's threaded server, plus a register of open connections so stop() can end them."""
+
+    # We join connection threads ourselves, with a timeout (see EmulatorServer.stop).
+    block_on_close = False
+
+    def __init__(self, host: str, port: int, app: WSGIApplication, fd: int) -> None:
+        self.connections: dict[socket.socket, threading.Thread] = {}
+        self.connections_lock = threading.Lock()
+        super().__init__(host, port, app, handler=_RequestHandler, fd=fd)
+        self._server_version = _SERVER_SOFTWARE
+
+    @override
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver would print a traceback to stderr; the emulator logs instead.
+        _log.exception("unhandled error serving %s", client_address)
+
+    def track(self, conn: socket.socket) -> None:
+        with self.connections_lock:
+            self.connections[conn] = threading.current_thread()
+
+    def untrack(self, conn: socket.socket) -> None:
+        with self.connections_lock:
+            self.connections.pop(conn, None)
+
+
+class _Exchange:
+    """One HTTP/1.1 request's response: WSGI start_response/write, keep-alive framing and abort."""
+
+    def __init__(self, handler: _RequestHandler, environ: WSGIEnvironment) -> None:
+        self._handler = handler
+        self._environ = environ
+        self._status: str | None = None
+        self._headers: list[tuple[str, str]] = []
+        self.headers_sent = False
+        self._chunked = False
+        self._bodyless = False
+        self.aborted = False
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None
+    ) -> Any:
+        if exc_info and exc_info[1] is not None:
+            try:
+                if self.headers_sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self._status is not None:
+            raise AssertionError("start_response called twice without exc_info")
+        self._status = status
+        self._headers = headers
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        if self.aborted:
+            return
+        out = b"" if self.headers_sent else self._head()
+        if data and not self._bodyless:
+            # One sendall per chunk: the size line, data and CRLF leave in a single segment.
+            out += b"%x\r\n%b\r\n" % (len(data), data) if self._chunked else data
+        if out:
+            self._handler.connection.sendall(out)
+
+    def finish(self) -> None:
+        if self.aborted:
+            return
+        if not self.headers_sent:
+            self.write(b"")
+        if self._chunked:
+            self._handler.connection.sendall(b"0\r\n\r\n")
+
+    def abort(self) -> None:
+        self.aborted = True
+        self._handler.close_connection = True
+        with contextlib.suppress(OSError):
+            self._handler.connection.shutdown(socket.SHUT_RDWR)
+
+    def reset_for_error(self) -> bool:
+        """Forget an unsent status so a 500 can replace it; False if the response already started."""
+        if self.headers_sent:
+            return False
+        self._status = None
+        return True
+
+    def _head(self) -> bytes:
+        if self._status is None:
+            raise AssertionError("WSGI app wrote a body before calling start_response")
+        handler = self._handler
+        code = int(self._status.split(None, 1)[0])
+        lines = [f"{handler.protocol_version} {self._status}\r\n"]
+        names: set[str] = set()
+        for name, value in self._headers:
+            lines.append(f"{name}: {value}\r\n")
+            lower = name.lower()
+            names.add(lower)
+            if lower == "connection" and "close" in value.lower():
+                handler.close_connection = True
+        if "server" not in names:
+            lines.append(f"Server: {_SERVER_SOFTWARE}\r\n")
+        if "date" not in names:
+            lines.append(f"Date: {handler.date_time_string()}\r\n")
+        if self._environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in _BODYLESS_STATUSES:
+            self._bodyless = True
+        elif "content-length" not in names:
+            if handler.request_version >= "HTTP/1.1":
+                self._chunked = True
+                lines.append("Transfer-Encoding: chunked\r\n")
+            else:
+                handler.close_connection = True  # HTTP/1.0: the body ends where the connection does
+        if "connection" not in names:
+            if handler.close_connection:
+                lines.append("Connection: close\r\n")
+            elif handler.request_version < "HTTP/1.1":
+                lines.append("Connection: keep-alive\r\n")
+        lines.append("\r\n")
+        self.headers_sent = True
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug('"%s" %d (HTTP/1.1)', handler.requestline, code)
+        return "".join(lines).encode("latin-1")
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """Per connection: route h2c to `emulator.http2`, serve HTTP/1.1 with keep-alive otherwise."""
+
+    protocol_version = "HTTP/1.1"
+    server: _WSGIServer
+
+    def setup(self) -> None:
+        super().setup()
+        # Streamed chunks are small writes; Nagle plus delayed ACK would hold each for ~40 ms.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            with contextlib.suppress(OSError):
+                super().finish()
+        finally:
+            self.server.untrack(self.connection)
+
+    def handle(self) -> None:
+        if self._opens_with_preface():
+            client = self.client_address if isinstance(self.client_address, tuple) else ("", 0)
+            serve_h2c(
+                self.connection,
+                self.server.app,
+                server_address=(str(self.server.server_address[0]), self.server.port),
+                client_address=(str(client[0]), int(client[1])),
+                server_software=_SERVER_SOFTWARE,
+            )
+            return
+        super().handle()
+
+    def _opens_with_preface(self) -> bool:
+        deadline = time.monotonic() + _PREFACE_WAIT
+        while True:
+            try:
+                head = self.connection.recv(len(CONNECTION_PREFACE), socket.MSG_PEEK)
+            except OSError:
+                return False  # the HTTP/1.1 path meets the same error and treats it as a disconnect
+            if len(head) >= len(CONNECTION_PREFACE):
+                return bool(head == CONNECTION_PREFACE)
+            # A short peek that already differs is HTTP/1.1; waiting for 24 bytes would hang on a
+            # short request such as "GET / HTTP/1.1\r\n\r\n" that fits in fewer.
+            if not head or not CONNECTION_PREFACE.startswith(head) or time.monotonic() > deadline:
+                return False
+            # The data so far is a prefix of the preface; a peek returns at once while any data is
+            # queued, so wait a little for the rest rather than spin.
+            time.sleep(0.001)
+
+    def run_wsgi(self) -> None:
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        body = self._bound_body(environ)
+        exchange = _Exchange(self, environ)
+        environ[ABORT_KEY] = exchange.abort
+        try:
+            self._execute(exchange, environ)
+        except _DISCONNECTS as exc:
+            self.close_connection = True
+            _log.debug("client %s went away: %r", self.client_address, exc)
+            return
+        except OSError as exc:
+            self.close_connection = True
+            if not exchange.aborted:
+                _log.debug("connection to %s failed: %r", self.client_address, exc)
+            return
+        if not self.close_connection:
+            self._drain(environ, body)
+
+    def _execute(self, exchange: _Exchange, environ: WSGIEnvironment) -> None:
+        result = None
+        try:
+            result = self.server.app(environ, exchange.start_response)
+            for chunk in result:
+                if exchange.aborted:
+                    break
+                exchange.write(chunk)
+            exchange.finish()
+        except (*_DISCONNECTS, OSError):
+            raise
+        except Exception:
+            if exchange.aborted:
+                return  # the app tripped over the socket it asked us to cut: expected, not a bug
+            _log.exception("WSGI app failed on %s %s", environ["REQUEST_METHOD"], environ["RAW_URI"])
+            self.close_connection = True
+            if exchange.reset_for_error():
+                exchange.start_response(
+                    "500 Internal Server Error",
+                    [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "21")],
+                )
+                exchange.write(b"Internal Server Error")
+            # Mid-stream the status is gone; closing without the last chunk tells the client.
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    _log.exception("closing the response iterable failed")
+
+    def _bound_body(self, environ: WSGIEnvironment) -> LimitedStream | None:
+        """Fence wsgi.input at Content-Length so the app cannot read into the next request."""
+        if environ.get("wsgi.input_terminated"):
+            return None  # chunked: DechunkedInput already stops at the terminating chunk
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            self.close_connection = True
+            return None
+        if length <= 0:
+            return None
+        body = LimitedStream(environ["wsgi.input"], length)
+        environ["wsgi.input"] = body
+        return body
+
+    def _drain(self, environ: WSGIEnvironment, body: LimitedStream | None) -> None:
+        """Read any request body the app left, so the next request starts at a request line."""
+        try:
+            if body is not None:
+                if not body.is_exhausted:
+                    if body.limit > _MAX_DRAIN:
+                        self.close_connection = True
+                    else:
+                        body.exhaust()
+            elif environ.get("wsgi.input_terminated"):
+                stream = environ["wsgi.input"]
+                total = 0
+                while chunk := stream.read(1 << 16):
+                    total += len(chunk)
+                    if total > _MAX_DRAIN:
+                        self.close_connection = True
+                        break
+        except (ClientDisconnected, OSError, ValueError):
+            self.close_connection = True
+
+    @override
+    def connection_dropped(self, error: BaseException, environ: WSGIEnvironment | None = None) -> None:
+        _log.debug("client %s went away: %r", self.client_address, error)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # the emulator's journal records requests; _Exchange logs at DEBUG
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        _log.debug("%s: " + message, type, *args)
+
+
+class EmulatorServer:
+    """A WSGI app served on one port (HTTP/1.1 and h2c), from a thread or blocking.
+
+    >>> with EmulatorServer(app) as server:
+    ...     requests.get(server.endpoint_url + "/_emulator/health")
+    """
+
+    def __init__(self, app: WSGIApplication, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self._server: _WSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def endpoint_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> EmulatorServer:
+        """Bind and listen (connections queue from here on), then serve from a daemon thread."""
+        with self._lock:
+            if self._server is not None:
+                raise RuntimeError("server already started")
+            server = self._bind()
+            self._server = server
+            self.port = server.port
+            self._thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},  # bounds how long stop() waits for the accept loop
+                name=f"bedrock-emulator:{self.port}",
+                daemon=True,
+            )
+            self._thread.start()
+        _log.debug("serving on %s", self.endpoint_url)
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, close the listening socket, cut open connections and join; idempotent."""
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+        if server is None or thread is None:
+            return
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        # Idle keep-alive connections would otherwise keep their threads (and clients) waiting.
+        with server.connections_lock:
+            open_connections = list(server.connections.items())
+        for conn, _ in open_connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + _JOIN_TIMEOUT
+        for _, worker in open_connections:
+            if worker is not threading.current_thread():
+                worker.join(max(0.0, deadline - time.monotonic()))
+        _log.debug("stopped %s", self.endpoint_url)
+
+    def serve_forever(self) -> None:
+        """Serve until SIGINT or SIGTERM (when called from the main thread) or until stop()."""
+        done = threading.Event()
+        previous: dict[signal.Signals, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+
+            def on_signal(_signum: int, _frame: FrameType | None) -> None:
+                done.set()
+
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                previous[sig] = signal.signal(sig, on_signal)
+        self.start()
+        thread = self._thread
+        try:
+            # Wake now and then so stop() from another thread also ends this call.
+            while not done.wait(0.2):
+                if thread is None or not thread.is_alive():
+                    break
+        finally:
+            self.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _bind(self) -> _WSGIServer:
+        # Bound here rather than by Werkzeug, whose constructor prints and sys.exit()s on a busy port;
+        # a library caller should get the OSError.
+        family = select_address_family(self.host, self.port)
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((self.host, self.port))
+            listener.listen(128)
+            # Werkzeug dups the descriptor, so ours is closed either way.
+            return _WSGIServer(self.host, self.port, self.app, fd=listener.fileno())
+        finally:
+            listener.close()

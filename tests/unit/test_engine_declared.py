@@ -1,0 +1,67 @@
+"""Parity: the engine's declared errors and stream members are exactly botocore's, for every route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.loaders import Loader
+
+from emulator.engine.declared import OPERATIONS, STREAMING_OPERATIONS, error_members, exception_code
+from emulator.wire.routing import ROUTES
+
+_LOADER = Loader()
+_SERVICES = ("bedrock-runtime", "bedrock-agent-runtime", "bedrock", "bedrock-agent")
+_MODELS: dict[str, dict[str, Any]] = {s: _LOADER.load_service_model(s, "service-2") for s in _SERVICES}
+
+
+def _stream_of(service: str, operation: str) -> tuple[str, list[str], set[str]] | None:
+    shapes = _MODELS[service]["shapes"]
+    output = _MODELS[service]["operations"][operation].get("output", {}).get("shape")
+    for member_name, member in shapes.get(output, {}).get("members", {}).items() if output else ():
+        shape = shapes[member["shape"]]
+        if shape.get("eventstream"):
+            members = shape["members"]
+            events = [m for m, ref in members.items() if not shapes[ref["shape"]].get("exception")]
+            exceptions = {m for m, ref in members.items() if shapes[ref["shape"]].get("exception")}
+            return member_name, events, exceptions
+    return None
+
+
+def test_every_route_is_declared_once_and_nothing_else() -> None:
+    routed = [op for _, op, _, _, _ in ROUTES]
+    assert len(routed) == len(set(routed)), "operation names must be unique across services"
+    assert set(OPERATIONS) == set(routed)
+
+
+@pytest.mark.parametrize(("service", "operation"), [(s, op) for s, op, _, _, _ in ROUTES])
+def test_declared_errors_match_botocore(service: str, operation: str) -> None:
+    errors = {e["shape"] for e in _MODELS[service]["operations"][operation].get("errors", [])}
+    assert OPERATIONS[operation].service == service
+    assert OPERATIONS[operation].errors == errors
+
+
+@pytest.mark.parametrize(("service", "operation"), [(s, op) for s, op, _, _, _ in ROUTES])
+def test_declared_stream_matches_botocore(service: str, operation: str) -> None:
+    expected = _stream_of(service, operation)
+    declared = OPERATIONS[operation].stream
+    if expected is None:
+        assert declared is None
+        assert operation not in STREAMING_OPERATIONS
+        return
+    assert declared is not None
+    member, events, exceptions = expected
+    assert (declared.member, list(declared.events), set(declared.exceptions)) == (member, events, exceptions)
+
+
+def test_error_members_match_botocore_shapes() -> None:
+    for service, model in _MODELS.items():
+        for name, shape in model["shapes"].items():
+            if shape.get("exception"):
+                members = set(shape.get("members", {})) - {"message", "Message"}
+                assert error_members(service, name) == members, (service, name)
+
+
+def test_exception_member_maps_to_its_error_shape() -> None:
+    assert exception_code("modelStreamErrorException") == "ModelStreamErrorException"
+    assert exception_code("throttlingException") == "ThrottlingException"
