@@ -24,7 +24,7 @@ from emulator.server import EmulatorServer
 from emulator.settings import Settings
 
 HERE = Path(__file__).parent
-MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0"
+MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 REQUEST = {
     "messages": [{"role": "user", "content": [{"text": "Summarise the plot of Hamlet in two sentences."}]}],
     "inferenceConfig": {"maxTokens": 200},

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from flask import Flask
 
@@ -16,7 +18,18 @@ from emulator.journal import Journal
 from emulator.library import shipped_scenarios
 from emulator.settings import Settings
 
-AWS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
+
+class _Dispatcher:
+    """``/_emulator/...`` to Flask (the admin API), everything else to the data plane."""
+
+    def __init__(self, admin_app: Callable[..., Any], dataplane: DataPlane) -> None:
+        self.admin_app = admin_app
+        self.dataplane = dataplane
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO", "").startswith(admin.ADMIN_PREFIX + "/"):
+            return self.admin_app(environ, start_response)
+        return self.dataplane(environ, start_response)
 
 
 @dataclass
@@ -56,8 +69,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         settings, engine, journal, dataplane, time.monotonic(), _version()
     )
     app.register_blueprint(admin.blueprint)
-    app.add_url_rule("/", "aws_root", dataplane.view, methods=AWS_METHODS)
-    app.add_url_rule("/<path:path>", "aws", dataplane.view, methods=AWS_METHODS)
+    # AWS traffic bypasses Flask's routing and request context (see dataplane.py); the admin API keeps them.
+    app.wsgi_app = _Dispatcher(app.wsgi_app, dataplane)  # type: ignore[method-assign]
     # Faker's import is the slowest part of start-up; take it off the first request's path.
     threading.Thread(target=generation.warm_up, name="warm-up", daemon=True).start()
     return app

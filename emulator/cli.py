@@ -97,8 +97,15 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"bedrock-emulator: {exc}", file=sys.stderr)
         return 2
     server = EmulatorServer(app, settings.host, settings.port)
-    print(f"bedrock-emulator serving on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
-    server.serve_forever()
+
+    def announce(ready: EmulatorServer) -> None:
+        print(f"bedrock-emulator serving on {ready.endpoint_url}", file=sys.stderr, flush=True)
+
+    try:
+        server.serve_forever(on_ready=announce)
+    except OSError as exc:
+        print(f"bedrock-emulator: cannot serve on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

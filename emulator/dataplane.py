@@ -1,4 +1,8 @@
-"""The one view for AWS traffic, readable top to bottom: route -> caller -> plan -> handle -> serialize.
+"""The one WSGI entry for AWS traffic, readable top to bottom: route -> caller -> plan -> handle -> serialize.
+
+It is a plain WSGI callable rather than a Flask view: Flask's request context, URL map and response
+processing cost about 40 µs per call, a quarter of the budget the emulator may add over a bare endpoint;
+Flask still serves the admin API beside it (see ``app.py``).
 
 Everything a response needs is decided before its first byte leaves: the scenario plan (fault, delay,
 scripted answer) is taken once, under the engine's lock, and streams are generators over plain values
@@ -16,9 +20,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
-
-from flask import Response, request
+from urllib.parse import parse_qsl
 
 from emulator import catalog
 from emulator.engine import Call, Engine, Plan, UnknownScenarioError
@@ -29,7 +33,6 @@ from emulator.services.exchange import (
     BytesReply,
     JsonReply,
     OperationCall,
-    Reply,
     ScriptedReply,
     StreamReply,
 )
@@ -69,6 +72,18 @@ _STREAMING_OPERATIONS = frozenset(
 
 
 @dataclass
+class _Answer:
+    """A response as WSGI sends it: status, header list and a body (bytes, or an iterator for streams)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes | Iterator[bytes]
+
+
+_REASONS = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+
+@dataclass
 class _Outcome:
     """What a served call did, filled in as it goes and journaled at the end."""
 
@@ -85,16 +100,21 @@ class DataPlane:
         self._counters: dict[str, int] = {}
         self._counter_lock = threading.Lock()
 
-    # The Flask view -------------------------------------------------------------------------------
+    # The WSGI entry -------------------------------------------------------------------------------
 
-    def view(self, path: str = "") -> Response:
-        environ = request.environ
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        answer = self.serve(environ)
+        start_response(_REASONS.get(answer.status, str(answer.status)), answer.headers)
+        return [answer.body] if isinstance(answer.body, bytes) else answer.body
+
+    def serve(self, environ: dict[str, Any]) -> _Answer:
         started = time.perf_counter()
-        raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.full_path
-        method = request.method
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        caller = sigv4.caller_from(headers.get("authorization"), request.args.get("X-Amz-Credential"))
-        raw_body = request.get_data(cache=False)
+        raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
+        method = environ.get("REQUEST_METHOD", "GET")
+        headers = _headers(environ)
+        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        caller = sigv4.caller_from(headers.get("authorization"), query.get("X-Amz-Credential"))
+        raw_body = _body(environ)
         match = routing.resolve(method, raw_path)
         service = match.service if match else "bedrock-runtime"
         operation = match.operation if match else "Unknown"
@@ -118,7 +138,7 @@ class DataPlane:
                 operation=operation,
                 labels=match.labels,
                 headers=headers,
-                query=dict(request.args),
+                query=query,
                 raw_body=raw_body,
                 region=caller.region,
                 tenant=caller.tenant,
@@ -140,9 +160,9 @@ class DataPlane:
             error = AwsError(
                 "InternalServerException", f"bedrock-emulator internal error: {type(exc).__name__}"
             )
-            response = self._error(error, service, outcome)
-            response.headers[BUG_HEADER] = "1"
-            return response
+            answer = self._error(error, service, outcome)
+            answer.headers.append((BUG_HEADER, "1"))
+            return answer
 
     # Steps ----------------------------------------------------------------------------------------
 
@@ -193,7 +213,7 @@ class DataPlane:
 
     def _serve(
         self, call: OperationCall, engine_call: Call, plan: Plan, environ: dict[str, Any], outcome: _Outcome
-    ) -> Response:
+    ) -> _Answer:
         if plan.delay_seconds > 0:
             time.sleep(plan.delay_seconds)
         connection = plan.connection
@@ -228,7 +248,7 @@ class DataPlane:
         environ: dict[str, Any],
         outcome: _Outcome,
         warnings: list[str],
-    ) -> Response:
+    ) -> _Answer:
         if isinstance(reply, JsonReply):
             body = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
             content_type = "application/json"
@@ -236,23 +256,18 @@ class DataPlane:
             body = reply.body
             content_type = reply.content_type
         headers = self._common_headers(call.request_id, plan, warnings)
-        headers.update(reply.headers)
+        headers.extend(reply.headers.items())
+        headers.append(("Content-Type", content_type))
+        headers.append(("Content-Length", str(len(body))))
         outcome.entry.status = reply.status
         outcome.entry.response_body = body
         connection = plan.connection
         if isinstance(connection, Truncate):
             keep = max(0, min(connection.keep_bytes, len(body) - 1))
             self._finish(outcome, stream_end="truncated")
-            headers["Content-Length"] = str(len(body))
-            abort = environ.get(ABORT_KEY)
-            return Response(
-                _truncated(body[:keep], abort),
-                status=reply.status,
-                headers=headers,
-                content_type=content_type,
-            )
+            return _Answer(reply.status, headers, _truncated(body[:keep], environ.get(ABORT_KEY)))
         self._finish(outcome)
-        return Response(body, status=reply.status, headers=headers, content_type=content_type)
+        return _Answer(reply.status, headers, body)
 
     def _stream(
         self,
@@ -262,11 +277,11 @@ class DataPlane:
         environ: dict[str, Any],
         outcome: _Outcome,
         warnings: list[str],
-    ) -> Response:
+    ) -> _Answer:
         headers = self._common_headers(call.request_id, plan, warnings)
-        headers.update(reply.headers)
-        frames = self._frames(reply, plan, environ.get(ABORT_KEY), outcome)
-        return Response(frames, status=200, headers=headers, content_type=EVENT_STREAM)
+        headers.extend(reply.headers.items())
+        headers.append(("Content-Type", EVENT_STREAM))
+        return _Answer(200, headers, self._frames(reply, plan, environ.get(ABORT_KEY), outcome))
 
     def _frames(
         self,
@@ -360,42 +375,71 @@ class DataPlane:
             outcome.entry.response_events = outcome.events
             self._finish(outcome, stream_end=end)
 
-    def _abort(self, environ: dict[str, Any], outcome: _Outcome, how: str) -> Response:
+    def _abort(self, environ: dict[str, Any], outcome: _Outcome, how: str) -> _Answer:
         abort = environ.get(ABORT_KEY)
         outcome.entry.status = 0
         self._finish(outcome, stream_end=how)
         if abort is not None:
             abort()
-        return Response(b"", status=500)
+        return _Answer(500, [("Content-Length", "0")], b"")
 
-    def _common_headers(self, request_id: str, plan: Plan, warnings: list[str]) -> dict[str, str]:
-        headers = {"x-amzn-RequestId": request_id}
+    def _common_headers(self, request_id: str, plan: Plan, warnings: list[str]) -> list[tuple[str, str]]:
+        headers = [("x-amzn-RequestId", request_id)]
         if plan.rule_label:
-            headers[RULE_HEADER] = plan.rule_label
+            headers.append((RULE_HEADER, plan.rule_label))
         if warnings:
-            headers[WARNING_HEADER] = "; ".join(warnings)
+            headers.append((WARNING_HEADER, "; ".join(warnings)))
         return headers
 
-    def _error(self, error: AwsError, service: str, outcome: _Outcome) -> Response:
+    def _error(self, error: AwsError, service: str, outcome: _Outcome) -> _Answer:
         status = error.status(service)
         body = json.dumps(error.body(), separators=(",", ":"), ensure_ascii=False).encode()
-        headers = {
-            "x-amzn-RequestId": outcome.entry.request_id,
-            "x-amzn-ErrorType": error.error_type_header(),
-        }
+        headers = [
+            ("x-amzn-RequestId", outcome.entry.request_id),
+            ("x-amzn-ErrorType", error.error_type_header()),
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+        ]
         if outcome.entry.rule:
-            headers[RULE_HEADER] = outcome.entry.rule
+            headers.append((RULE_HEADER, outcome.entry.rule))
         outcome.entry.status = status
         outcome.entry.error_code = error.code
         outcome.entry.response_body = body
         self._finish(outcome)
-        return Response(body, status=status, headers=headers, content_type="application/json")
+        return _Answer(status, headers, body)
 
     def _finish(self, outcome: _Outcome, *, stream_end: str | None = None) -> None:
         entry = outcome.entry
         entry.latency_ms = round((time.perf_counter() - outcome.started) * 1000, 3)
         entry.stream_end = stream_end
         self.journal.record(entry)
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    """Request headers by lower-cased name, from the WSGI environ."""
+    headers = {
+        key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = environ["CONTENT_LENGTH"]
+    return headers
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        try:
+            return bytes(stream.read(int(length)))
+        except ValueError:
+            return b""
+    if environ.get("wsgi.input_terminated"):
+        return bytes(stream.read())
+    return b""
 
 
 def _truncated(prefix: bytes, abort: Callable[[], None] | None) -> Iterator[bytes]:

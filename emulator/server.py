@@ -30,6 +30,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
@@ -393,8 +394,11 @@ class EmulatorServer:
                 worker.join(max(0.0, deadline - time.monotonic()))
         _log.debug("stopped %s", self.endpoint_url)
 
-    def serve_forever(self) -> None:
-        """Serve until SIGINT or SIGTERM (when called from the main thread) or until stop()."""
+    def serve_forever(self, on_ready: Callable[[EmulatorServer], None] | None = None) -> None:
+        """Serve until SIGINT or SIGTERM (when called from the main thread) or until stop().
+
+        ``on_ready`` is called once the port is bound (with the real port when 0 was asked for).
+        """
         done = threading.Event()
         previous: dict[signal.Signals, Any] = {}
         if threading.current_thread() is threading.main_thread():
@@ -406,6 +410,8 @@ class EmulatorServer:
                 previous[sig] = signal.signal(sig, on_signal)
         self.start()
         thread = self._thread
+        if on_ready is not None:
+            on_ready(self)
         try:
             # Wake now and then so stop() from another thread also ends this call.
             while not done.wait(0.2):

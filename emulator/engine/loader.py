@@ -84,9 +84,13 @@ def _expected(error: Any) -> str:
         return "this field (it is required)"
     if kind == "extra_forbidden":
         return f"a known field; {error['loc'][-1]!r} is not part of the scenario format (check the spelling)"
+    if kind == "union_tag_invalid":
+        context = error.get("ctx", {})
+        return f"{context.get('discriminator')} one of {context.get('expected_tags')}, got {context.get('tag')!r}"
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind in {"value_error", "assertion_error"}:
         return message
+    message = message.removeprefix("Input should be ")
     return f"{message[:1].lower()}{message[1:]}, got {error['input']!r}"
 
 

@@ -39,18 +39,36 @@ class ChunkingSettings:
         if self.strategy == "NONE":
             return {"chunkingStrategy": "NONE"}
         if self.strategy == "SEMANTIC":
-            return {"chunkingStrategy": "SEMANTIC", "semanticChunkingConfiguration": {
-                "maxTokens": self.max_tokens, "bufferSize": 0, "breakpointPercentileThreshold": 95}}
+            return {
+                "chunkingStrategy": "SEMANTIC",
+                "semanticChunkingConfiguration": {
+                    "maxTokens": self.max_tokens,
+                    "bufferSize": 0,
+                    "breakpointPercentileThreshold": 95,
+                },
+            }
         if self.strategy == "HIERARCHICAL":
             overlap = max(1, self.max_tokens * self.overlap_percentage // 100)
-            return {"chunkingStrategy": "HIERARCHICAL", "hierarchicalChunkingConfiguration": {
-                "levelConfigurations": [{"maxTokens": self.max_tokens * 5}, {"maxTokens": self.max_tokens}],
-                "overlapTokens": overlap}}
-        return {"chunkingStrategy": "FIXED_SIZE", "fixedSizeChunkingConfiguration": {
-            "maxTokens": self.max_tokens, "overlapPercentage": self.overlap_percentage}}
+            return {
+                "chunkingStrategy": "HIERARCHICAL",
+                "hierarchicalChunkingConfiguration": {
+                    "levelConfigurations": [
+                        {"maxTokens": self.max_tokens * 5},
+                        {"maxTokens": self.max_tokens},
+                    ],
+                    "overlapTokens": overlap,
+                },
+            }
+        return {
+            "chunkingStrategy": "FIXED_SIZE",
+            "fixedSizeChunkingConfiguration": {
+                "maxTokens": self.max_tokens,
+                "overlapPercentage": self.overlap_percentage,
+            },
+        }
 
 
-def split(text: str, settings: ChunkingSettings = ChunkingSettings()) -> list[str]:  # noqa: B008 - frozen value
+def split(text: str, settings: ChunkingSettings = ChunkingSettings()) -> list[str]:
     """The chunks of ``text``; whitespace-only text has none. ``NONE`` keeps the document whole."""
     if not text.strip():
         return []

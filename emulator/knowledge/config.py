@@ -88,8 +88,13 @@ def load_file(path: Path | str) -> list[KnowledgeBaseConfig]:
         raise KnowledgeConfigError(f"{path}: {problems}") from exc
     base = path.parent.resolve()
     return [
-        kb.model_copy(update={"data_sources": [
-            ds.model_copy(update={"directory": (base / ds.directory).resolve()}) for ds in kb.data_sources
-        ]})
+        kb.model_copy(
+            update={
+                "data_sources": [
+                    ds.model_copy(update={"directory": (base / ds.directory).resolve()})
+                    for ds in kb.data_sources
+                ]
+            }
+        )
         for kb in parsed.knowledge_bases
     ]

@@ -112,8 +112,12 @@ def _attribute_value(value: Any) -> Any:
     if isinstance(value, dict) and isinstance(value.get("value"), dict):
         typed: dict[str, Any] = value["value"]
         kind = str(typed.get("type", "")).upper()
-        key = {"STRING": "stringValue", "NUMBER": "numberValue", "BOOLEAN": "booleanValue",
-               "STRING_LIST": "stringListValue"}.get(kind)
+        key = {
+            "STRING": "stringValue",
+            "NUMBER": "numberValue",
+            "BOOLEAN": "booleanValue",
+            "STRING_LIST": "stringListValue",
+        }.get(kind)
         if key is not None and key in typed:
             return typed[key]
     return value
@@ -121,8 +125,29 @@ def _attribute_value(value: Any) -> Any:
 
 # -- format readers ------------------------------------------------------------------------------------
 
-_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
-                         "table", "ul", "ol", "pre", "blockquote", "title"})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "table",
+        "ul",
+        "ol",
+        "pre",
+        "blockquote",
+        "title",
+    }
+)
 _SKIPPED_TAGS = frozenset({"script", "style", "head", "noscript"})
 
 
@@ -132,7 +157,7 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self._skipping = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002 - HTMLParser's signature
         if tag in _SKIPPED_TAGS:
             self._skipping += 1
         elif tag in _BLOCK_TAGS:

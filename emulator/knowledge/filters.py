@@ -13,8 +13,19 @@ from typing import Any
 
 from emulator.wire.errors import AwsError
 
-COMPARISONS = ("equals", "notEquals", "greaterThan", "greaterThanOrEquals", "lessThan", "lessThanOrEquals",
-               "in", "notIn", "startsWith", "listContains", "stringContains")
+COMPARISONS = (
+    "equals",
+    "notEquals",
+    "greaterThan",
+    "greaterThanOrEquals",
+    "lessThan",
+    "lessThanOrEquals",
+    "in",
+    "notIn",
+    "startsWith",
+    "listContains",
+    "stringContains",
+)
 GROUPS = ("andAll", "orAll")
 _MEMBERS = frozenset(COMPARISONS + GROUPS)
 
@@ -44,7 +55,9 @@ def validate(spec: Any, path: str = "filter") -> None:
     operand = value["value"]
     if member in ("in", "notIn") and not isinstance(operand, list):
         raise _invalid(f"{path}.{member}.value must be a list")
-    if member in ("greaterThan", "greaterThanOrEquals", "lessThan", "lessThanOrEquals") and not _is_number(operand):
+    if member in ("greaterThan", "greaterThanOrEquals", "lessThan", "lessThanOrEquals") and not _is_number(
+        operand
+    ):
         raise _invalid(f"{path}.{member}.value must be a number")
     if member in ("startsWith", "stringContains") and not isinstance(operand, str):
         raise _invalid(f"{path}.{member}.value must be a string")
@@ -98,7 +111,9 @@ _TESTS: dict[str, Callable[[Any, Any], bool]] = {
     "in": lambda actual, operand: any(_equal(actual, item) for item in operand),
     "notIn": lambda actual, operand: not any(_equal(actual, item) for item in operand),
     "startsWith": lambda actual, operand: isinstance(actual, str) and actual.startswith(operand),
-    "listContains": lambda actual, operand: isinstance(actual, list) and any(_equal(i, operand) for i in actual),
+    "listContains": lambda actual, operand: (
+        isinstance(actual, list) and any(_equal(i, operand) for i in actual)
+    ),
     "stringContains": _string_contains,
 }
 

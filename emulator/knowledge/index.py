@@ -6,8 +6,9 @@ terms, BM25 (k1 = 1.2, b = 0.75, the Lucene/OpenSearch defaults), cosine similar
 into 0..1 the way Bedrock reports relevance. Everything is a pure function of the indexed texts, so the
 same corpus and query always give the same scores; equal scores are ordered by the caller's tie-break key.
 
-The two search types map onto the two scorers: ``SEMANTIC`` stands in for vector similarity with the
-cosine of TF-IDF vectors; ``HYBRID`` blends that with BM25, as Bedrock blends vector and keyword search.
+Relevance is mostly query coverage (the idf-weighted share of query terms a text contains), refined by
+the cosine of TF-IDF vectors for ``SEMANTIC`` (standing in for vector similarity) or by BM25 for
+``HYBRID`` and reranking (keyword search rewards term density).
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ B = 0.75
 _BM25_HALF_SCORE = 6.0
 
 _WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = frozenset(
+_STOPWORD_TEXT = (
     "a an and are as at be but by can do does for from has have how i if in into is it its me my no not of "
     "on or our so that the their then there these this to was we what when where which who why will with "
-    "you your".split()
+    "you your"
 )
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split(" "))
 
 
 def analyse(text: str) -> list[str]:
@@ -37,11 +39,23 @@ def analyse(text: str) -> list[str]:
 
 
 def _stem(word: str) -> str:
+    """A light suffix folder: "refunds", "refunded" and "refunding" all become "refund"."""
     if len(word) <= 3 or word.isdigit():
         return word
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)] + keep
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith(("sses", "xes", "zes", "ches", "shes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]  # shipped -> ship
+            break
+    if len(word) >= 4 and word.endswith("e"):
+        word = word[:-1]  # take / taking / takes -> tak
     return word
 
 
@@ -62,7 +76,9 @@ class LexicalIndex:
         for entry in self._entries:
             document_frequency.update(entry.frequencies.keys())
         # BM25+-style idf that never goes negative, so very common terms still count a little.
-        self._idf = {term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in document_frequency.items()}
+        self._idf = {
+            term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in document_frequency.items()
+        }
         self._norms = [self._norm(e.frequencies) for e in self._entries]
 
     def __len__(self) -> int:
@@ -92,18 +108,34 @@ class LexicalIndex:
             if not query_norm or not norm:
                 scores.append(0.0)
                 continue
-            dot = sum(weight * self._weight(term, entry.frequencies.get(term, 0))
-                      for term, weight in query_vector.items())
+            dot = sum(
+                weight * self._weight(term, entry.frequencies.get(term, 0))
+                for term, weight in query_vector.items()
+            )
             scores.append(min(1.0, dot / (query_norm * norm)))
         return scores
 
+    def coverage(self, query: str) -> list[float]:
+        """The idf-weighted share (0..1) of the query's terms that each indexed text contains."""
+        terms = set(analyse(query))
+        rare = max(self._idf.values(), default=1.0)
+        weights = {term: self._idf.get(term, rare) for term in terms}
+        total = sum(weights.values())
+        if not total:
+            return [0.0] * len(self._entries)
+        return [sum(w for t, w in weights.items() if t in e.frequencies) / total for e in self._entries]
+
     def relevance(self, query: str, search_type: str) -> list[float]:
-        """Scores in 0..1 for ``SEMANTIC`` (cosine) or ``HYBRID`` (cosine blended with BM25)."""
-        cosine = self.cosine(query)
-        if search_type != "HYBRID":
-            return cosine
-        keyword = [normalise_bm25(s) for s in self.bm25(query)]
-        return [0.5 * c + 0.5 * k for c, k in zip(cosine, keyword, strict=True)]
+        """Match strength in 0..1 (0: no shared term) for ``SEMANTIC``, ``HYBRID`` or ``RERANK``.
+
+        Mostly how much of the query a text covers; the rest is how closely it matches: cosine for
+        SEMANTIC, BM25 for HYBRID and RERANK (keyword search and cross-encoders reward term density).
+        """
+        coverage = self.coverage(query)
+        closeness = (
+            self.cosine(query) if search_type == "SEMANTIC" else [normalise_bm25(s) for s in self.bm25(query)]
+        )
+        return [c * (0.7 + 0.3 * x) for c, x in zip(coverage, closeness, strict=True)]
 
     def _weight(self, term: str, tf: int) -> float:
         return (1 + math.log(tf)) * self._idf.get(term, 0.0) if tf else 0.0

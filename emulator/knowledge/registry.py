@@ -60,8 +60,12 @@ class Chunk:
     attributes: dict[str, Any]  # the document's own metadata attributes
 
     def metadata(self) -> dict[str, Any]:
-        return {**self.attributes, SOURCE_URI_KEY: self.source_uri, CHUNK_ID_KEY: self.chunk_id,
-                DATA_SOURCE_ID_KEY: self.data_source_id}
+        return {
+            **self.attributes,
+            SOURCE_URI_KEY: self.source_uri,
+            CHUNK_ID_KEY: self.chunk_id,
+            DATA_SOURCE_ID_KEY: self.data_source_id,
+        }
 
 
 @dataclass
@@ -134,7 +138,9 @@ class Registry:
         self._jobs: dict[tuple[str, str, str], list[IngestionJob]] = {}
         for kb in [self.sample, *self.knowledge_bases.values()]:
             for ds in kb.data_sources.values():
-                self._initial_jobs[(kb.knowledge_base_id, ds.data_source_id)] = _ingest(kb, ds, "initial", now)
+                self._initial_jobs[(kb.knowledge_base_id, ds.data_source_id)] = _ingest(
+                    kb, ds, "initial", now
+                )
             kb.reindex()
 
     # -- lookups -----------------------------------------------------------------------------------
@@ -163,8 +169,15 @@ class Registry:
 
     # -- ingestion ---------------------------------------------------------------------------------
 
-    def start_ingestion(self, tenant: str, resolved: Resolved, data_source_id: str, *, strict: bool,
-                        description: str | None = None) -> IngestionJob:
+    def start_ingestion(
+        self,
+        tenant: str,
+        resolved: Resolved,
+        data_source_id: str,
+        *,
+        strict: bool,
+        description: str | None = None,
+    ) -> IngestionJob:
         ds = self.data_source(resolved, data_source_id, strict=strict)
         key = (tenant, resolved.requested_id, data_source_id)
         with self._lock:
@@ -178,19 +191,29 @@ class Registry:
             jobs.append(job)
             return job
 
-    def jobs(self, tenant: str, resolved: Resolved, data_source_id: str, *, strict: bool) -> list[IngestionJob]:
+    def jobs(
+        self, tenant: str, resolved: Resolved, data_source_id: str, *, strict: bool
+    ) -> list[IngestionJob]:
         """Oldest first: the data source's first ingestion, then the tenant's own jobs."""
         ds = self.data_source(resolved, data_source_id, strict=strict)
         initial = self._initial_jobs[(resolved.knowledge_base.knowledge_base_id, ds.data_source_id)]
-        first = IngestionJob(resolved.requested_id, data_source_id,
-                             resource_id("ingestion", resolved.requested_id, data_source_id, "initial"),
-                             initial.status, dict(initial.statistics), initial.started_at, initial.updated_at,
-                             initial.description, list(initial.failure_reasons))
+        first = IngestionJob(
+            resolved.requested_id,
+            data_source_id,
+            resource_id("ingestion", resolved.requested_id, data_source_id, "initial"),
+            initial.status,
+            dict(initial.statistics),
+            initial.started_at,
+            initial.updated_at,
+            initial.description,
+            list(initial.failure_reasons),
+        )
         with self._lock:
             return [first, *self._jobs.get((tenant, resolved.requested_id, data_source_id), [])]
 
-    def job(self, tenant: str, resolved: Resolved, data_source_id: str, job_id: str, *,
-            strict: bool) -> IngestionJob:
+    def job(
+        self, tenant: str, resolved: Resolved, data_source_id: str, job_id: str, *, strict: bool
+    ) -> IngestionJob:
         for job in self.jobs(tenant, resolved, data_source_id, strict=strict):
             if job.ingestion_job_id == job_id:
                 return job
@@ -211,27 +234,39 @@ def _sample_config() -> KnowledgeBaseConfig:
         id=SAMPLE_KNOWLEDGE_BASE_ID,
         name="bedrock-emulator-sample-docs",
         description="Sample documentation corpus bundled with bedrock-emulator.",
-        data_sources=[DataSourceConfig(
-            id=SAMPLE_DATA_SOURCE_ID, name="sample-docs", directory=SAMPLE_DIRECTORY,
-            s3_uri="s3://bedrock-emulator-sample-kb/docs",
-        )],
+        data_sources=[
+            DataSourceConfig(
+                id=SAMPLE_DATA_SOURCE_ID,
+                name="sample-docs",
+                directory=SAMPLE_DIRECTORY,
+                s3_uri="s3://bedrock-emulator-sample-kb/docs",
+            )
+        ],
     )
 
 
 def _build(config: KnowledgeBaseConfig, now: float) -> KnowledgeBase:
     sources = {
         ds.id: DataSource(
-            data_source_id=ds.id, name=ds.name, directory=ds.directory,
+            data_source_id=ds.id,
+            name=ds.name,
+            directory=ds.directory,
             s3_prefix=ds.s3_uri or f"s3://bedrock-emulator-{config.id.lower()}/{ds.name}",
-            chunking=ds.chunking.settings(), description=ds.description, created_at=now, updated_at=now,
+            chunking=ds.chunking.settings(),
+            description=ds.description,
+            created_at=now,
+            updated_at=now,
         )
         for ds in config.data_sources
     }
-    return KnowledgeBase(config.id, config.name, config.description, config.embedding_model, sources, now, now)
+    return KnowledgeBase(
+        config.id, config.name, config.description, config.embedding_model, sources, now, now
+    )
 
 
-def _ingest(kb: KnowledgeBase, ds: DataSource, job_id: str, now: float,
-            description: str | None = None) -> IngestionJob:
+def _ingest(
+    kb: KnowledgeBase, ds: DataSource, job_id: str, now: float, description: str | None = None
+) -> IngestionJob:
     """Rescan ``ds``'s directory, rebuild its chunks and return a job whose statistics say what changed."""
     failures: list[str] = []
     try:
@@ -248,8 +283,16 @@ def _ingest(kb: KnowledgeBase, ds: DataSource, job_id: str, now: float,
     for document in scan.documents:
         for index, text in enumerate(chunking.split(document.text, ds.chunking)):
             chunk_id = _chunk_id(kb.knowledge_base_id, ds.data_source_id, document.relative_path, index)
-            chunks.append(Chunk(chunk_id, text, document.source_uri, ds.data_source_id, document.relative_path,
-                                dict(document.metadata)))
+            chunks.append(
+                Chunk(
+                    chunk_id,
+                    text,
+                    document.source_uri,
+                    ds.data_source_id,
+                    document.relative_path,
+                    dict(document.metadata),
+                )
+            )
     ds.chunks, ds.digests, ds.updated_at = tuple(chunks), current, now
     failures.extend(f"{path}: {reason}" for path, reason in scan.failed)
     statistics = {
@@ -263,8 +306,9 @@ def _ingest(kb: KnowledgeBase, ds: DataSource, job_id: str, now: float,
         "numberOfDocumentsSkipped": 0,
     }
     status = "FAILED" if failures and not scan.documents else "COMPLETE"
-    return IngestionJob(kb.knowledge_base_id, ds.data_source_id, job_id, status, statistics, now, now,
-                        description, failures)
+    return IngestionJob(
+        kb.knowledge_base_id, ds.data_source_id, job_id, status, statistics, now, now, description, failures
+    )
 
 
 def _chunk_id(*parts: object) -> str:

@@ -47,6 +47,28 @@ _GOLDEN_THROTTLING = (
 )
 
 
+# Two frames of a real ConverseStream response (us.amazon.nova-micro-v1:0), as recorded against AWS in
+# pydantic-ai's cassette test_bedrock/test_bedrock_model_stream_with_extra_headers.yaml (wire-facts §3.5).
+_RECORDED_MESSAGE_START = (
+    "000000b000000052f080e7a5"
+    "0b3a6576656e742d7479706507000c6d657373616765537461727"
+    "40d3a636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e"
+    "0d3a6d6573736167652d747970650700056576656e74"
+    "7b2270223a226162636465666768696a6b6c6d6e6f707172737475767778797a4142434445464748494a4b4c4d4e4f5051525354"
+    "5556575859222c22726f6c65223a22617373697374616e74227d"
+    "da67c625"
+)
+_RECORDED_TEXT_DELTA = (
+    "000000a300000057a7aafe78"
+    "0b3a6576656e742d74797065070011636f6e74656e74426c6f636b44656c7461"
+    "0d3a636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e"
+    "0d3a6d6573736167652d747970650700056576656e74"
+    "7b22636f6e74656e74426c6f636b496e646578223a302c2264656c7461223a7b2274657874223a2248656c6c6f227d2c2270223a"
+    "226162636465227d"
+    "7cb8e766"
+)
+
+
 class _RawStream:
     """The part of botocore's StreamingBody that ``EventStream`` uses, fed in awkward chunk sizes."""
 
@@ -72,7 +94,9 @@ def _boto_events(operation: str, data: bytes, chunk: int = 7) -> list[dict[str, 
     operation_model = _RUNTIME.operation_model(operation)
     output = operation_model.output_shape
     assert output is not None
-    stream_member = next(name for name, shape in output.members.items() if shape.serialization.get("eventstream"))
+    stream_member = next(
+        name for name, shape in output.members.items() if shape.serialization.get("eventstream")
+    )
     stream = EventStream(
         _RawStream(data, chunk), output.members[stream_member], EventStreamJSONParser(), operation
     )
@@ -98,6 +122,33 @@ def test_message_start_event_matches_golden_bytes_with_recorded_lengths_143_and_
     assert (total_length, headers_length) == (143, 82)
 
 
+@pytest.mark.parametrize(
+    ("event_type", "payload", "recorded"),
+    [
+        (
+            "messageStart",
+            {"p": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY", "role": "assistant"},
+            _RECORDED_MESSAGE_START,
+        ),
+        (
+            "contentBlockDelta",
+            {"contentBlockIndex": 0, "delta": {"text": "Hello"}, "p": "abcde"},
+            _RECORDED_TEXT_DELTA,
+        ),
+    ],
+)
+def test_encoder_reproduces_frames_recorded_from_real_bedrock_byte_for_byte(
+    event_type: str, payload: dict[str, Any], recorded: str
+) -> None:
+    assert encode_event(event_type, payload).hex() == recorded
+
+
+def test_recorded_real_frames_decode_with_botocore_and_our_decoder() -> None:
+    data = bytes.fromhex(_RECORDED_MESSAGE_START + _RECORDED_TEXT_DELTA)
+    assert [m.headers[":event-type"] for m in _boto_messages(data)] == ["messageStart", "contentBlockDelta"]
+    assert [f.headers[":event-type"] for f in decode_frames(data)] == ["messageStart", "contentBlockDelta"]
+
+
 def test_event_frame_lengths_follow_payload_size_exactly() -> None:
     # The messageStart of the code-execution recording (wire-facts §3.5): 45 padding letters.
     payload = {"p": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS", "role": "assistant"}
@@ -118,8 +169,14 @@ def test_exception_frame_matches_golden_bytes() -> None:
 
 
 def test_encode_frame_with_event_headers_equals_encode_event() -> None:
-    headers = [(":event-type", "messageStart"), (":content-type", "application/json"), (":message-type", "event")]
-    assert encode_frame(headers, _PAYLOAD_MESSAGE_START) == encode_event("messageStart", _PAYLOAD_MESSAGE_START)
+    headers = [
+        (":event-type", "messageStart"),
+        (":content-type", "application/json"),
+        (":message-type", "event"),
+    ]
+    assert encode_frame(headers, _PAYLOAD_MESSAGE_START) == encode_event(
+        "messageStart", _PAYLOAD_MESSAGE_START
+    )
 
 
 def test_json_payload_is_compact_and_keeps_non_ascii_as_utf8() -> None:
@@ -144,7 +201,9 @@ def test_botocore_buffer_decodes_event_with_headers_in_bedrock_order() -> None:
 
 
 def test_botocore_buffer_decodes_exception_with_headers_in_bedrock_order() -> None:
-    frame = encode_exception("serviceUnavailableException", {"message": "Bedrock is unable to process your request."})
+    frame = encode_exception(
+        "serviceUnavailableException", {"message": "Bedrock is unable to process your request."}
+    )
     (message,) = _boto_messages(frame)
     assert list(message.headers.items()) == [
         (":exception-type", "serviceUnavailableException"),
@@ -155,7 +214,9 @@ def test_botocore_buffer_decodes_exception_with_headers_in_bedrock_order() -> No
 
 
 def test_botocore_buffer_decodes_many_frames_fed_one_byte_at_a_time() -> None:
-    frames = [encode_event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": t}}) for t in "abc"]
+    frames = [
+        encode_event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": t}}) for t in "abc"
+    ]
     buffer = EventStreamBuffer()
     decoded: list[EventStreamMessage] = []
     for byte in b"".join(frames):
@@ -199,7 +260,9 @@ def test_converse_stream_frames_parse_into_the_dicts_boto3_yields() -> None:
     frames = b"".join(
         [
             encode_event("messageStart", {"p": "abcde", "role": "assistant"}),
-            encode_event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hello"}, "p": "ab"}),
+            encode_event(
+                "contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hello"}, "p": "ab"}
+            ),
             encode_event("contentBlockStop", {"contentBlockIndex": 0, "p": "abcdefg"}),
             encode_event("messageStop", {"p": "ab", "stopReason": "end_turn"}),
             encode_event(
@@ -217,7 +280,12 @@ def test_converse_stream_frames_parse_into_the_dicts_boto3_yields() -> None:
         {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hello"}}},
         {"contentBlockStop": {"contentBlockIndex": 0}},
         {"messageStop": {"stopReason": "end_turn"}},
-        {"metadata": {"metrics": {"latencyMs": 660}, "usage": {"inputTokens": 2, "outputTokens": 32, "totalTokens": 34}}},
+        {
+            "metadata": {
+                "metrics": {"latencyMs": 660},
+                "usage": {"inputTokens": 2, "outputTokens": 32, "totalTokens": 34},
+            }
+        },
     ]
 
 
@@ -225,9 +293,16 @@ def test_converse_stream_tool_use_start_and_delta_parse() -> None:
     frames = encode_event(
         "contentBlockStart",
         {"contentBlockIndex": 1, "start": {"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather"}}},
-    ) + encode_event("contentBlockDelta", {"contentBlockIndex": 1, "delta": {"toolUse": {"input": '{"city":'}}})
+    ) + encode_event(
+        "contentBlockDelta", {"contentBlockIndex": 1, "delta": {"toolUse": {"input": '{"city":'}}}
+    )
     assert _boto_events("ConverseStream", frames) == [
-        {"contentBlockStart": {"contentBlockIndex": 1, "start": {"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather"}}}},
+        {
+            "contentBlockStart": {
+                "contentBlockIndex": 1,
+                "start": {"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather"}},
+            }
+        },
         {"contentBlockDelta": {"contentBlockIndex": 1, "delta": {"toolUse": {"input": '{"city":'}}}},
     ]
 
@@ -250,7 +325,11 @@ def test_undeclared_event_type_is_silently_dropped_by_boto3() -> None:
         ("ConverseStream", "throttlingException", "Too many requests, please wait before trying again."),
         ("ConverseStream", "serviceUnavailableException", "Bedrock is unable to process your request."),
         ("ConverseStream", "validationException", "Input is too long for requested model."),
-        ("InvokeModelWithResponseStream", "modelTimeoutException", "Model has timed out in processing the request."),
+        (
+            "InvokeModelWithResponseStream",
+            "modelTimeoutException",
+            "Model has timed out in processing the request.",
+        ),
     ],
 )
 def test_exception_frame_raises_event_stream_error_with_lower_camel_code(
@@ -261,7 +340,9 @@ def test_exception_frame_raises_event_stream_error_with_lower_camel_code(
     with pytest.raises(EventStreamError) as raised:
         _boto_events(operation, frames)
     assert raised.value.response["Error"] == {"Code": member, "Message": message}
-    assert f"An error occurred ({member}) when calling the {operation} operation: {message}" == str(raised.value)
+    assert f"An error occurred ({member}) when calling the {operation} operation: {message}" == str(
+        raised.value
+    )
 
 
 def test_model_stream_error_exception_keeps_its_extra_members_parseable() -> None:
@@ -287,15 +368,14 @@ def test_events_after_exception_are_never_reached() -> None:
     frames = encode_exception("throttlingException", {"message": "slow down"}) + encode_event(
         "messageStop", {"stopReason": "end_turn"}
     )
-    seen: list[dict[str, Any]] = []
+    output = _RUNTIME.operation_model("ConverseStream").output_shape
+    assert output is not None
+    events = iter(
+        EventStream(_RawStream(frames), output.members["stream"], EventStreamJSONParser(), "ConverseStream")
+    )
     with pytest.raises(EventStreamError):
-        for event in EventStream(
-            _RawStream(frames),
-            _RUNTIME.operation_model("ConverseStream").output_shape.members["stream"],  # type: ignore[union-attr]
-            EventStreamJSONParser(),
-            "ConverseStream",
-        ):
-            seen.append(event)
+        next(events)
+    seen = list(events)
     assert seen == []
 
 
@@ -303,7 +383,9 @@ def test_events_after_exception_are_never_reached() -> None:
 
 
 def test_decode_frames_agrees_with_botocore() -> None:
-    data = encode_event("messageStart", {"role": "assistant"}) + encode_exception("throttlingException", {"message": "m"})
+    data = encode_event("messageStart", {"role": "assistant"}) + encode_exception(
+        "throttlingException", {"message": "m"}
+    )
     ours = decode_frames(data)
     theirs = _boto_messages(data)
     assert [f.headers for f in ours] == [m.headers for m in theirs]

@@ -50,19 +50,21 @@ def _label_value(name: str) -> str:
     return _LABEL_VALUES.get(name, f"{name}-Value_1.x~y:z")
 
 
-def _uri_labels(operation: OperationModel) -> dict[str, str]:
+def _uri_members(operation: OperationModel) -> dict[str, str]:
+    """Input member name -> URI label name, for the members bound to the path."""
     shape = operation.input_shape
     if shape is None:
         return {}
     return {
-        name: _label_value(member.serialization.get("name", name))
+        name: member.serialization.get("name", name)
         for name, member in shape.members.items()
         if member.serialization.get("location") == "uri"
     }
 
 
 def _serialized(operation: OperationModel) -> dict[str, Any]:
-    request: dict[str, Any] = _SERIALIZER.serialize_to_request(_uri_labels(operation), operation)
+    params = {member: _label_value(label) for member, label in _uri_members(operation).items()}
+    request: dict[str, Any] = _SERIALIZER.serialize_to_request(params, operation)
     return request
 
 
@@ -118,16 +120,15 @@ def test_every_implemented_handler_is_a_routed_operation() -> None:
 
 
 @pytest.mark.parametrize(("service", "operation"), _routed())
-def test_botocore_serialized_request_resolves_to_its_operation_and_labels(service: str, operation: str) -> None:
+def test_botocore_serialized_request_resolves_to_its_operation_and_labels(
+    service: str, operation: str
+) -> None:
     model = _MODELS[service].operation_model(operation)
     request = _serialized(model)
     match = routing.resolve(request["method"], request["url_path"])
     assert match is not None, f"{request['method']} {request['url_path']} is not routed"
     assert (match.service, match.operation) == (service, operation)
-    wire_names = {
-        member.serialization.get("name", name): value for name, value in _uri_labels(model).items()
-    }
-    assert match.labels == wire_names
+    assert match.labels == {label: _label_value(label) for label in _uri_members(model).values()}
 
 
 def test_botocore_encodes_arn_model_id_with_percent_2f_and_3a() -> None:
@@ -155,7 +156,7 @@ def test_unrouted_operations_never_resolve_to_another_operation(service: str) ->
     assert misrouted == []
 
 
-class _Sent(Exception):
+class _SentError(Exception):
     def __init__(self, request: Any) -> None:
         super().__init__("request captured")
         self.request = request
@@ -171,11 +172,11 @@ def test_real_boto3_client_path_for_arn_model_id_resolves_to_converse() -> None:
     )
 
     def capture(request: Any, **_: Any) -> None:
-        raise _Sent(request)
+        raise _SentError(request)
 
     client.meta.events.register("before-send.bedrock-runtime.Converse", capture)
     model_id = _LABEL_VALUES["modelId"]
-    with pytest.raises(_Sent) as sent:
+    with pytest.raises(_SentError) as sent:
         client.converse(modelId=model_id, messages=[{"role": "user", "content": [{"text": "hi"}]}])
     path = sent.value.request.url.split("127.0.0.1:9", 1)[1]
     match = routing.resolve(sent.value.request.method, path)
@@ -228,7 +229,14 @@ def test_invoke_stream_exception_members_are_exactly_botocores() -> None:
 def test_converse_stream_events_are_the_six_bedrock_sends() -> None:
     union = _stream_union("bedrock-runtime", "ConverseStream")
     assert union is not None
-    assert union[0] == {"messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata"}
+    assert union[0] == {
+        "messageStart",
+        "contentBlockStart",
+        "contentBlockDelta",
+        "contentBlockStop",
+        "messageStop",
+        "metadata",
+    }
 
 
 @pytest.mark.parametrize(
@@ -249,6 +257,7 @@ def test_engine_declared_stream_members_are_within_botocores_union(service: str,
 def test_handlers_stream_exception_tables_agree_with_engine_declarations() -> None:
     converse = OPERATIONS["ConverseStream"].stream
     invoke = OPERATIONS["InvokeModelWithResponseStream"].stream
-    assert converse is not None and invoke is not None
-    assert runtime.CONVERSE_STREAM_EXCEPTIONS == converse.exceptions
-    assert runtime.INVOKE_STREAM_EXCEPTIONS == invoke.exceptions
+    assert converse is not None
+    assert invoke is not None
+    assert converse.exceptions == runtime.CONVERSE_STREAM_EXCEPTIONS
+    assert invoke.exceptions == runtime.INVOKE_STREAM_EXCEPTIONS

@@ -1,0 +1,122 @@
+"""Recorded exchanges become a scenario that replays the same answers, in order, with their timing."""
+
+from __future__ import annotations
+
+from emulator.engine import Call, Engine
+from emulator.engine.declared import STREAMING_OPERATIONS
+from emulator.engine.loader import load_text
+from emulator.engine.recording import Exchange, RecordedFrame, replay_of
+
+NOVA = "us.amazon.nova-micro-v1:0"
+
+CONVERSE_BODY = {
+    "metrics": {"latencyMs": 268},
+    "output": {"message": {"content": [{"text": "Hello!"}], "role": "assistant"}},
+    "stopReason": "end_turn",
+    "usage": {"inputTokens": 7, "outputTokens": 30, "totalTokens": 37},
+}
+
+EXCHANGES = [
+    Exchange("Converse", NOVA, {"messages": []}, 200, body=CONVERSE_BODY, latency_seconds=0.268),
+    Exchange(
+        "Converse",
+        NOVA,
+        {},
+        429,
+        headers={
+            "x-amzn-errortype": "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/"
+        },
+        body={"message": "Too many tokens, please wait before trying again."},
+        latency_seconds=0.05,
+    ),
+    Exchange(
+        "ConverseStream",
+        NOVA,
+        {},
+        200,
+        frames=(
+            RecordedFrame("messageStart", {"role": "assistant"}, 0.4),
+            RecordedFrame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hi"}}, 0.43),
+            RecordedFrame(
+                "modelStreamErrorException", {"message": "boom", "originalStatusCode": 500}, 0.5, True
+            ),
+        ),
+    ),
+    Exchange("InvokeModel", "anthropic.claude-3-haiku-20240307-v1:0", {}, 200, body={"content": []}),
+    Exchange(
+        "Converse", NOVA, {}, 403, headers={"x-amzn-errortype": "UnrecognizedClientException:x"}, body={}
+    ),
+    Exchange("ListFoundationModels", None, None, 200, body={"modelSummaries": []}),
+    Exchange(
+        "Retrieve", None, {}, 200, body={"retrievalResults": [{"content": {"text": "doc"}, "score": 0.5}]}
+    ),
+]
+
+
+def _call(operation: str, model: str | None) -> Call:
+    service = "bedrock-agent-runtime" if operation == "Retrieve" else "bedrock-runtime"
+    return Call(
+        service,
+        operation,
+        "t",
+        model_id=model,
+        foundation_model_id=model,
+        streaming=operation in STREAMING_OPERATIONS,
+        scenario_header="replay",
+    )
+
+
+def test_replay_answers_the_recording_in_order() -> None:
+    replay = replay_of(EXCHANGES, name="replay")
+    engine = Engine()
+    engine.load(replay.scenario())
+    first = engine.plan(_call("Converse", NOVA))
+    assert first.answer is not None
+    assert (first.answer.text, first.answer.stop_reason) == ("Hello!", "end_turn")
+    assert first.answer.usage is not None
+    assert first.answer.usage.output_tokens == 30
+    assert first.delay_seconds == 0.268
+    second = engine.plan(_call("Converse", NOVA))
+    assert second.error is not None
+    assert (second.error.code, second.error.message) == (
+        "ThrottlingException",
+        "Too many tokens, please wait before trying again.",
+    )
+    stream = engine.plan(_call("ConverseStream", NOVA)).answer
+    assert stream is not None
+    assert stream.events is not None
+    assert [(e.event_type, e.delay_seconds) for e in stream.events] == [
+        ("messageStart", 0.4),
+        ("contentBlockDelta", 0.03),
+        ("modelStreamErrorException", 0.07),
+    ]
+    invoke = engine.plan(_call("InvokeModel", "anthropic.claude-3-haiku-20240307-v1:0")).answer
+    assert invoke is not None
+    assert invoke.invoke_body == {"content": []}
+    retrieved = engine.plan(_call("Retrieve", None)).answer
+    assert retrieved is not None
+    assert retrieved.retrieval_results == ({"text": "doc", "score": 0.5},)
+    # Past the recording, calls are emulated normally.
+    assert engine.plan(_call("Converse", NOVA)).rule_id is None
+
+
+def test_unreplayable_exchanges_are_skipped_with_a_note() -> None:
+    replay = replay_of(EXCHANGES, name="replay")
+    assert len(replay.document["rules"]) == 5
+    assert any("UnrecognizedClientException" in note for note in replay.skipped)
+    assert any("ListFoundationModels" in note for note in replay.skipped)
+
+
+def test_replay_yaml_round_trips_through_the_loader() -> None:
+    replay = replay_of(EXCHANGES, name="replay")
+    loaded = load_text(replay.to_yaml(), "replay.yaml", "replay")
+    assert loaded == replay.scenario()
+
+
+def test_model_ids_are_matched_literally() -> None:
+    odd = "odd*model?[x]"
+    replay = replay_of([Exchange("InvokeModel", odd, {}, 200, body={})], name="replay")
+    engine = Engine()
+    engine.load(replay.scenario())
+    assert engine.plan(_call("InvokeModel", "oddXmodelY[x]")).rule_id is None
+    assert engine.plan(_call("InvokeModel", odd)).rule_id is not None
