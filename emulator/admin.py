@@ -129,16 +129,14 @@ def requests_journal() -> Response:
 
 
 @blueprint.post("/clock/advance")
-def advance_clock() -> Response:
+def advance_clock() -> Response | tuple[Response, int]:
     payload = request.get_json(silent=True) or {}
     seconds = payload.get("seconds", request.args.get("seconds"))
     try:
-        amount = float(seconds)
+        amount = float(str(seconds))
     except (TypeError, ValueError):
-        return _problem(400, "InvalidRequest", 'give the number of seconds to advance, e.g. {"seconds": 61}')[
-            0
-        ]
+        return _problem(400, "InvalidRequest", 'give the number of seconds to advance, e.g. {"seconds": 61}')
     if amount < 0:
-        return _problem(400, "InvalidRequest", "the clock only moves forward")[0]
+        return _problem(400, "InvalidRequest", "the clock only moves forward")
     _engine().clock.advance(amount)
     return jsonify({"now": _engine().clock.now()})

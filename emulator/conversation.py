@@ -319,12 +319,23 @@ def converse_body(completion: Completion, input_tokens: int) -> dict[str, Any]:
 
 
 def _padded(payload: dict[str, Any], ordinal: int) -> dict[str, Any]:
-    # Real frames carry a random-length "p" padding member that clients ignore; ours is deterministic.
+    # Real frames carry a random-length "p" padding member that clients ignore (ours is deterministic),
+    # and their keys arrive sorted at every level, "p" included.
     payload["p"] = _PADDING[: 1 + (ordinal * 37) % len(_PADDING)]
-    return payload
+    return {key: _sorted(payload[key]) for key in sorted(payload)}
 
 
-def stream_events(completion: Completion, input_tokens: int) -> Iterator[StreamEvent]:
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
+
+
+def stream_events(
+    completion: Completion, input_tokens: int, *, server_tool_usage: bool = False
+) -> Iterator[StreamEvent]:
     """ConverseStream events, as real streams send them: no contentBlockStart for text blocks, toolUse
     input as partial JSON strings, ``metadata`` last."""
     ordinal = 0
@@ -357,10 +368,10 @@ def stream_events(completion: Completion, input_tokens: int) -> Iterator[StreamE
         yield event("contentBlockStop", {"contentBlockIndex": index})
         index += 1
     yield event("messageStop", {"stopReason": completion.stop_reason})
+    usage: dict[str, Any] = usage_block(input_tokens, completion.output_tokens)
+    if server_tool_usage:  # recorded Nova and gpt-oss streams carry it, empty; Claude's do not
+        usage["serverToolUsage"] = {}
     yield event(
         "metadata",
-        {
-            "metrics": {"latencyMs": latency_ms(input_tokens, completion.output_tokens)},
-            "usage": usage_block(input_tokens, completion.output_tokens),
-        },
+        {"metrics": {"latencyMs": latency_ms(input_tokens, completion.output_tokens)}, "usage": usage},
     )

@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -128,6 +128,7 @@ class DataPlane:
             status=200,
             request_id=request_id,
             request_body=raw_body,
+            protocol=environ.get("SERVER_PROTOCOL"),
         )
         outcome = _Outcome(entry, started)
         try:
@@ -157,10 +158,8 @@ class DataPlane:
             return self._error(error, service, outcome)
         except Exception as exc:  # an emulator bug must never pass for an injected fault
             log.exception("bedrock-emulator bug while serving %s %s", method, raw_path)
-            error = AwsError(
-                "InternalServerException", f"bedrock-emulator internal error: {type(exc).__name__}"
-            )
-            answer = self._error(error, service, outcome)
+            bug = AwsError("InternalServerException", f"bedrock-emulator internal error: {type(exc).__name__}")
+            answer = self._error(bug, service, outcome)
             answer.headers.append((BUG_HEADER, "1"))
             return answer
 
@@ -320,7 +319,7 @@ class DataPlane:
         plan: Plan,
         abort: Callable[[], None] | None,
         outcome: _Outcome,
-    ) -> Iterator[bytes | _Flush]:
+    ) -> Generator[bytes | _Flush, None, None]:
         """One frame per event, with the plan's stream faults applied; ``_FLUSH`` before any wait or cut."""
         faults = plan.stream or _NO_STREAM_FAULTS
         scripted = plan.answer.events if plan.answer is not None and plan.answer.events else None

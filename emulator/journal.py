@@ -28,6 +28,7 @@ class JournalEntry:
     input_tokens: int | None = None
     output_tokens: int | None = None
     warnings: list[str] = field(default_factory=list)
+    protocol: str | None = None  # HTTP/1.1 or HTTP/2
     sequence: int = 0
     # For export as a replayable scenario: the request and what was answered.
     request_body: bytes | None = field(default=None, repr=False)

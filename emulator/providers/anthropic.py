@@ -31,6 +31,8 @@ from emulator.providers.schema import (
 from emulator.wire.errors import validation
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
+# The Anthropic SDK's Bedrock client (2.x) fills in its own API date when the body names none.
+ACCEPTED_VERSIONS = frozenset({ANTHROPIC_VERSION, "2026-10-21"})
 HUMAN = "\n\nHuman:"
 ASSISTANT = "\n\nAssistant:"
 
@@ -179,7 +181,7 @@ def _block_text(block: dict[str, Any]) -> str:
 def _messages_semantics(body: dict[str, Any], model: ModelInfo) -> None:
     """Checks the model itself makes after the schema passed; texts as Bedrock returns them."""
     version = body["anthropic_version"]
-    if version != ANTHROPIC_VERSION:
+    if version not in ACCEPTED_VERSIONS:
         raise validation(f"Invalid API version: {version}")
     max_tokens: int = body["max_tokens"]
     if max_tokens > model.max_output_tokens:

@@ -63,7 +63,9 @@ def converse_stream(call: OperationCall) -> StreamReply:
     completion = conversation.complete(prompt, seed=call.seed, scripted=call.scripted)
     input_tokens = _input_tokens(call, prompt.input_tokens)
     return StreamReply(
-        conversation.stream_events(completion, input_tokens),
+        conversation.stream_events(
+            completion, input_tokens, server_tool_usage=resolved.model.body_family in ("nova", "openai-chat")
+        ),
         usage=Usage(input_tokens, completion.output_tokens),
         model_id=resolved.model.model_id,
         warnings=resolved.warnings,

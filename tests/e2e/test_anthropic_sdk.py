@@ -18,6 +18,7 @@ Wire habits of this client (found by running it here, and in ``anthropic/lib/bed
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,6 +78,20 @@ def test_messages_create_returns_a_text_message_through_invoke_model(
     assert message.usage.input_tokens > 0
     [entry] = bedrock_emulator.requests()
     assert (entry.operation, entry.status, entry.model) == ("InvokeModel", 200, FOUNDATION_MODEL)
+
+
+def test_sdk_default_anthropic_version_is_accepted_and_model_leaves_the_body(
+    client: Any, bedrock_emulator: Any
+) -> None:
+    # SDK 2.x sends its own API version (2026-10-21) as anthropic_version; 0.x/1.x sent bedrock-2023-05-31.
+    message = client.messages.create(model=PROFILE, max_tokens=16, messages=_hello())
+
+    assert message.content
+    [entry] = bedrock_emulator.requests()
+    sent = json.loads(entry.request_body)
+    assert sent["anthropic_version"] in ("bedrock-2023-05-31", "2026-10-21")
+    assert "model" not in sent
+    assert "stream" not in sent
 
 
 def test_raw_response_carries_bedrock_token_count_headers_matching_usage(client: Any) -> None:

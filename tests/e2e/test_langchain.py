@@ -2,9 +2,9 @@
 
 Wire habits of this client (found by running it here): it is boto3 underneath (``endpoint_url`` goes to
 ``boto3.client("bedrock-runtime", ...)``), so the model id's ``:`` travels as ``%3A``.
-``ChatBedrockConverse`` uses Converse / ConverseStream; it streams only for providers it knows stream (an
-unknown provider prefix silently falls back to Converse), reads ``usage``, ``stopReason`` and ``metrics``, and
-turns ``toolUse`` blocks into ``tool_calls``. ``ChatBedrock`` uses InvokeModel /
+``ChatBedrockConverse`` uses Converse / ConverseStream; it calls ConverseStream only for model ids it
+has verified as streaming-capable (others, e.g. an unknown id, fall back to Converse with a logged
+warning), reads ``usage``, ``stopReason`` and ``metrics``, and turns ``toolUse`` blocks into ``tool_calls``. ``ChatBedrock`` uses InvokeModel /
 InvokeModelWithResponseStream with an Anthropic Messages body (``anthropic_version: bedrock-2023-05-31``)
 and sends ``X-Amzn-Bedrock-Accept`` on the stream. ``BedrockEmbeddings`` posts a Titan body to InvokeModel
 with ``Accept: application/json``, one call per text.

@@ -422,10 +422,6 @@ def test_invoke_stream_exception_frame_is_a_declared_lower_camel_member(
     assert len(frames) == 6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='recorded Bedrock frames put \'p\' in key order ({"p":..,"role":..}); the emulator appends it last',
-)
 def test_converse_stream_payload_keys_are_in_sorted_order_like_recorded_bedrock(
     bedrock_emulator: BedrockEmulator,
 ) -> None:
