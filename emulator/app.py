@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from emulator import admin, generation
+from emulator import admin, generation, knowledge
 from emulator.dataplane import DataPlane
 from emulator.engine import Engine
 from emulator.journal import Journal
@@ -59,6 +59,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         engine.load_path(library)
     for source in settings.scenario:
         engine.load_path(source)
+    if settings.knowledge_bases:
+        knowledge.configure(settings.knowledge_bases)
     journal = Journal(settings.journal_size)
     dataplane = DataPlane(settings, engine, journal)
 

@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="do not load the shipped scenario library (BEDROCK_EMULATOR_LIBRARY=0)",
     )
+    serve.add_argument(
+        "--knowledge-bases",
+        dest="knowledge_bases",
+        action="append",
+        help="knowledge_bases: YAML file defining knowledge bases; repeatable (BEDROCK_EMULATOR_KNOWLEDGE_BASES)",
+    )
     serve.add_argument("--record", help="directory to record upstream exchanges into (with --upstream)")
     serve.add_argument("--upstream", help="real Bedrock endpoint to forward to when recording")
     serve.add_argument("--log-level", dest="log_level", help="logging level (default WARNING)")
@@ -82,6 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
         "upstream": args.upstream,
         "log_level": args.log_level,
         "library": args.library,
+        "knowledge_bases": tuple(args.knowledge_bases) if args.knowledge_bases else None,
     }
     settings = Settings.from_sources(flags)
     logging.basicConfig(

@@ -465,6 +465,7 @@ def _scripted(plan: Plan) -> ScriptedReply:
         input_tokens=usage.input_tokens if usage else None,
         output_tokens=usage.output_tokens if usage else None,
         invoke_body=answer.invoke_body,
+        retrieval_results=answer.retrieval_results,
     )
 
 

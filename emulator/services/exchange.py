@@ -21,6 +21,7 @@ class ScriptedReply:
     input_tokens: int | None = None
     output_tokens: int | None = None
     invoke_body: Mapping[str, Any] | None = None  # InvokeModel: the provider body to answer verbatim
+    retrieval_results: tuple[Mapping[str, Any], ...] | None = None  # knowledge-base calls
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from emulator.services import runtime
+from emulator.services.knowledge import KNOWLEDGE_HANDLERS
 from emulator.services.exchange import OperationCall, Reply
 from emulator.wire.errors import AwsError
 
@@ -17,6 +18,7 @@ HANDLERS: dict[str, Handler] = {
     "CountTokens": runtime.count_tokens,
     "InvokeModel": runtime.invoke_model,
     "InvokeModelWithResponseStream": runtime.invoke_model_with_response_stream,
+    **KNOWLEDGE_HANDLERS,
 }
 
 

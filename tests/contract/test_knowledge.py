@@ -3,7 +3,6 @@ the bedrock-agent reads, including what seed 000's debugging helpers do."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,19 +14,6 @@ ANY_KB = "MYKB123456"  # unknown: lenient mode serves the sample corpus under th
 ANY_DS = "MYDS123456"
 MODEL_ARN = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
 NOT_FOUND = "Failed to retrieve resource because it doesn't exist. Retry the request with a different resource identifier"
-
-
-@pytest.fixture(autouse=True)
-def _knowledge_handlers() -> Iterator[None]:
-    # Until the lead merges KNOWLEDGE_HANDLERS into emulator.services.handlers.HANDLERS (then delete this).
-    from emulator.services import handlers
-    from emulator.services.knowledge import KNOWLEDGE_HANDLERS
-
-    missing = {name: h for name, h in KNOWLEDGE_HANDLERS.items() if name not in handlers.HANDLERS}
-    handlers.HANDLERS.update(missing)
-    yield
-    for name in missing:
-        handlers.HANDLERS.pop(name, None)
 
 
 @pytest.fixture
