@@ -1,0 +1,9 @@
+"""Handlers of async_invoke (being built: see issue 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from emulator.services.exchange import OperationCall, Reply
+
+ASYNC_INVOKE_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {}

@@ -1,0 +1,9 @@
+"""Handlers of flows (being built: see issue 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from emulator.services.exchange import OperationCall, Reply
+
+FLOW_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {}
