@@ -5,6 +5,8 @@ matching call and answers what was recorded, with the recorded latency. Rules ar
 since a rule counts only the calls that reach it, ``take: {first: 1}`` on each rule replays the k-th call
 of an (operation, model) pair with the k-th recorded answer for it, whatever else is interleaved. What a
 scenario cannot express (undeclared errors, operations without scripted answers) is skipped with a note.
+How a connection ended is replayed too: no answer at all becomes a dropped connection (after the recorded
+wait), a stream cut mid-way is cut after the same events, a body cut short is truncated at the same length.
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ class Exchange:
     headers: Mapping[str, str] = field(default_factory=dict)  # lower-cased names
     body: Any = None  # parsed JSON of a unary response
     frames: tuple[RecordedFrame, ...] | None = None
-    latency_seconds: float = 0.0  # time to the first response byte
+    latency_seconds: float = 0.0  # time to the first response byte (to the connection's end when status 0)
+    # status 0: no answer came, the connection closed first. With frames: the connection was cut after them.
+    disconnected: bool = False
+    truncated_after: int | None = None  # a unary body cut after this many bytes
 
 
 @dataclass
@@ -157,14 +162,24 @@ class _Builder:
         if exchange.model_id:
             match["models"] = [_glob_literal(exchange.model_id)]
         rule: dict[str, Any] = {"id": f"{index + 1:04d}-{op}", "match": match, "take": {"first": 1}}
-        if exchange.status >= 300:
+        if exchange.status == 0:
+            rule["drop"] = True
+        elif exchange.truncated_after is not None:
+            # The cut body cannot be parsed into an answer; the emulated one is cut at the same length.
+            rule["truncate"] = {"keep_bytes": exchange.truncated_after}
+        elif exchange.status >= 300:
             if not self._error(rule, label, exchange):
                 return
         elif exchange.frames is not None:
             if declared.stream is None:
                 self.skipped.append(f"{label}: frames recorded for an operation that does not stream")
                 return
-            rule["answer"] = _stream_answer(exchange.frames)
+            members = {*declared.stream.events, *declared.stream.exceptions}
+            unknown = sorted({f.event_type for f in exchange.frames} - members)
+            if unknown:
+                self.skipped.append(f"{label}: the stream carried undeclared events {', '.join(unknown)}")
+                return
+            self._stream(rule, exchange.frames, disconnected=exchange.disconnected)
         else:
             answer = _unary_answer(exchange)
             if answer is None or not set(answer) <= {p for p, ops in ANSWER_OPERATIONS.items() if op in ops}:
@@ -174,6 +189,19 @@ class _Builder:
         if exchange.latency_seconds > 0 and exchange.frames is None:
             rule["delay"] = round(exchange.latency_seconds, 4)
         self.rules.append(rule)
+
+    @staticmethod
+    def _stream(rule: dict[str, Any], frames: tuple[RecordedFrame, ...], *, disconnected: bool) -> None:
+        if not frames:
+            # Nothing to script (a scripted stream has at least one event): the emulated one ends at once.
+            rule["stream"] = {"cut_after": 0} if disconnected else {"end_without_close_after": 0}
+            return
+        rule["answer"] = _stream_answer(frames)
+        if disconnected and not frames[-1].exception:
+            events = rule["answer"]["events"]
+            rule["stream"] = {"cut_after": len(events)}
+            # The cut is taken before the event that would follow, so one must follow; it is never sent.
+            events.append({"event": events[-1]["event"], "payload": events[-1]["payload"]})
 
     def _error(self, rule: dict[str, Any], label: str, exchange: Exchange) -> bool:
         code = _error_code(exchange)
