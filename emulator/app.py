@@ -16,6 +16,7 @@ from emulator.dataplane import DataPlane
 from emulator.engine import Engine
 from emulator.journal import Journal
 from emulator.library import shipped_scenarios
+from emulator.services import handlers
 from emulator.settings import Settings
 
 
@@ -49,6 +50,11 @@ def _version() -> str:
         return "0+unknown"
 
 
+def _warm_up() -> None:
+    handlers.warm_up()
+    generation.warm_up()
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
     settings = settings or Settings()
     engine = engine or Engine(
@@ -73,6 +79,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.register_blueprint(admin.blueprint)
     # AWS traffic bypasses Flask's routing and request context (see dataplane.py); the admin API keeps them.
     app.wsgi_app = _Dispatcher(app.wsgi_app, dataplane)  # type: ignore[method-assign]
-    # Faker's import is the slowest part of start-up; take it off the first request's path.
-    threading.Thread(target=generation.warm_up, name="warm-up", daemon=True).start()
+    # Handler modules and Faker are the slowest imports; load them beside the server starting, not
+    # in front of it (a request arriving first simply waits for them).
+    threading.Thread(target=_warm_up, name="bedrock-emulator-warm-up", daemon=True).start()
     return app

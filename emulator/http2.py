@@ -50,6 +50,8 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
+from emulator.server import ABORT_KEY, CONNECTION_PREFACE
+
 if TYPE_CHECKING:
     from types import TracebackType
 
@@ -57,8 +59,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ABORT_KEY", "CONNECTION_PREFACE", "serve_h2c"]
 
-CONNECTION_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-ABORT_KEY = "bedrock_emulator.abort"
 
 _log = logging.getLogger("bedrock_emulator.server")
 

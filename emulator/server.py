@@ -38,14 +38,15 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler, select_address_family
 from werkzeug.wsgi import LimitedStream
 
-from emulator.http2 import ABORT_KEY, CONNECTION_PREFACE, serve_h2c
-
 if TYPE_CHECKING:
     from types import FrameType, TracebackType
 
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
 
 __all__ = ["ABORT_KEY", "EmulatorServer"]
+
+ABORT_KEY = "bedrock_emulator.abort"
+CONNECTION_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 _log = logging.getLogger("bedrock_emulator.server")
 
@@ -209,6 +210,8 @@ class _RequestHandler(WSGIRequestHandler):
     def handle(self) -> None:
         if self._opens_with_preface():
             client = self.client_address if isinstance(self.client_address, tuple) else ("", 0)
+            from emulator.http2 import serve_h2c  # h2 is imported on the first HTTP/2 connection
+
             serve_h2c(
                 self.connection,
                 self.server.app,

@@ -20,6 +20,8 @@ from emulator.engine.problems import Problem, ScenarioError
 from emulator.engine.schema import SCENARIO_NAME_PATTERN, Scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+# libyaml's parser is ~10x faster; the shipped library is parsed at every start.
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _refuse_duplicate_keys(node: Any) -> None:
@@ -50,8 +52,8 @@ def parse_text(text: str, source: str) -> Any:
                 source, f"valid JSON: {error.msg}", path=f"line {error.lineno} column {error.colno}"
             ) from None
     try:
-        _refuse_duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader))
-        return yaml.safe_load(text)
+        _refuse_duplicate_keys(yaml.compose(text, Loader=_FAST_LOADER))
+        return yaml.load(text, Loader=_FAST_LOADER)  # a safe loader, libyaml's when present
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""

@@ -46,6 +46,7 @@ class Exchange:
     # status 0: no answer came, the connection closed first. With frames: the connection was cut after them.
     disconnected: bool = False
     truncated_after: int | None = None  # a unary body cut after this many bytes
+    corrupt_frame: int | None = None  # the index (among events) of a frame that came with a bad CRC
 
 
 @dataclass
@@ -180,6 +181,8 @@ class _Builder:
                 self.skipped.append(f"{label}: the stream carried undeclared events {', '.join(unknown)}")
                 return
             self._stream(rule, exchange.frames, disconnected=exchange.disconnected)
+            if exchange.corrupt_frame is not None and "answer" in rule:
+                rule.setdefault("stream", {})["corrupt_crc_at"] = exchange.corrupt_frame
         else:
             answer = _unary_answer(exchange)
             if answer is None or not set(answer) <= {p for p, ops in ANSWER_OPERATIONS.items() if op in ops}:

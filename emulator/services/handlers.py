@@ -1,43 +1,57 @@
-"""The operation table: AWS operation name -> handler. Operations without a handler answer a clear
-``NotImplementedException`` (HTTP 501), never a Flask page."""
+"""The operation table: AWS operation name -> handler.
+
+Handler modules are imported on first use (or by ``warm_up`` in a background thread as the server
+starts): together they cost more start-up time than the rest of the emulator, and ``serve`` must answer
+its health check within half a second. Operations without a handler answer a clear
+``NotImplementedException`` (HTTP 501), never a Flask page.
+"""
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable
 
-from emulator.services import runtime
-from emulator.services.agent_extras import EXTRA_HANDLERS
-from emulator.services.agents import AGENT_HANDLERS
-from emulator.services.async_invoke import ASYNC_INVOKE_HANDLERS
-from emulator.services.control import CONTROL_HANDLERS
 from emulator.services.exchange import OperationCall, Reply
-from emulator.services.flows import FLOW_HANDLERS
-from emulator.services.guardrails import GUARDRAIL_HANDLERS
-from emulator.services.knowledge import KNOWLEDGE_HANDLERS
-from emulator.services.sessions import SESSION_HANDLERS
 from emulator.wire.errors import AwsError
 
 Handler = Callable[[OperationCall], Reply]
 
-HANDLERS: dict[str, Handler] = {
-    "Converse": runtime.converse,
-    "ConverseStream": runtime.converse_stream,
-    "CountTokens": runtime.count_tokens,
-    "InvokeModel": runtime.invoke_model,
-    "InvokeModelWithResponseStream": runtime.invoke_model_with_response_stream,
-    **KNOWLEDGE_HANDLERS,
-    **AGENT_HANDLERS,
-    **SESSION_HANDLERS,
-    **FLOW_HANDLERS,
-    **EXTRA_HANDLERS,
-    **GUARDRAIL_HANDLERS,
-    **ASYNC_INVOKE_HANDLERS,
-    **CONTROL_HANDLERS,
-}
+# (module, name of its handler dict): one per area of the surface.
+HANDLER_MODULES: tuple[tuple[str, str], ...] = (
+    ("emulator.services.runtime", "RUNTIME_HANDLERS"),
+    ("emulator.services.knowledge", "KNOWLEDGE_HANDLERS"),
+    ("emulator.services.agents", "AGENT_HANDLERS"),
+    ("emulator.services.sessions", "SESSION_HANDLERS"),
+    ("emulator.services.flows", "FLOW_HANDLERS"),
+    ("emulator.services.agent_extras", "EXTRA_HANDLERS"),
+    ("emulator.services.guardrails", "GUARDRAIL_HANDLERS"),
+    ("emulator.services.async_invoke", "ASYNC_INVOKE_HANDLERS"),
+    ("emulator.services.control", "CONTROL_HANDLERS"),
+)
+
+_table: dict[str, Handler] | None = None
+_lock = threading.Lock()
+
+
+def table() -> dict[str, Handler]:
+    global _table  # noqa: PLW0603  # built once, on first use, under the lock
+    if _table is None:
+        with _lock:
+            if _table is None:
+                merged: dict[str, Handler] = {}
+                for module_name, attribute in HANDLER_MODULES:
+                    merged.update(getattr(importlib.import_module(module_name), attribute))
+                _table = merged
+    return _table
+
+
+def warm_up() -> None:
+    table()
 
 
 def dispatch(call: OperationCall) -> Reply:
-    handler = HANDLERS.get(call.operation)
+    handler = table().get(call.operation)
     if handler is None:
         raise AwsError(
             "NotImplementedException",
@@ -47,4 +61,4 @@ def dispatch(call: OperationCall) -> Reply:
 
 
 def implemented() -> frozenset[str]:
-    return frozenset(HANDLERS)
+    return frozenset(table())

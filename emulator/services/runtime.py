@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from emulator import catalog, conversation, generation
@@ -17,6 +17,7 @@ from emulator.services.exchange import (
     BytesReply,
     JsonReply,
     OperationCall,
+    Reply,
     StreamEvent,
     StreamReply,
     Usage,
@@ -230,3 +231,12 @@ def _payload_parts(chunks: list[dict[str, Any]], metrics: dict[str, int]) -> Ite
             chunk = {**chunk, "amazon-bedrock-invocationMetrics": metrics}
         encoded = base64.b64encode(json.dumps(chunk, separators=(",", ":"), ensure_ascii=False).encode())
         yield "chunk", {"bytes": encoded.decode()}
+
+
+RUNTIME_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
+    "Converse": converse,
+    "ConverseStream": converse_stream,
+    "CountTokens": count_tokens,
+    "InvokeModel": invoke_model,
+    "InvokeModelWithResponseStream": invoke_model_with_response_stream,
+}

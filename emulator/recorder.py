@@ -1,0 +1,431 @@
+"""Record mode: forward AWS traffic to a real Bedrock endpoint and save every exchange as a replay scenario.
+
+``serve --record DIR --upstream URL`` puts this WSGI app where the data plane would be. The client signed
+its request for the emulator's host, so the signature is dropped and the request signed anew for the
+upstream with botocore's credential chain, in the region of the client's credential scope. The upstream's
+answer goes back unchanged (status, headers except hop-by-hop ones, body), an event stream chunk by chunk
+as it arrives. On the way it is captured, frames with their times, and ``DIR/<name>.yaml`` is rewritten
+after every exchange (atomically), so a crash loses nothing; the file replays the same answers in the same
+order (see ``engine.recording``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import struct
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, Protocol
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest, AWSResponse
+from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+from botocore.httpsession import URLLib3Session
+from botocore.session import Session
+from urllib3.exceptions import HTTPError
+
+from emulator.engine.recording import Exchange, RecordedFrame, replay_of
+from emulator.journal import Journal, JournalEntry
+from emulator.wire import eventstream, routing, sigv4
+
+log = logging.getLogger("bedrock_emulator")
+
+ABORT_KEY = "bedrock_emulator.abort"  # set by emulator.server: cut the client's connection
+EVENT_STREAM = "application/vnd.amazon.eventstream"
+SIGNING_NAME = "bedrock"  # all four services sign as bedrock
+DEFAULT_TIMEOUT = 120.0  # longer than a client's usual 60 s read timeout, so a hang upstream is seen whole
+
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# The client's signature was for the emulator; the HTTP layer sets host and length for the upstream; and
+# identity encoding keeps the recorded body readable.
+_NOT_FORWARDED = _HOP_BY_HOP | {
+    "host",
+    "content-length",
+    "authorization",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+    "expect",
+    "accept-encoding",
+}
+_EMULATOR_HEADERS = "x-bedrock-emulator-"
+_READ_SIZE = 64 * 1024
+_REASONS = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+
+class Credentials(Protocol):
+    access_key: str
+    secret_key: str
+    token: str | None
+
+
+def default_name() -> str:
+    return f"recorded-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+class Recording:
+    """The exchanges recorded so far, in the order their requests arrived, and the file they are saved to."""
+
+    def __init__(self, directory: str | Path, name: str) -> None:
+        self.name = name
+        self.directory = Path(directory)
+        self.path = self.directory / f"{name}.yaml"
+        self._slots: list[Exchange | None] = []
+        self._lock = threading.Lock()
+
+    def reserve(self) -> int:
+        """A place in the order for a request that just arrived (its answer may finish after later ones)."""
+        with self._lock:
+            self._slots.append(None)
+            return len(self._slots) - 1
+
+    def complete(self, slot: int, exchange: Exchange) -> None:
+        with self._lock:
+            self._slots[slot] = exchange
+            exchanges = [e for e in self._slots if e is not None]
+            replay = replay_of(
+                exchanges, name=self.name, description=f"Recorded exchanges ({len(exchanges)} so far)."
+            )
+            self._write(replay.to_yaml())
+
+    def exchanges(self) -> list[Exchange]:
+        with self._lock:
+            return [e for e in self._slots if e is not None]
+
+    def _write(self, text: str) -> None:
+        # Written beside the target and renamed over it: a reader never sees half a file. The dot-name and
+        # suffix keep a leftover out of `serve --scenario DIR`.
+        handle, temporary = tempfile.mkstemp(prefix=f".{self.name}.", suffix=".tmp", dir=self.directory)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+
+class _FrameReader:
+    """Splits the relayed bytes into event-stream frames as they complete, noting when each arrived."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self.frames: list[RecordedFrame] = []
+        self.corrupt_at: int | None = None
+        self.unreadable = False
+
+    def feed(self, data: bytes, offset_seconds: float) -> None:
+        if self.unreadable:
+            return
+        self._buffer += data
+        while len(self._buffer) >= 12:
+            total = struct.unpack_from("!I", self._buffer)[0]
+            if len(self._buffer) < total:
+                return
+            raw = bytes(self._buffer[:total])
+            del self._buffer[:total]
+            self._take(raw, offset_seconds)
+
+    def _take(self, raw: bytes, offset_seconds: float) -> None:
+        # A bad message CRC is a fault worth replaying, so the frame is read with its CRC repaired.
+        repaired = raw[:-4] + struct.pack("!I", zlib.crc32(raw[:-4]))
+        try:
+            (frame,) = eventstream.decode_frames(repaired)
+            payload = frame.json() if frame.payload else {}
+        except (ValueError, struct.error):
+            log.warning("record: an undecodable event-stream frame; the rest of this stream is not recorded")
+            self.unreadable = True
+            return
+        if repaired != raw and self.corrupt_at is None:
+            self.corrupt_at = sum(1 for f in self.frames if not f.exception)
+        kind = frame.headers.get(":message-type", "event")
+        if kind == "exception":
+            name = frame.headers.get(":exception-type", "")
+            self.frames.append(RecordedFrame(name, payload, offset_seconds, exception=True))
+        elif kind == "event":
+            self.frames.append(RecordedFrame(frame.headers.get(":event-type", ""), payload, offset_seconds))
+        else:
+            log.warning(
+                "record: a %r frame cannot be replayed; the rest of this stream is not recorded", kind
+            )
+            self.unreadable = True
+
+
+@dataclass
+class _Capture:
+    """One exchange as it happens: request facts first, the answer as it arrives."""
+
+    started: float
+    arrived: float
+    tenant: str
+    service: str
+    operation: str | None
+    model_id: str | None
+    request_body: bytes
+    slot: int | None
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    reader: _FrameReader | None = None
+    latency: float = 0.0
+    disconnected: bool = False
+    truncated: bool = False
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+
+class Recorder:
+    """The WSGI app of record mode: forward, relay, capture, save.
+
+    ``upstream`` is a base URL; ``{service}`` and ``{region}`` in it are filled per request, since
+    bedrock-runtime and bedrock-agent-runtime live on different hosts
+    (``https://{service}.{region}.amazonaws.com``).
+    """
+
+    def __init__(
+        self,
+        directory: str | Path,
+        upstream: str,
+        *,
+        name: str | None = None,
+        journal: Journal | None = None,
+        credentials: Credentials | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        self.upstream = upstream.rstrip("/")
+        self.recording = Recording(directory, name or default_name())
+        self.journal = journal
+        resolved = credentials if credentials is not None else Session().get_credentials()
+        if resolved is None:
+            raise ValueError(
+                "record mode signs requests for the upstream with botocore's credential chain, "
+                "and it found no credentials (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"
+            )
+        self._credentials = resolved
+        self._http = URLLib3Session(timeout=timeout)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        started, arrived = time.perf_counter(), time.time()
+        method = environ.get("REQUEST_METHOD", "GET")
+        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
+        raw_path = raw_uri.split("?", 1)[0]
+        query = environ.get("QUERY_STRING", "")
+        headers = _request_headers(environ)
+        body = _request_body(environ)
+        credential = next(
+            (p.split("=", 1)[1] for p in query.split("&") if p.startswith("X-Amz-Credential=")), None
+        )
+        caller = sigv4.caller_from(headers.get("authorization"), credential)
+        match = routing.resolve(method, raw_path)
+        capture = _Capture(
+            started=started,
+            arrived=arrived,
+            tenant=caller.tenant,
+            service=match.service if match else "bedrock-runtime",
+            operation=match.operation if match else None,
+            model_id=match.labels.get("modelId") if match else None,
+            request_body=body,
+            slot=self.recording.reserve() if match else None,
+        )
+        abort: Callable[[], None] | None = environ.get(ABORT_KEY)
+        url = self._url(capture.service, caller.region) + raw_path + (f"?{query}" if query else "")
+        try:
+            response = self._send(method, url, headers, body, caller.region)
+        except (ConnectionClosedError, ReadTimeoutError) as exc:
+            # The upstream took the request and never answered: the client sees the same.
+            log.warning("record: %s %s got no answer from the upstream: %s", method, raw_path, exc)
+            capture.disconnected = True
+            capture.latency = capture.elapsed()
+            self._finish(capture)
+            return _cut(start_response, abort)
+        except Exception as exc:
+            # Unreachable upstream (refused, DNS, TLS): a recorder problem, not an upstream behaviour.
+            log.warning("record: could not reach the upstream for %s %s: %s", method, raw_path, exc)
+            return _cut(start_response, abort)
+        capture.status = response.status_code
+        capture.latency = capture.elapsed()
+        raw = response.raw
+        relayed = [(n, v) for n, v in raw.headers.items() if n.lower() not in _HOP_BY_HOP]
+        capture.headers = {n.lower(): v for n, v in relayed}
+        start_response(_REASONS.get(capture.status, str(capture.status)), relayed)
+        if capture.headers.get("content-type", "").startswith(EVENT_STREAM):
+            capture.reader = _FrameReader()
+            return self._relay_stream(raw, capture, abort)
+        return self._relay_body(raw, capture, abort)
+
+    def _url(self, service: str, region: str) -> str:
+        if "{" not in self.upstream:
+            return self.upstream
+        return self.upstream.replace("{service}", service).replace("{region}", region)
+
+    def _send(self, method: str, url: str, headers: dict[str, str], body: bytes, region: str) -> AWSResponse:
+        forwarded = {
+            name: value
+            for name, value in headers.items()
+            if name not in _NOT_FORWARDED and not name.startswith(_EMULATOR_HEADERS)
+        }
+        request = AWSRequest(method=method, url=url, data=body, headers=forwarded, stream_output=True)
+        SigV4Auth(self._credentials, SIGNING_NAME, region).add_auth(request)
+        response: AWSResponse = self._http.send(request.prepare())
+        return response
+
+    def _relay_body(self, raw: Any, capture: _Capture, abort: Callable[[], None] | None) -> Iterator[bytes]:
+        # A unary answer is read whole before it is relayed: it is small, and its length tells a cut.
+        chunks: list[bytes] = []
+        try:
+            while chunk := raw.read1(_READ_SIZE):
+                chunks.append(chunk)
+        except (HTTPError, OSError):
+            capture.truncated = True
+        finally:
+            raw.release_conn()
+        capture.body = b"".join(chunks)
+        expected = capture.headers.get("content-length")
+        if expected is not None and expected.isdigit() and len(capture.body) < int(expected):
+            capture.truncated = True
+        self._finish(capture)
+        yield capture.body
+        if capture.truncated and abort is not None:
+            abort()
+
+    def _relay_stream(self, raw: Any, capture: _Capture, abort: Callable[[], None] | None) -> Iterator[bytes]:
+        reader = capture.reader
+        assert reader is not None
+        try:
+            while chunk := raw.read1(_READ_SIZE):
+                reader.feed(chunk, capture.elapsed())
+                yield chunk
+        except (HTTPError, OSError):
+            capture.disconnected = True
+            if abort is not None:
+                abort()
+        except GeneratorExit:
+            # The client hung up: the stream as recorded ends here.
+            capture.disconnected = True
+            raise
+        finally:
+            raw.release_conn()
+            self._finish(capture)
+
+    def _finish(self, capture: _Capture) -> None:
+        try:
+            self._journal(capture)
+            if capture.slot is not None and capture.operation is not None:
+                self.recording.complete(capture.slot, self._exchange(capture))
+        except Exception:  # a recording failure must not break the client's call
+            log.exception("record: could not save the exchange")
+
+    def _exchange(self, capture: _Capture) -> Exchange:
+        assert capture.operation is not None
+        reader = capture.reader
+        frames = tuple(reader.frames) if reader is not None else None
+        return Exchange(
+            operation=capture.operation,
+            model_id=capture.model_id,
+            request_body=_json_or_none(capture.request_body),
+            status=capture.status,
+            headers=capture.headers,
+            body=None if frames is not None else _json_or_none(capture.body),
+            frames=frames,
+            latency_seconds=capture.latency,
+            disconnected=capture.disconnected,
+            truncated_after=len(capture.body) if capture.truncated and frames is None else None,
+            corrupt_frame=reader.corrupt_at if reader is not None else None,
+        )
+
+    def _journal(self, capture: _Capture) -> None:
+        if self.journal is None:
+            return
+        reader = capture.reader
+        events = (
+            [(f.event_type, dict(f.payload), f.offset_seconds) for f in reader.frames] if reader else None
+        )
+        if capture.status == 0 or (reader is not None and capture.disconnected):
+            end: str | None = "disconnected"
+        elif capture.truncated:
+            end = "truncated"
+        elif reader is not None:
+            end = "exception" if reader.frames and reader.frames[-1].exception else "completed"
+        else:
+            end = None
+        error_type = capture.headers.get("x-amzn-errortype")
+        self.journal.record(
+            JournalEntry(
+                time=capture.arrived,
+                tenant=capture.tenant,
+                service=capture.service,
+                operation=capture.operation or "Unknown",
+                model=capture.model_id,
+                status=capture.status,
+                request_id=capture.headers.get("x-amzn-requestid", ""),
+                error_code=error_type.split(":", 1)[0] if error_type else None,
+                latency_ms=round(capture.elapsed() * 1000, 3),
+                events_sent=sum(1 for e in events if not e[0].endswith("Exception")) if events else None,
+                stream_end=end,
+                request_body=capture.request_body,
+                response_body=capture.body if reader is None else None,
+                response_events=events,
+            )
+        )
+
+
+def _cut(start_response: Callable[..., Any], abort: Callable[[], None] | None) -> list[bytes]:
+    start_response("502 Bad Gateway", [("Content-Length", "0")])
+    if abort is not None:
+        abort()
+    return []
+
+
+def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {
+        key[5:].replace("_", "-").lower(): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+def _request_body(environ: dict[str, Any]) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length and length.isdigit():
+        return bytes(stream.read(int(length)))
+    if environ.get("wsgi.input_terminated"):
+        return bytes(stream.read())
+    return b""
+
+
+def _json_or_none(data: bytes) -> Any:
+    try:
+        return json.loads(data) if data else None
+    except ValueError:
+        return None
