@@ -101,15 +101,16 @@ def run_batch(
 
     def one(index: int) -> ItemOutcome[T]:
         item = items[index]
+        seen: list[Attempt] = []
         try:
-            result = chosen.call(lambda: attempt(item))
+            result = chosen.call(lambda: attempt(item), on_attempt=seen.append)
         except RetryError as error:
             last = error.last_error_code or "RetryError"
             return ItemOutcome(index, None, last, str(error.__cause__), error.attempts)
         except Exception as error:
             # Not retryable (validation, access, a bug in ``work``): recorded, the batch goes on.
             found = error_code(error)
-            return ItemOutcome(index, None, found or type(error).__name__, str(error), (Attempt(1, found),))
+            return ItemOutcome(index, None, found or type(error).__name__, str(error), tuple(seen))
         return ItemOutcome(index, result.value, None, None, result.attempts)
 
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bedrock-batch") as pool:

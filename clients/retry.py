@@ -148,12 +148,21 @@ class Retrier:
     random: Callable[[], float] = _random.random
     clock: Callable[[], float] = time.monotonic
 
-    def call(self, operation: Callable[[], T]) -> RetryResult[T]:
+    def call(
+        self, operation: Callable[[], T], *, on_attempt: Callable[[Attempt], None] | None = None
+    ) -> RetryResult[T]:
         """Call ``operation``; non-retryable errors propagate unchanged, exhausted retries raise
-        RetryError from the last error."""
+        RetryError from the last error. ``on_attempt`` sees every attempt as it ends (for logs and
+        metrics, and to learn the attempts behind an error that propagated)."""
         policy = self.policy
         started = self.clock()
         attempts: list[Attempt] = []
+
+        def record(attempt: Attempt) -> None:
+            attempts.append(attempt)
+            if on_attempt is not None:
+                on_attempt(attempt)
+
         number = 0
         while True:
             number += 1
@@ -162,17 +171,18 @@ class Retrier:
             except Exception as error:
                 code = error_code(error)
                 if not policy.is_retryable(code):
+                    record(Attempt(number, code))
                     raise
                 if number >= policy.max_attempts:
-                    attempts.append(Attempt(number, code))
+                    record(Attempt(number, code))
                     raise RetryError("gave up", tuple(attempts)) from error
                 # Full jitter: uniform in [0, ceiling] spreads out clients that failed together.
                 delay = self.random() * policy.ceiling(number)
                 if policy.deadline is not None and self.clock() - started + delay > policy.deadline:
-                    attempts.append(Attempt(number, code))
+                    record(Attempt(number, code))
                     raise RetryError("deadline reached", tuple(attempts)) from error
-                attempts.append(Attempt(number, code, delay))
+                record(Attempt(number, code, delay))
                 self.sleep(delay)
                 continue
-            attempts.append(Attempt(number, None))
+            record(Attempt(number, None))
             return RetryResult(value, tuple(attempts))

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from emulator.engine.recording import Exchange, RecordedFrame, Replay, replay_of
+from emulator.engine.schema import SCENARIO_NAME_PATTERN
 from emulator.journal import JournalEntry
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -52,7 +53,15 @@ def exchange_of(entry: JournalEntry) -> Exchange:
 
 
 def export(entries: Iterable[JournalEntry], *, name: str, description: str | None = None) -> Replay:
-    """A scenario replaying the journaled calls' answers in their order, and notes on what it cannot."""
+    """A scenario replaying the journaled calls' answers in their order, and notes on what it cannot.
+
+    Raises ``ValueError`` for a name a scenario cannot have.
+    """
+    if not re.fullmatch(SCENARIO_NAME_PATTERN, name):
+        raise ValueError(
+            f"{name!r} cannot name a scenario: letters, digits, '.', '_' and '-', starting with a "
+            "letter or digit, at most 128 characters"
+        )
     chosen = list(entries)
     notes: list[str] = []
     exchanges: list[Exchange] = []

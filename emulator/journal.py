@@ -9,6 +9,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 DEFAULT_CAPACITY = 10_000
+# Request and response bodies (and stream events) are kept for the most recent calls only, so a long
+# run of large streams cannot grow the journal without bound; older entries keep their summary.
+DEFAULT_DETAIL_CAPACITY = 500
 
 
 @dataclass
@@ -43,8 +46,12 @@ class JournalEntry:
 
 
 class Journal:
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(
+        self, capacity: int = DEFAULT_CAPACITY, detail_capacity: int = DEFAULT_DETAIL_CAPACITY
+    ) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._detailed: deque[JournalEntry] = deque()
+        self._detail_capacity = detail_capacity
         self._lock = threading.Lock()
         self._sequence = itertools.count(1)
 
@@ -52,6 +59,11 @@ class Journal:
         with self._lock:
             entry.sequence = next(self._sequence)
             self._entries.append(entry)
+            self._detailed.append(entry)
+            while len(self._detailed) > self._detail_capacity:
+                old = self._detailed.popleft()
+                old.request_body = old.response_body = None
+                old.response_events = None
 
     def entries(
         self,
@@ -75,7 +87,9 @@ class Journal:
         with self._lock:
             if tenant is None:
                 self._entries.clear()
+                self._detailed.clear()
             else:
-                kept = [e for e in self._entries if e.tenant != tenant]
-                self._entries.clear()
-                self._entries.extend(kept)
+                for entries in (self._entries, self._detailed):
+                    kept = [e for e in entries if e.tenant != tenant]
+                    entries.clear()
+                    entries.extend(kept)

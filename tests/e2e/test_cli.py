@@ -67,9 +67,7 @@ def _free_port() -> int:
 
 def _clean_env(**extra: str) -> dict[str, str]:
     """The environment of a fresh shell: no BEDROCK_EMULATOR_* or AWS_* settings leak in from ours."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("BEDROCK_EMULATOR_", "AWS_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BEDROCK_EMULATOR_", "AWS_"))}
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     env.update(extra)
     return env
@@ -81,7 +79,12 @@ class ServeProcess:
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self.lines: list[str] = []
         self._first_line = threading.Event()
@@ -185,7 +188,9 @@ def module_server(scenario_files: dict[str, Path]) -> Iterator[tuple[ServeProces
     port = _free_port()
     endpoint_url = f"http://127.0.0.1:{port}"
     env = _clean_env(BEDROCK_EMULATOR_PORT=str(port))
-    server = ServeProcess([sys.executable, "-m", "emulator", "serve", "--scenario", str(scenario_files["flag"])], env)
+    server = ServeProcess(
+        [sys.executable, "-m", "emulator", "serve", "--scenario", str(scenario_files["flag"])], env
+    )
     ready_after = None
     deadline = server.started + 10
     while time.perf_counter() < deadline and server.process.poll() is None:
@@ -208,11 +213,6 @@ def test_serve_announces_its_endpoint_on_stderr_once_bound(env_server: ServeProc
     assert _health(endpoint_url)["status"] == "ok"
 
 
-@pytest.mark.xfail(
-    reason="start-up is ~0.53-0.60 s on this 2-core machine: importing emulator.app alone takes ~0.40 s "
-    "(pydantic, the scenario schema, h2, the knowledge registry); the issue asks for 500 ms",
-    strict=False,
-)
 def test_serve_answers_health_within_500_ms_of_the_process_starting(
     module_server: tuple[ServeProcess, str, float],
 ) -> None:
@@ -300,7 +300,14 @@ def test_validate_exits_0_for_good_files_and_1_naming_the_bad_one(scenario_files
         check=False,
     )
     bad = subprocess.run(
-        [sys.executable, "-m", "emulator", "validate", str(scenario_files["env"]), str(scenario_files["bad"])],
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "validate",
+            str(scenario_files["env"]),
+            str(scenario_files["bad"]),
+        ],
         env=_clean_env(),
         capture_output=True,
         text=True,
@@ -381,9 +388,9 @@ def test_aws_cli_with_a_scenario_access_key_shows_the_scripted_throttling(
     fourth = aws()
 
     assert first.returncode == 255
-    assert (
-        "An error occurred (ThrottlingException) when calling the Converse operation" in first.stderr
-    ), first.stderr
+    assert "An error occurred (ThrottlingException) when calling the Converse operation" in first.stderr, (
+        first.stderr
+    )
     assert fourth.returncode == 0, fourth.stderr
     assert json.loads(fourth.stdout)["output"]["message"]["role"] == "assistant"
     entries = _requests(endpoint_url, "throttle-first-3")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from emulator.engine import Call, Engine
 from emulator.engine.declared import STREAMING_OPERATIONS
 from emulator.engine.loader import load_text
+from emulator.engine.plan import Drop, Plan, Truncate
 from emulator.engine.recording import Exchange, RecordedFrame, replay_of
 
 NOVA = "us.amazon.nova-micro-v1:0"
@@ -120,3 +121,60 @@ def test_model_ids_are_matched_literally() -> None:
     engine.load(replay.scenario())
     assert engine.plan(_call("InvokeModel", "oddXmodelY[x]")).rule_id is None
     assert engine.plan(_call("InvokeModel", odd)).rule_id is not None
+
+
+def _only_plan(exchange: Exchange) -> Plan:
+    replay = replay_of([exchange], name="replay")
+    assert replay.skipped == []
+    engine = Engine()
+    engine.load(replay.scenario())
+    return engine.plan(_call(exchange.operation, exchange.model_id))
+
+
+def _frames(count: int) -> tuple[RecordedFrame, ...]:
+    deltas = [
+        RecordedFrame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": f"t{i}"}}, 0.1 * i)
+        for i in range(1, count)
+    ]
+    return (RecordedFrame("messageStart", {"role": "assistant"}, 0.0), *deltas)
+
+
+def test_no_answer_is_replayed_as_a_dropped_connection_after_the_same_wait() -> None:
+    plan = _only_plan(Exchange("Converse", NOVA, {}, 0, latency_seconds=0.75, disconnected=True))
+    assert isinstance(plan.connection, Drop)
+    assert plan.delay_seconds == 0.75
+
+
+def test_a_body_cut_short_is_truncated_at_the_same_length() -> None:
+    plan = _only_plan(Exchange("Converse", NOVA, {}, 200, truncated_after=17))
+    assert plan.connection == Truncate(17)
+
+
+def test_a_stream_cut_mid_way_is_cut_after_the_same_events() -> None:
+    plan = _only_plan(Exchange("ConverseStream", NOVA, {}, 200, frames=_frames(3), disconnected=True))
+    assert plan.stream is not None
+    assert plan.stream.cut_after == 3
+    assert plan.answer is not None
+    assert plan.answer.events is not None
+    # The data plane cuts before the event that would follow the third: one must follow, never sent.
+    assert [e.event_type for e in plan.answer.events[:3]] == [f.event_type for f in _frames(3)]
+
+
+def test_a_stream_cut_before_any_event_needs_no_scripted_events() -> None:
+    plan = _only_plan(Exchange("ConverseStream", NOVA, {}, 200, frames=(), disconnected=True))
+    assert plan.stream is not None
+    assert plan.stream.cut_after == 0
+    assert plan.answer is None
+
+
+def test_a_frame_with_a_bad_crc_is_corrupted_again_at_the_same_place() -> None:
+    plan = _only_plan(Exchange("ConverseStream", NOVA, {}, 200, frames=_frames(4), corrupt_frame=2))
+    assert plan.stream is not None
+    assert plan.stream.corrupt_crc_at == 2
+
+
+def test_a_stream_with_undeclared_events_is_skipped_rather_than_refused_at_load() -> None:
+    frames = (*_frames(2), RecordedFrame("brandNewEvent", {}, 0.3))
+    replay = replay_of([Exchange("ConverseStream", NOVA, {}, 200, frames=frames)], name="replay")
+    assert replay.document["rules"] == []
+    assert any("brandNewEvent" in note for note in replay.skipped)

@@ -1,0 +1,184 @@
+"""Where guardrails live: the bundled sample, those defined in configuration files, and those each tenant
+creates through CreateGuardrail. Looks an identifier (id or ARN) up the way Bedrock does, serving the
+sample for unknown ids in lenient mode and answering ResourceNotFoundException in strict mode."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from emulator.guardrails.definition import Guardrail, read_definition
+from emulator.wire.errors import AwsError
+
+CONFIG_ENVIRONMENT_VARIABLE: Final = "BEDROCK_EMULATOR_GUARDRAILS"
+SAMPLE_GUARDRAIL_ID: Final = "emulatorpii1"
+_ARN: Final = re.compile(r"arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/(?P<id>[a-z0-9]+)")
+_ID: Final = re.compile(r"[a-z0-9]+")
+_VERSION: Final = re.compile(r"DRAFT|[1-9][0-9]{0,7}")
+_EPOCH: Final = datetime(2025, 1, 1, tzinfo=UTC)
+
+# The sample a newcomer's first call meets: common PII rules, a profanity filter and the usual content
+# filters, in CreateGuardrail's own shape so it reads like what users write.
+SAMPLE_DEFINITION: Final[Mapping[str, Any]] = {
+    "name": "emulator-sample-pii-guardrail",
+    "description": "Bundled sample guardrail of bedrock-emulator: common PII rules, profanity, content filters.",
+    "blockedInputMessaging": "Sorry, the model cannot answer this question.",
+    "blockedOutputsMessaging": "Sorry, the model cannot answer this question.",
+    "contentPolicyConfig": {
+        "filtersConfig": [
+            {"type": kind, "inputStrength": "HIGH", "outputStrength": "HIGH"}
+            for kind in ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT")
+        ]
+        + [{"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"}]
+    },
+    "wordPolicyConfig": {"managedWordListsConfig": [{"type": "PROFANITY"}]},
+    "sensitiveInformationPolicyConfig": {
+        "piiEntitiesConfig": [
+            {"type": "EMAIL", "action": "ANONYMIZE"},
+            {"type": "PHONE", "action": "ANONYMIZE"},
+            {"type": "NAME", "action": "ANONYMIZE"},
+            {"type": "ADDRESS", "action": "ANONYMIZE"},
+            {"type": "CREDIT_DEBIT_CARD_NUMBER", "action": "BLOCK"},
+            {"type": "US_SOCIAL_SECURITY_NUMBER", "action": "BLOCK"},
+            {"type": "AWS_ACCESS_KEY", "action": "BLOCK"},
+        ]
+    },
+}
+
+
+def not_found(identifier: str) -> AwsError:
+    return AwsError("ResourceNotFoundException", f"Guardrail {identifier} was not found.")
+
+
+def guardrail_id_of(identifier: str) -> str:
+    """The id in an identifier (id or ARN); a malformed one is Bedrock's ValidationException."""
+    match = _ARN.fullmatch(identifier)
+    if match is not None:
+        return match["id"]
+    if not _ID.fullmatch(identifier):
+        raise AwsError(
+            "ValidationException",
+            f"1 validation error detected: Value '{identifier}' at 'guardrailIdentifier' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: "
+            "(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))",
+        )
+    return identifier
+
+
+def check_version(version: str) -> str:
+    if not _VERSION.fullmatch(version):
+        raise AwsError(
+            "ValidationException",
+            f"1 validation error detected: Value '{version}' at 'guardrailVersion' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: (([1-9][0-9]{0,7})|(DRAFT))",
+        )
+    return version
+
+
+class Registry:
+    """Guardrails by id: configured ones for everyone, created ones per tenant. Thread-safe."""
+
+    def __init__(self, configured: Iterable[Guardrail] = ()) -> None:
+        self._configured = {g.guardrail_id: g for g in configured}
+        self._created: dict[str, dict[str, Guardrail]] = {}
+        self._lock = threading.Lock()
+        self._sequence = itertools.count(1)
+
+    def create(self, tenant: str, region: str, body: Mapping[str, Any]) -> Guardrail:
+        """CreateGuardrail: a DRAFT guardrail with a fresh id, visible to ``tenant`` only."""
+        with self._lock:
+            ordinal = next(self._sequence)
+        digest = hashlib.sha256(f"{tenant}\0{ordinal}\0{body.get('name')}".encode()).digest()
+        guardrail_id = "".join("abcdefghijklmnopqrstuvwxyz0123456789"[b % 36] for b in digest[:12])
+        guardrail = read_definition(
+            body, guardrail_id=guardrail_id, region=region, created_at=datetime.now(UTC).replace(microsecond=0)
+        )
+        with self._lock:
+            self._created.setdefault(tenant, {})[guardrail_id] = guardrail
+        return guardrail
+
+    def resolve(self, identifier: str, *, tenant: str, region: str, strict: bool) -> Guardrail:
+        guardrail_id = guardrail_id_of(identifier)
+        with self._lock:
+            found = self._created.get(tenant, {}).get(guardrail_id) or self._configured.get(guardrail_id)
+        if found is not None:
+            return found
+        if strict:
+            raise not_found(identifier)
+        return dataclasses.replace(sample(region), guardrail_id=guardrail_id)
+
+    def listed(self, tenant: str, region: str, *, strict: bool) -> list[Guardrail]:
+        with self._lock:
+            own = list(self._created.get(tenant, {}).values())
+        configured = list(self._configured.values())
+        return ([] if strict else [sample(region)]) + configured + own
+
+    def forget(self, tenant: str) -> None:
+        """Drop what ``tenant`` created (for a tenant reset)."""
+        with self._lock:
+            self._created.pop(tenant, None)
+
+
+def sample(region: str = "us-east-1") -> Guardrail:
+    return read_definition(SAMPLE_DEFINITION, guardrail_id=SAMPLE_GUARDRAIL_ID, region=region, created_at=_EPOCH)
+
+
+def load_file(path: str | Path) -> list[Guardrail]:
+    """Guardrails from a YAML/JSON file: ``guardrails:`` a list of CreateGuardrail bodies, each with an ``id``."""
+    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    entries = document.get("guardrails") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError(f"{path}: expected a top-level 'guardrails:' list")
+    guardrails = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not _ID.fullmatch(entry["id"]):
+            raise ValueError(f"{path}: guardrails[{index}].id must be lower-case letters and digits")
+        definition = {key: value for key, value in entry.items() if key not in ("id", "region")}
+        try:
+            guardrails.append(
+                read_definition(
+                    definition,
+                    guardrail_id=entry["id"],
+                    region=str(entry.get("region", "us-east-1")),
+                    created_at=_EPOCH,
+                )
+            )
+        except AwsError as error:
+            raise ValueError(f"{path}: guardrails[{index}]: {error.message}") from None
+    return guardrails
+
+
+_registry: Registry | None = None
+_registry_lock = threading.Lock()
+
+
+def configure(paths: Iterable[str | Path] = ()) -> Registry:
+    """Build the registry from guardrail files (replacing any earlier one) and return it."""
+    guardrails: list[Guardrail] = []
+    for path in paths:
+        guardrails.extend(load_file(path))
+    registry = Registry(guardrails)
+    global _registry  # noqa: PLW0603 - one registry per process, swapped atomically
+    with _registry_lock:
+        _registry = registry
+    return registry
+
+
+def current() -> Registry:
+    """The registry, built on first use from ``BEDROCK_EMULATOR_GUARDRAILS`` (paths, ``os.pathsep``-separated)."""
+    with _registry_lock:
+        registry = _registry
+    if registry is not None:
+        return registry
+    raw = os.environ.get(CONFIG_ENVIRONMENT_VARIABLE, "")
+    return configure(part for part in raw.replace(",", os.pathsep).split(os.pathsep) if part)
