@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from emulator.engine import Engine, ScenarioError
+from emulator.export import export, export_name
 from emulator.journal import Journal
 
 ADMIN_PREFIX = "/_emulator"
@@ -126,6 +127,26 @@ def requests_journal() -> Response:
         limit=int(limit) if limit else None,
     )
     return jsonify({"requests": [e.to_json() for e in entries]})
+
+
+@blueprint.get("/requests/export")
+def export_requests() -> Response | tuple[Response, int]:
+    """The journal (filtered like ``/requests``) as a scenario that replays the same answers in order."""
+    tenant = request.args.get("tenant")
+    name = request.args.get("name") or export_name(tenant)
+    since = request.args.get("since")
+    entries = _journal().entries(
+        tenant=tenant, operation=request.args.get("operation"), since=float(since) if since else None
+    )
+    try:
+        replay = export(entries, name=name)
+    except ValueError as exc:
+        return _problem(400, "InvalidRequest", str(exc))
+    return Response(
+        replay.to_yaml(),
+        mimetype="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'},
+    )
 
 
 @blueprint.post("/clock/advance")

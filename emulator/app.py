@@ -23,7 +23,7 @@ from emulator.settings import Settings
 class _Dispatcher:
     """``/_emulator/...`` to Flask (the admin API), everything else to the data plane."""
 
-    def __init__(self, admin_app: Callable[..., Any], dataplane: DataPlane) -> None:
+    def __init__(self, admin_app: Callable[..., Any], dataplane: Callable[..., Any]) -> None:
         self.admin_app = admin_app
         self.dataplane = dataplane
 
@@ -78,7 +78,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.register_blueprint(admin.blueprint)
     # AWS traffic bypasses Flask's routing and request context (see dataplane.py); the admin API keeps them.
-    app.wsgi_app = _Dispatcher(app.wsgi_app, dataplane)  # type: ignore[method-assign]
+    traffic: Callable[..., Any] = dataplane
+    if settings.record and settings.upstream:
+        from emulator.recorder import Recorder  # lazy: botocore's session import would slow every start
+
+        traffic = Recorder(settings.record, settings.upstream, name=settings.record_name, journal=journal)
+    app.wsgi_app = _Dispatcher(app.wsgi_app, traffic)  # type: ignore[method-assign]
     # Handler modules and Faker are the slowest imports; load them beside the server starting, not
     # in front of it (a request arriving first simply waits for them).
     threading.Thread(target=_warm_up, name="bedrock-emulator-warm-up", daemon=True).start()

@@ -50,7 +50,11 @@ def _parser() -> argparse.ArgumentParser:
         help="knowledge_bases: YAML file defining knowledge bases; repeatable (BEDROCK_EMULATOR_KNOWLEDGE_BASES)",
     )
     serve.add_argument("--record", help="directory to record upstream exchanges into (with --upstream)")
-    serve.add_argument("--upstream", help="real Bedrock endpoint to forward to when recording")
+    serve.add_argument(
+        "--upstream",
+        help="real endpoint to forward to when recording, e.g. https://{service}.{region}.amazonaws.com",
+    )
+    serve.add_argument("--record-name", dest="record_name", help="name of the recorded scenario")
     serve.add_argument("--log-level", dest="log_level", help="logging level (default WARNING)")
 
     validate = commands.add_parser("validate", help="check scenario files without serving")
@@ -86,11 +90,15 @@ def _serve(args: argparse.Namespace) -> int:
         "strict": args.strict,
         "record": args.record,
         "upstream": args.upstream,
+        "record_name": args.record_name,
         "log_level": args.log_level,
         "library": args.library,
         "knowledge_bases": tuple(args.knowledge_bases) if args.knowledge_bases else None,
     }
     settings = Settings.from_sources(flags)
+    if bool(settings.record) != bool(settings.upstream):
+        print("bedrock-emulator: --record and --upstream go together", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
@@ -100,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         app = create_app(settings)
-    except ScenarioError as exc:
+    except (ScenarioError, ValueError) as exc:  # ValueError: recording without AWS credentials
         print(f"bedrock-emulator: {exc}", file=sys.stderr)
         return 2
     server = EmulatorServer(app, settings.host, settings.port)

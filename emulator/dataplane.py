@@ -351,6 +351,7 @@ class DataPlane:
                     time.sleep(wait)
                 if kind.endswith("Exception"):  # a scripted exception event
                     end = "exception"
+                    outcome.events.append((kind, payload, time.perf_counter() - clock_start))
                     yield eventstream.encode_exception(kind, payload)
                     return
                 frame = eventstream.encode_event(kind, payload)
@@ -361,14 +362,22 @@ class DataPlane:
                 yield frame
             if exception is not None and sent >= exception.count:
                 end = "exception"
+                outcome.events.append((exception.member, dict(exception.payload), time.perf_counter() - clock_start))
                 yield eventstream.encode_exception(exception.member, dict(exception.payload))
+            elif faults.cut_after is not None and sent >= faults.cut_after:
+                end = "disconnected"  # the cut was asked for at the very end: the closing never comes
+                yield _FLUSH
+                if abort is not None:
+                    abort()
         except GeneratorExit:
             end = "disconnected"
             raise
         except AwsError as error:
             # An error raised while producing events travels as an exception event, like Bedrock's.
             end = "exception"
-            yield eventstream.encode_exception(error.code[0].lower() + error.code[1:], error.body())
+            member = error.code[0].lower() + error.code[1:]
+            outcome.events.append((member, error.body(), time.perf_counter() - clock_start))
+            yield eventstream.encode_exception(member, error.body())
         finally:
             outcome.entry.events_sent = sent
             outcome.entry.response_events = outcome.events

@@ -68,7 +68,14 @@ def export(entries: Iterable[JournalEntry], *, name: str, description: str | Non
     for index, entry in enumerate(chosen):
         exchange = exchange_of(entry)
         frames = exchange.frames
-        if entry.stream_end == "exception" and frames is not None and not any(f.exception for f in frames):
+        if entry.request_body is None and entry.status < 300 and entry.status != 0:
+            # The data plane always keeps a request body (b"" at least): None means the journal let go
+            # of this call's details, as it does past its most recent calls.
+            notes.append(
+                f"exchange {index + 1} ({entry.operation}): the journal no longer holds what was answered "
+                "(only its most recent calls keep bodies and events); it will be emulated"
+            )
+        elif entry.stream_end == "exception" and frames is not None and not any(f.exception for f in frames):
             notes.append(
                 f"exchange {index + 1} ({entry.operation}): its stream ended with an exception the "
                 "journal did not keep; replayed without it"

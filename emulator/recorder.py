@@ -20,12 +20,13 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, AWSResponse
@@ -237,9 +238,7 @@ class Recorder:
         query = environ.get("QUERY_STRING", "")
         headers = _request_headers(environ)
         body = _request_body(environ)
-        credential = next(
-            (p.split("=", 1)[1] for p in query.split("&") if p.startswith("X-Amz-Credential=")), None
-        )
+        credential = dict(parse_qsl(query)).get("X-Amz-Credential")
         caller = sigv4.caller_from(headers.get("authorization"), credential)
         match = routing.resolve(method, raw_path)
         capture = _Capture(
@@ -294,8 +293,9 @@ class Recorder:
         response: AWSResponse = self._http.send(request.prepare())
         return response
 
-    def _relay_body(self, raw: Any, capture: _Capture, abort: Callable[[], None] | None) -> Iterator[bytes]:
+    def _relay_body(self, raw: Any, capture: _Capture, abort: Callable[[], None] | None) -> Iterable[bytes]:
         # A unary answer is read whole before it is relayed: it is small, and its length tells a cut.
+        # Read here rather than in a generator, so it is recorded even if the client is gone already.
         chunks: list[bytes] = []
         try:
             while chunk := raw.read1(_READ_SIZE):
@@ -303,15 +303,13 @@ class Recorder:
         except (HTTPError, OSError):
             capture.truncated = True
         finally:
-            raw.release_conn()
+            _release(raw, complete=not capture.truncated)
         capture.body = b"".join(chunks)
         expected = capture.headers.get("content-length")
         if expected is not None and expected.isdigit() and len(capture.body) < int(expected):
             capture.truncated = True
         self._finish(capture)
-        yield capture.body
-        if capture.truncated and abort is not None:
-            abort()
+        return _then_cut(capture.body, abort) if capture.truncated else [capture.body]
 
     def _relay_stream(self, raw: Any, capture: _Capture, abort: Callable[[], None] | None) -> Iterator[bytes]:
         reader = capture.reader
@@ -329,7 +327,7 @@ class Recorder:
             capture.disconnected = True
             raise
         finally:
-            raw.release_conn()
+            _release(raw, complete=not capture.disconnected)
             self._finish(capture)
 
     def _finish(self, capture: _Capture) -> None:
@@ -392,6 +390,19 @@ class Recorder:
                 response_events=events,
             )
         )
+
+
+def _release(raw: Any, *, complete: bool) -> None:
+    # A connection left mid-answer must not go back to the pool: the next request would read the rest.
+    if not complete:
+        raw.close()
+    raw.release_conn()
+
+
+def _then_cut(body: bytes, abort: Callable[[], None] | None) -> Iterator[bytes]:
+    yield body
+    if abort is not None:
+        abort()
 
 
 def _cut(start_response: Callable[..., Any], abort: Callable[[], None] | None) -> list[bytes]:

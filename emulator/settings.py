@@ -26,6 +26,7 @@ class Settings(BaseModel):
     journal_size: int = Field(default=10_000, ge=1)
     record: str | None = None  # directory to write recorded exchanges to
     upstream: str | None = None  # real Bedrock endpoint to forward to when recording
+    record_name: str | None = None  # name of the recorded scenario (default recorded-<date>)
     log_level: str = "WARNING"
 
     @classmethod

@@ -189,7 +189,8 @@ class _Builder:
                 self.skipped.append(f"{label}: its answer cannot be scripted; it will be emulated")
                 return
             rule["answer"] = answer
-        if exchange.latency_seconds > 0 and exchange.frames is None:
+        # Sub-millisecond waits are the emulator's own processing, not behaviour worth replaying.
+        if exchange.latency_seconds >= 0.001 and exchange.frames is None:
             rule["delay"] = round(exchange.latency_seconds, 4)
         self.rules.append(rule)
 

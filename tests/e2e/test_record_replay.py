@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,10 +27,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import EventStreamError
 
-from emulator import admin
 from emulator.app import create_app
-from emulator.export import export
-from emulator.recorder import Recorder
 from emulator.server import EmulatorServer
 from emulator.settings import Settings
 from emulator.wire import eventstream
@@ -63,6 +61,10 @@ rules:
     match: {{operations: [Converse]}}
     take: {{nth: [2]}}
     drop: true
+  - id: fourth-converse-truncated
+    match: {{operations: [Converse]}}
+    take: {{nth: [2]}}
+    truncate: 10
 """
 
 CONVERSE = {"messages": [{"role": "user", "content": [{"text": "Say hello"}]}]}
@@ -124,6 +126,9 @@ def call(endpoint: str, key: str, path: str, payload: dict[str, Any], region: st
                 chunks.append(chunk)
         except (http.client.IncompleteRead, ConnectionError):
             cut = True
+        length = response.getheader("Content-Length")
+        # read1 ends quietly at a length-delimited body cut short; the length tells.
+        cut = cut or (length is not None and sum(map(len, chunks)) < int(length))
         return Seen(
             response.status,
             response.getheader("x-amzn-ErrorType"),
@@ -142,13 +147,15 @@ def converse_path(model: str = NOVA, stream: bool = False) -> str:
 
 
 def story(endpoint: str, key: str) -> list[Seen]:
-    """The client's run: two unary calls, a failing stream, InvokeModel, a cut stream, a drop, one more."""
+    """The client's run: two unary calls, a failing stream, InvokeModel, a cut stream, a drop, a body cut
+    short, and one more."""
     return [
         call(endpoint, key, converse_path(), CONVERSE),
         call(endpoint, key, converse_path(), CONVERSE),
         call(endpoint, key, converse_path(stream=True), CONVERSE),
         call(endpoint, key, f"/model/{HAIKU.replace(':', '%3A')}/invoke", INVOKE),
         call(endpoint, key, converse_path(stream=True), CONVERSE),
+        call(endpoint, key, converse_path(), CONVERSE),
         call(endpoint, key, converse_path(), CONVERSE),
         call(endpoint, key, converse_path(), CONVERSE),
     ]
@@ -159,21 +166,11 @@ def emulator(**settings: Any) -> EmulatorServer:
 
 
 @contextmanager
-def recorder_in_front_of(upstream: EmulatorServer, directory: Path, name: str) -> Iterator[Recorder]:
-    """A recording emulator: admin API as usual, AWS traffic through a recorder to ``upstream``."""
-    app = create_app(Settings(library=False))
-    state = app.extensions["bedrock_emulator"]
-    recorder = Recorder(directory, upstream.endpoint_url, name=name, journal=state.journal)
-    admin_app = app.wsgi_app
-
-    def dispatch(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("PATH_INFO", "").startswith(admin.ADMIN_PREFIX + "/"):
-            return admin_app(environ, start_response)
-        return recorder(environ, start_response)
-
-    with EmulatorServer(dispatch) as server:
-        recorder.endpoint_url = server.endpoint_url  # type: ignore[attr-defined]
-        yield recorder
+def recorder_in_front_of(upstream: EmulatorServer, directory: Path, name: str) -> Iterator[str]:
+    """A recording emulator's endpoint: admin API as usual, AWS traffic through a recorder to ``upstream``."""
+    settings = Settings(library=False, record=str(directory), upstream=upstream.endpoint_url, record_name=name)
+    with EmulatorServer(create_app(settings)) as server:
+        yield server.endpoint_url
 
 
 @pytest.fixture
@@ -207,11 +204,11 @@ def same_answers(recorded: list[Seen], replayed: list[Seen]) -> None:
 def test_recorded_scenario_replays_the_same_answers_in_the_same_order(
     upstream: EmulatorServer, tmp_path: Path
 ) -> None:
-    with recorder_in_front_of(upstream, tmp_path, "story") as recorder:
-        recorded = story(recorder.endpoint_url, "alice")  # type: ignore[attr-defined]
+    with recorder_in_front_of(upstream, tmp_path, "story") as recorder_url:
+        recorded = story(recorder_url, "alice")
 
     # What the client saw through the recorder is what the upstream scenario scripted.
-    assert [s.status for s in recorded] == [200, 429, 200, 200, 200, 0, 200]
+    assert [s.status for s in recorded] == [200, 429, 200, 200, 200, 0, 200, 200]
     assert recorded[1].error_type is not None
     assert recorded[1].error_type.startswith("ThrottlingException")
     failing = recorded[2].events()
@@ -219,6 +216,8 @@ def test_recorded_scenario_replays_the_same_answers_in_the_same_order(
     assert failing[-1][1] == "modelStreamErrorException"
     assert recorded[4].cut
     assert len(recorded[4].events()) == 3
+    assert recorded[6].cut
+    assert recorded[6].body == b'{"metrics"'
 
     with emulator(scenario=(str(tmp_path / "story.yaml"),)) as fresh:
         replayed = story(fresh.endpoint_url, "story")  # the access key names the scenario
@@ -230,8 +229,8 @@ def test_recorded_scenario_replays_the_same_answers_in_the_same_order(
 def test_streams_are_relayed_as_they_arrive_and_replayed_with_their_timing(
     upstream: EmulatorServer, tmp_path: Path
 ) -> None:
-    with recorder_in_front_of(upstream, tmp_path, "timing") as recorder:
-        recorded = call(recorder.endpoint_url, "alice", converse_path(stream=True), CONVERSE)  # type: ignore[attr-defined]
+    with recorder_in_front_of(upstream, tmp_path, "timing") as recorder_url:
+        recorded = call(recorder_url, "alice", converse_path(stream=True), CONVERSE)
     # Five events 100 ms apart: the first reaches the client long before the upstream has finished.
     assert recorded.total_seconds >= 0.4
     assert recorded.first_byte_seconds < 0.2
@@ -243,8 +242,7 @@ def test_streams_are_relayed_as_they_arrive_and_replayed_with_their_timing(
 
 @pytest.mark.usefixtures("chain_credentials")
 def test_scenario_file_is_rewritten_after_every_exchange(upstream: EmulatorServer, tmp_path: Path) -> None:
-    with recorder_in_front_of(upstream, tmp_path, "growing") as recorder:
-        endpoint = recorder.endpoint_url  # type: ignore[attr-defined]
+    with recorder_in_front_of(upstream, tmp_path, "growing") as endpoint:
         call(endpoint, "alice", converse_path(), CONVERSE)
         first = yaml.safe_load((tmp_path / "growing.yaml").read_text())
         call(endpoint, "alice", converse_path(), CONVERSE)
@@ -259,10 +257,10 @@ def test_scenario_file_is_rewritten_after_every_exchange(upstream: EmulatorServe
 def test_boto3_through_the_recorder_sees_the_upstream_behaviour(
     upstream: EmulatorServer, tmp_path: Path
 ) -> None:
-    with recorder_in_front_of(upstream, tmp_path, "sdk") as recorder:
+    with recorder_in_front_of(upstream, tmp_path, "sdk") as recorder_url:
         client = boto3.client(
             "bedrock-runtime",
-            endpoint_url=recorder.endpoint_url,  # type: ignore[attr-defined]
+            endpoint_url=recorder_url,
             region_name="us-east-1",
             aws_access_key_id="alice",
             aws_secret_access_key="secret",
@@ -287,7 +285,9 @@ class _EchoUpstream:
             {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
             | {"path": environ.get("RAW_URI", "")}
         )
-        body = b'{"output":{"message":{"role":"assistant","content":[{"text":"ok"}]}},"stopReason":"end_turn"}'
+        body = (
+            b'{"output":{"message":{"role":"assistant","content":[{"text":"ok"}]}},"stopReason":"end_turn"}'
+        )
         start_response(
             "200 OK",
             [
@@ -305,10 +305,10 @@ def test_request_is_signed_anew_with_the_credential_chain_in_the_callers_region(
     echo = _EchoUpstream()
     with (
         EmulatorServer(echo) as upstream,
-        recorder_in_front_of(upstream, tmp_path, "signed") as recorder,
+        recorder_in_front_of(upstream, tmp_path, "signed") as recorder_url,
     ):
-        seen = call(recorder.endpoint_url, "alice", converse_path(), CONVERSE, region="eu-west-3")  # type: ignore[attr-defined]
-        connection = http.client.HTTPConnection(recorder.endpoint_url.split("://")[1])  # type: ignore[attr-defined]
+        seen = call(recorder_url, "alice", converse_path(), CONVERSE, region="eu-west-3")
+        connection = http.client.HTTPConnection(recorder_url.split("://")[1])
         connection.request("POST", converse_path(), body=b"{}", headers={"Content-Type": "application/json"})
         response = connection.getresponse()
         response.read()
@@ -329,13 +329,21 @@ def test_request_is_signed_anew_with_the_credential_chain_in_the_callers_region(
 def test_exported_journal_replays_a_failing_run(upstream: EmulatorServer) -> None:
     # The upstream's own journal for the run, exported: a fresh emulator answers it again.
     original = story(upstream.endpoint_url, UPSTREAM_KEY)
-    journal = upstream.app.extensions["bedrock_emulator"].journal  # type: ignore[attr-defined]
-    replay = export(journal.entries(tenant=UPSTREAM_KEY), name="failing-run")
+    url = f"{upstream.endpoint_url}/_emulator/requests/export?tenant={UPSTREAM_KEY}&name=failing-run"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("application/yaml")
+        exported = response.read().decode()
     with emulator() as fresh:
-        fresh.app.extensions["bedrock_emulator"].engine.load_text(replay.to_yaml())  # type: ignore[attr-defined]
+        fresh.app.extensions["bedrock_emulator"].engine.load_text(exported)  # type: ignore[attr-defined]
         replayed = story(fresh.endpoint_url, "failing-run")
-    unary = [0, 1, 3, 5, 6]  # streams' exception events are not journaled yet (see the export notes)
+    unary = [
+        0,
+        1,
+        3,
+        5,
+        7,
+    ]  # (the journal keeps a truncated body whole, not where it was cut) streams' exception events are not journaled yet (see the export notes)
     same_answers([original[i] for i in unary], [replayed[i] for i in unary])
-    assert replayed[2].events()[:5] == original[2].events()[:5]
+    assert replayed[2].events() == original[2].events()
     assert replayed[4].cut
     assert replayed[4].events() == original[4].events()

@@ -35,19 +35,6 @@ def _entry(operation: str, status: int = 200, **fields: object) -> JournalEntry:
     return JournalEntry(**values)  # type: ignore[arg-type]
 
 
-def _plan(engine: Engine, operation: str) -> object:
-    return engine.plan(
-        Call(
-            "bedrock-runtime",
-            operation,
-            "t",
-            model_id=NOVA,
-            streaming=operation == "ConverseStream",
-            scenario_header="run",
-        )
-    )
-
-
 FAILING_RUN = [
     _entry("Converse", response_body=json.dumps(CONVERSE_BODY).encode(), latency_ms=250.0),
     _entry(
@@ -134,3 +121,11 @@ def test_default_export_name_is_a_valid_scenario_name_for_any_tenant() -> None:
     assert export_name("AKIA/EXAMPLE key") == "replay-AKIA-EXAMPLE-key"
     assert export_name(None) == "replay-all"
     export([], name=export_name("AKIA/EXAMPLE key"))
+
+
+def test_calls_whose_details_the_journal_let_go_are_emulated_with_a_note_but_errors_kept() -> None:
+    forgotten_answer = _entry("Converse", request_body=None)
+    forgotten_error = _entry("Converse", 429, error_code="ThrottlingException", request_body=None)
+    replay = export([forgotten_answer, forgotten_error], name="run")
+    assert any("no longer holds what was answered" in note for note in replay.skipped)
+    assert [rule["error"]["code"] for rule in replay.document["rules"]] == ["ThrottlingException"]
