@@ -40,8 +40,9 @@ class ScoreStats:
 
 @dataclass(frozen=True)
 class Finding:
-    """A problem found: ``code`` is stable (``no-results``, ``low-score``, ``below-threshold``,
-    ``missing-score``, ``not-active``), ``message`` is for people."""
+    """A problem found: ``code`` is stable (``no-results``, ``low-score``, ``missing-score``,
+    ``not-active``), ``message`` is for people. Weak passages ranked below a strong one are normal
+    for a top-k search and not a finding: ``RetrievalDiagnosis.confident`` leaves them out."""
 
     code: str
     message: str
@@ -143,11 +144,6 @@ def diagnose_retrieval(
                 "low-score",
                 f"best score {stats.maximum:.3f} is below {min_score}: no passage is relevant enough to answer from",
             )
-        )
-    elif stats.minimum < min_score:
-        below = sum(1 for score in scores if score < min_score)
-        findings.append(
-            Finding("below-threshold", f"{below} of {len(scores)} passages score below {min_score}")
         )
     for finding in findings:
         logger.warning("knowledge base %s, query %r: %s", knowledge_base_id, query, finding.message)

@@ -5,10 +5,13 @@ Two token buckets, one per quota. A caller reserves one request and its estimate
 reservation is made under a lock before waiting, so concurrent callers queue in order instead of
 waking together. After the call, ``settle`` hands back what the estimate overstated.
 
-Bedrock counts quotas over a sliding minute. A bucket that may burst ``b`` requests and refills at
-``r`` per second lets ``b - 1 + 60 r`` requests into any minute, so the refill rate is set to keep that
-at the quota: with the default burst of 1, requests are spaced 60/rpm seconds apart and no minute ever
-sees more than ``rpm`` of them. A larger burst buys latency for the first calls with a slower refill.
+Bedrock counts quotas over a sliding minute, admitting a call while the minute's usage plus the
+call's own reservation stays within the quota. A bucket that holds ``b`` and refills at ``r`` per
+second lets at most ``60 r + max(b, a)`` into any minute, ``a`` being the largest single reservation.
+The refill rate is therefore set to ``(quota - b) / 60`` and a reservation larger than ``b`` is refused,
+so no minute exceeds the quota. For requests the burst defaults to 1 (calls spaced 60/rpm seconds
+apart); for tokens it defaults to a quarter of the quota and must be at least the largest call's
+estimate. A larger burst lets the first calls through at once and slows the refill.
 """
 
 from __future__ import annotations
@@ -86,19 +89,24 @@ class RateLimiter:
         if requests_per_minute is not None:
             if not 1 <= request_burst <= requests_per_minute:
                 raise ValueError("request_burst must be between 1 and requests_per_minute")
-            # b - 1 + 60 r = rpm keeps any sliding minute at the quota (module docstring).
+            # Unit requests admitted at exact spacing leave a half-open minute one short of the
+            # bound, hence the + 1 (with burst 1, exactly rpm per minute).
             self._requests = TokenBucket(
                 request_burst, (requests_per_minute - request_burst + 1) / 60.0, clock
             )
         if tokens_per_minute is not None:
-            # A tenth of the quota up front; the rest flows in over the minute.
-            burst = token_burst if token_burst is not None else max(1, int(tokens_per_minute // 10))
+            burst = token_burst if token_burst is not None else max(1, int(tokens_per_minute // 4))
             if not 1 <= burst < tokens_per_minute:
                 raise ValueError("token_burst must be at least 1 and below tokens_per_minute")
             self._tokens = TokenBucket(burst, (tokens_per_minute - burst) / 60.0, clock)
 
     def acquire(self, tokens: int = 0) -> Reservation:
         """Wait until one more request of ``tokens`` estimated tokens fits the quotas."""
+        if self._tokens is not None and tokens > self._tokens.capacity:
+            raise ValueError(
+                f"a call reserving {tokens} tokens needs token_burst >= {tokens} "
+                f"(it is {self._tokens.capacity:g}) to stay within the tokens-per-minute quota"
+            )
         with self._lock:
             wait = 0.0
             if self._requests is not None:
