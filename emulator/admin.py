@@ -38,9 +38,38 @@ def _problem(status: int, error: str, message: str) -> tuple[Response, int]:
     return jsonify({"error": error, "message": message}), status
 
 
-@blueprint.errorhandler(HTTPException)
+class BadAdminRequest(Exception):
+    """A caller error in an admin request: answered 400 with its message."""
+
+
+@blueprint.app_errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    # app-wide: routing errors (unknown admin path, wrong method) never reach a blueprint's handler
     return _problem(exc.code or 500, type(exc).__name__, exc.description or "")
+
+
+@blueprint.errorhandler(BadAdminRequest)
+def _bad_request(exc: BadAdminRequest) -> tuple[Response, int]:
+    return _problem(400, "InvalidRequest", str(exc))
+
+
+def _json_object() -> dict[str, Any]:
+    """The request's JSON body as an object ({} when there is none)."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return {}
+    if not isinstance(payload, dict):
+        raise BadAdminRequest("the request body must be a JSON object")
+    return payload
+
+
+def _number(name: str, raw: str | None, kind: type[float] | type[int] = float) -> float | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        raise BadAdminRequest(f"{name} must be a number, got {raw!r}") from None
 
 
 @blueprint.errorhandler(ScenarioError)
@@ -95,8 +124,10 @@ def delete_scenario(name: str) -> tuple[Response, int]:
 
 @blueprint.put("/tenants/<tenant>/scenario")
 def bind_scenario(tenant: str) -> Response:
-    payload = request.get_json(silent=True) or {}
+    payload = _json_object()
     name = payload.get("name", payload.get("scenario"))
+    if not isinstance(name, str) or not name:
+        raise BadAdminRequest('give the scenario to bind as {"name": "<scenario>"}; DELETE unbinds')
     _engine().bind(tenant, name)
     return jsonify({"tenant": tenant, "scenario": name})
 
@@ -109,21 +140,19 @@ def unbind_scenario(tenant: str) -> Response:
 
 @blueprint.post("/reset")
 def reset() -> Response:
-    payload = request.get_json(silent=True) or {}
+    payload = _json_object()
     tenant = payload.get("tenant") or request.args.get("tenant")
-    _engine().reset(tenant)
-    _journal().clear(tenant)
+    _state().reset(tenant)
     return jsonify({"reset": tenant or "all"})
 
 
 @blueprint.get("/requests")
 def requests_journal() -> Response:
-    since = request.args.get("since")
-    limit = request.args.get("limit")
+    limit = _number("limit", request.args.get("limit"), int)
     entries = _journal().entries(
         tenant=request.args.get("tenant"),
         operation=request.args.get("operation"),
-        since=float(since) if since else None,
+        since=_number("since", request.args.get("since")),
         limit=int(limit) if limit else None,
     )
     return jsonify({"requests": [e.to_json() for e in entries]})
@@ -134,9 +163,8 @@ def export_requests() -> Response | tuple[Response, int]:
     """The journal (filtered like ``/requests``) as a scenario that replays the same answers in order."""
     tenant = request.args.get("tenant")
     name = request.args.get("name") or export_name(tenant)
-    since = request.args.get("since")
     entries = _journal().entries(
-        tenant=tenant, operation=request.args.get("operation"), since=float(since) if since else None
+        tenant=tenant, operation=request.args.get("operation"), since=_number("since", request.args.get("since"))
     )
     try:
         replay = export(entries, name=name)
@@ -151,7 +179,7 @@ def export_requests() -> Response | tuple[Response, int]:
 
 @blueprint.post("/clock/advance")
 def advance_clock() -> Response | tuple[Response, int]:
-    payload = request.get_json(silent=True) or {}
+    payload = _json_object()
     seconds = payload.get("seconds", request.args.get("seconds"))
     try:
         amount = float(str(seconds))

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from emulator import admin, generation, knowledge
+from emulator import admin, generation, guardrails, knowledge
 from emulator.dataplane import DataPlane
 from emulator.engine import Engine
 from emulator.journal import Journal
@@ -42,6 +42,15 @@ class EmulatorState:
     started: float
     version: str
 
+    def reset(self, tenant: str | None = None) -> None:
+        """Forget a tenant's (or everyone's) counters, quotas, states, journal and created resources."""
+        from emulator.services import async_invoke
+
+        self.engine.reset(tenant)
+        self.journal.clear(tenant)
+        guardrails.current().forget(tenant)
+        async_invoke.forget(tenant)
+
 
 def _version() -> str:
     try:
@@ -67,6 +76,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         engine.load_path(source)
     if settings.knowledge_bases:
         knowledge.configure(settings.knowledge_bases)
+    if settings.guardrails:
+        guardrails.configure(settings.guardrails)
     journal = Journal(settings.journal_size)
     dataplane = DataPlane(settings, engine, journal)
 

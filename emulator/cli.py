@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         help="knowledge_bases: YAML file defining knowledge bases; repeatable (BEDROCK_EMULATOR_KNOWLEDGE_BASES)",
     )
+    serve.add_argument(
+        "--guardrails",
+        action="append",
+        help="guardrails: YAML file of CreateGuardrail bodies with ids; repeatable (BEDROCK_EMULATOR_GUARDRAILS)",
+    )
     serve.add_argument("--record", help="directory to record upstream exchanges into (with --upstream)")
     serve.add_argument(
         "--upstream",
@@ -94,6 +99,7 @@ def _serve(args: argparse.Namespace) -> int:
         "log_level": args.log_level,
         "library": args.library,
         "knowledge_bases": tuple(args.knowledge_bases) if args.knowledge_bases else None,
+        "guardrails": tuple(args.guardrails) if args.guardrails else None,
     }
     settings = Settings.from_sources(flags)
     if bool(settings.record) != bool(settings.upstream):

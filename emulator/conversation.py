@@ -309,13 +309,18 @@ def content_blocks(completion: Completion) -> list[dict[str, Any]]:
     return blocks
 
 
-def converse_body(completion: Completion, input_tokens: int) -> dict[str, Any]:
-    return {
+def converse_body(
+    completion: Completion, input_tokens: int, *, trace: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    body = {
         "metrics": {"latencyMs": latency_ms(input_tokens, completion.output_tokens)},
         "output": {"message": {"content": content_blocks(completion), "role": "assistant"}},
         "stopReason": completion.stop_reason,
         "usage": usage_block(input_tokens, completion.output_tokens),
     }
+    if trace is not None:
+        body["trace"] = trace
+    return body
 
 
 def _padded(payload: dict[str, Any], ordinal: int) -> dict[str, Any]:
@@ -334,10 +339,14 @@ def _sorted(value: Any) -> Any:
 
 
 def stream_events(
-    completion: Completion, input_tokens: int, *, server_tool_usage: bool = False
+    completion: Completion,
+    input_tokens: int,
+    *,
+    server_tool_usage: bool = False,
+    trace: dict[str, Any] | None = None,
 ) -> Iterator[StreamEvent]:
     """ConverseStream events, as real streams send them: no contentBlockStart for text blocks, toolUse
-    input as partial JSON strings, ``metadata`` last."""
+    input as partial JSON strings, ``metadata`` last (with the guardrail ``trace`` when one is asked for)."""
     ordinal = 0
 
     def event(kind: str, payload: dict[str, Any]) -> StreamEvent:
@@ -371,7 +380,10 @@ def stream_events(
     usage: dict[str, Any] = usage_block(input_tokens, completion.output_tokens)
     if server_tool_usage:  # recorded Nova and gpt-oss streams carry it, empty; Claude's do not
         usage["serverToolUsage"] = {}
-    yield event(
-        "metadata",
-        {"metrics": {"latencyMs": latency_ms(input_tokens, completion.output_tokens)}, "usage": usage},
-    )
+    metadata: dict[str, Any] = {
+        "metrics": {"latencyMs": latency_ms(input_tokens, completion.output_tokens)},
+        "usage": usage,
+    }
+    if trace is not None:
+        metadata["trace"] = trace
+    yield event("metadata", metadata)

@@ -146,6 +146,7 @@ class DataPlane:
                 request_id=request_id,
                 strict=self.settings.strict,
                 seed=self.settings.seed,
+                now=self.engine.clock.now(),
             )
             engine_call, plan = self._plan(call, headers)
             entry.rule = plan.rule_label

@@ -103,8 +103,7 @@ class BedrockEmulator:
         self._state.engine.clock.advance(seconds)
 
     def reset(self) -> None:
-        self._state.engine.reset(self.tenant)
-        self._state.journal.clear(self.tenant)
+        self._state.reset(self.tenant)
 
     def admin(self, method: str, path: str, payload: Any = None) -> Any:
         """Call the admin API over HTTP (what a non-Python client would do)."""

@@ -155,12 +155,13 @@ def load_file(path: Path | str) -> list[AgentConfig]:
     for agent in parsed.agents:
         groups = []
         for group in agent.action_groups:
+            resolved = group
             if isinstance(group.openapi, Path):
                 document = _read(base / group.openapi)
                 if not isinstance(document, dict):
                     raise AgentConfigError(f"{base / group.openapi}: an OpenAPI document must be a mapping")
-                group = group.model_copy(update={"openapi": document})
-            groups.append(group)
+                resolved = group.model_copy(update={"openapi": document})
+            groups.append(resolved)
         agents.append(agent.model_copy(update={"action_groups": groups}))
     return agents
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from emulator.agents.config import DEFAULT_FOUNDATION_MODEL, DRAFT_ALIAS_ID, AgentConfig, ActionGroupConfig
+from emulator.agents.config import DEFAULT_FOUNDATION_MODEL, DRAFT_ALIAS_ID, ActionGroupConfig, AgentConfig
 from emulator.wire.errors import AwsError
 
 Executor = Literal["LAMBDA", "RETURN_CONTROL"]
@@ -135,7 +135,8 @@ def _group_actions(group: ActionGroupConfig) -> list[Action]:
                 name=f.name,
                 description=f.description or "",
                 parameters=tuple(
-                    Parameter(name, p.type, p.description or "", p.required) for name, p in f.parameters.items()
+                    Parameter(name, p.type, p.description or "", p.required)
+                    for name, p in f.parameters.items()
                 ),
                 executor=executor,
                 requires_confirmation=f.requires_confirmation,
@@ -147,9 +148,7 @@ def _group_actions(group: ActionGroupConfig) -> list[Action]:
     assert isinstance(group.openapi, dict)
     actions = openapi_actions(group.name, group.openapi, executor)
     responses = group.responses
-    return [
-        _with_response(a, responses.get(a.name) or responses.get(a.api_path or "")) for a in actions
-    ]
+    return [_with_response(a, responses.get(a.name) or responses.get(a.api_path or "")) for a in actions]
 
 
 def _with_response(action: Action, response: Any) -> Action:
@@ -300,7 +299,9 @@ def _inline_group(group: Mapping[str, Any]) -> list[Action]:
             try:
                 document = yaml.safe_load(payload)
             except yaml.YAMLError as exc:
-                raise AwsError("ValidationException", f"The API schema of action group {name} is invalid.") from exc
+                raise AwsError(
+                    "ValidationException", f"The API schema of action group {name} is invalid."
+                ) from exc
         if isinstance(document, Mapping):
             try:
                 return openapi_actions(name, document, executor)

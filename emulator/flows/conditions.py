@@ -62,7 +62,9 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
             break
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
-            raise ConditionError(f"Unexpected character '{text[position:].strip()[0]}' in condition expression: {text}")
+            raise ConditionError(
+                f"Unexpected character '{text[position:].strip()[0]}' in condition expression: {text}"
+            )
         kind = match.lastgroup or ""
         tokens.append((kind, match.group(kind)))
         position = match.end()

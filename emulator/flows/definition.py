@@ -152,7 +152,9 @@ def _node(raw: Any) -> Node:
         raise DefinitionError("Each node must be an object with a name and a type.")
     name, kind = raw.get("name"), raw.get("type")
     if not isinstance(name, str) or not _NAME.match(name):
-        raise DefinitionError(f"The node name {name!r} is invalid: use letters, digits and single underscores.")
+        raise DefinitionError(
+            f"The node name {name!r} is invalid: use letters, digits and single underscores."
+        )
     if kind not in SUPPORTED_TYPES:
         raise DefinitionError(
             f"Node {name} has type {kind!r}; bedrock-emulator runs {', '.join(SUPPORTED_TYPES)} nodes."
@@ -263,7 +265,9 @@ def _default_outputs(kind: str, configuration: Mapping[str, Any]) -> tuple[NodeO
         "Agent": [("agentResponse", "String")],
     }.get(kind, [])
     if kind == "KnowledgeBase":
-        names = [("outputText", "String")] if configuration.get("modelId") else [("retrievalResults", "Array")]
+        names = (
+            [("outputText", "String")] if configuration.get("modelId") else [("retrievalResults", "Array")]
+        )
     return tuple(NodeOutput(n, t) for n, t in names)
 
 
@@ -301,7 +305,7 @@ def _connection(raw: Any, nodes: Mapping[str, Node]) -> Connection:
         raise DefinitionError("Each connection must be an object.")
     name = str(raw.get("name") or f"{raw.get('source')}To{raw.get('target')}")
     kind = raw.get("type") or "Data"
-    source, target = raw.get("source"), raw.get("target")
+    source, target = str(raw.get("source")), str(raw.get("target"))
     if source not in nodes:
         raise DefinitionError(f"Connection {name} has an unknown source node {source}.")
     if target not in nodes:
@@ -347,7 +351,9 @@ def _check(nodes: Mapping[str, Node], connections: tuple[Connection, ...]) -> No
             if not feeding:
                 raise DefinitionError(f"Input {node_input.name} of node {node.name} is not connected.")
             if len(feeding) > 1:
-                raise DefinitionError(f"Input {node_input.name} of node {node.name} has more than one connection.")
+                raise DefinitionError(
+                    f"Input {node_input.name} of node {node.name} has more than one connection."
+                )
 
 
 def _topological(nodes: Mapping[str, Node], connections: tuple[Connection, ...]) -> tuple[str, ...]:

@@ -31,7 +31,9 @@ def select(expression: str, value: Any) -> Any:
             current = current[key]
         else:
             if not isinstance(current, list) or index is None or index >= len(current):
-                raise PathError(f"The expression {expression} does not match the input: no element [{index}].")
+                raise PathError(
+                    f"The expression {expression} does not match the input: no element [{index}]."
+                )
             current = current[index]
     return current
 

@@ -155,7 +155,9 @@ class Guardrail:
             }
         if self.pii_entities or self.regexes:
             body["sensitiveInformationPolicy"] = {
-                "piiEntities": [{"type": p.type, "action": p.action, **p.switch.wire()} for p in self.pii_entities],
+                "piiEntities": [
+                    {"type": p.type, "action": p.action, **p.switch.wire()} for p in self.pii_entities
+                ],
                 "regexes": [
                     {
                         "name": r.name,
@@ -247,7 +249,9 @@ def read_definition(
         topic_name = _text(entry, "name", f"{path}.name", limit=100)
         if not _TOPIC_NAME.fullmatch(topic_name):
             raise _constraint(
-                topic_name, f"{path}.name", "Member must satisfy regular expression pattern: [0-9a-zA-Z-_ !?.]+"
+                topic_name,
+                f"{path}.name",
+                "Member must satisfy regular expression pattern: [0-9a-zA-Z-_ !?.]+",
             )
         _enum(entry.get("type"), ("DENY",), f"{path}.type")
         examples = tuple(str(e) for e in entry.get("examples") or ())
@@ -269,7 +273,9 @@ def read_definition(
             # Prompt attacks only exist in what a user sends; Bedrock refuses an output strength for them.
             raise validation("PromptAttack filter does not support output strength other than NONE.")
         filters.append(
-            ContentFilter(kind, input_strength, output_strength, _switch(entry, "BLOCK", ("BLOCK", "NONE"), path))
+            ContentFilter(
+                kind, input_strength, output_strength, _switch(entry, "BLOCK", ("BLOCK", "NONE"), path)
+            )
         )
     word_policy = body.get("wordPolicyConfig") or {}
     words = tuple(
@@ -292,7 +298,9 @@ def read_definition(
         if kind not in PII_ENTITY_TYPES:
             # Every Bedrock type is accepted; the few without a detector here simply never match.
             raise _constraint(
-                kind, f"{path}.type", f"Member must satisfy enum value set: [{', '.join(sorted(PII_ENTITY_TYPES))}]"
+                kind,
+                f"{path}.type",
+                f"Member must satisfy enum value set: [{', '.join(sorted(PII_ENTITY_TYPES))}]",
             )
         action = _enum(entry.get("action"), ("BLOCK", "ANONYMIZE", "NONE"), f"{path}.action")
         pii.append(PiiEntity(kind, action, _switch(entry, action, ("BLOCK", "ANONYMIZE", "NONE"), path)))

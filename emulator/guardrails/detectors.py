@@ -54,28 +54,46 @@ _PII_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     ("AWS_ACCESS_KEY", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
     (
         "AWS_SECRET_KEY",
-        re.compile(r"(?i:aws_secret_access_key|secret access key|secret key)\W{1,3}(?P<v>[A-Za-z0-9/+=]{40})\b"),
+        re.compile(
+            r"(?i:aws_secret_access_key|secret access key|secret key)\W{1,3}(?P<v>[A-Za-z0-9/+=]{40})\b"
+        ),
     ),
     ("CREDIT_DEBIT_CARD_NUMBER", re.compile(r"\b\d(?:[ -]?\d){12,18}\b")),
     ("US_SOCIAL_SECURITY_NUMBER", re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")),
-    ("US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", re.compile(r"\b9\d{2}-(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])-\d{4}\b")),
+    (
+        "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+        re.compile(r"\b9\d{2}-(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])-\d{4}\b"),
+    ),
     ("CREDIT_DEBIT_CARD_CVV", re.compile(r"(?i:\b(?:cvv|cvc|security code)\W{0,3})(?P<v>\d{3,4})\b")),
-    ("CREDIT_DEBIT_CARD_EXPIRY", re.compile(r"(?i:\bexp(?:iry|iration)?(?: date)?\W{0,3})(?P<v>(?:0[1-9]|1[0-2])/\d{2,4})\b")),
+    (
+        "CREDIT_DEBIT_CARD_EXPIRY",
+        re.compile(r"(?i:\bexp(?:iry|iration)?(?: date)?\W{0,3})(?P<v>(?:0[1-9]|1[0-2])/\d{2,4})\b"),
+    ),
     ("PIN", re.compile(r"(?i:\bpin(?: code| number)?\W{0,3})(?P<v>\d{4,8})\b")),
     ("PASSWORD", re.compile(r"(?i:\bpassword(?: is)?\W{0,3})(?P<v>[^\s,;]{4,})")),
     ("USERNAME", re.compile(r"(?i:\buser ?name(?: is)?\W{0,3})(?P<v>[A-Za-z0-9._-]{3,})")),
     ("IP_ADDRESS", re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")),
     ("MAC_ADDRESS", re.compile(r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b")),
-    ("INTERNATIONAL_BANK_ACCOUNT_NUMBER", re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")),
+    (
+        "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+        re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"),
+    ),
     ("UK_NATIONAL_INSURANCE_NUMBER", re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")),
-    ("VEHICLE_IDENTIFICATION_NUMBER", re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-Z])[A-HJ-NPR-Z0-9]{17}\b")),
+    (
+        "VEHICLE_IDENTIFICATION_NUMBER",
+        re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-Z])[A-HJ-NPR-Z0-9]{17}\b"),
+    ),
     (
         "PHONE",
-        re.compile(r"(?<![\w+])(?:\+?1[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}\b|\+\d{1,3}(?:[ .-]?\d{2,4}){3,4}\b"),
+        re.compile(
+            r"(?<![\w+])(?:\+?1[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}\b|\+\d{1,3}(?:[ .-]?\d{2,4}){3,4}\b"
+        ),
     ),
     (
         "ADDRESS",
-        re.compile(rf"\b\d{{1,5}} (?:{_CAPITALIZED} ){{1,3}}(?:{_STREET})\b\.?(?:,? (?:{_CAPITALIZED} ?){{1,2}})?(?:,? [A-Z]{{2}})?(?: \d{{5}})?"),
+        re.compile(
+            rf"\b\d{{1,5}} (?:{_CAPITALIZED} ){{1,3}}(?:{_STREET})\b\.?(?:,? (?:{_CAPITALIZED} ?){{1,2}})?(?:,? [A-Z]{{2}})?(?: \d{{5}})?"
+        ),
     ),
     ("AGE", re.compile(r"(?i)\b\d{1,3}(?= years? old\b)|(?<=\bage )\d{1,3}\b|(?<=\baged )\d{1,3}\b")),
     (
@@ -216,10 +234,83 @@ def blocks(strength: str, confidence: str) -> bool:
 # -- denied topics ------------------------------------------------------------------------------------
 
 _STOPWORDS: Final = frozenset(
-    "a an and are as at be been but by can could do does for from has have how i if in into is it its "
-    "me my no not of on or our please should so such that the their them there these they this those to "
-    "was we what when where which who why will with would you your about any some specific questions "
-    "question requests request asking ask tell give provide information".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "should",
+        "so",
+        "such",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "about",
+        "any",
+        "some",
+        "specific",
+        "questions",
+        "question",
+        "requests",
+        "request",
+        "asking",
+        "ask",
+        "tell",
+        "give",
+        "provide",
+        "information",
+    ]
 )
 
 
@@ -240,3 +331,35 @@ def topic_matches(text: str, name: str, definition: str, examples: tuple[str, ..
         return True
     vocabulary = content_words(" ".join((name.replace("-", " ").replace("_", " "), definition, *examples)))
     return len(content_words(text) & vocabulary) >= 2
+
+
+# InvokeGuardrailChecks splits prompt attacks into three categories; their cues, strongest first.
+PROMPT_ATTACK_KEYWORDS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    "PROMPT_INJECTION": {
+        "HIGH": (
+            "ignore all previous instructions",
+            "ignore previous instructions",
+            "disregard your instructions",
+        ),
+        "MEDIUM": ("ignore your instructions", "new instructions:"),
+        "LOW": ("instead, do",),
+    },
+    "JAILBREAK": {
+        "HIGH": ("do anything now", "pretend you have no rules"),
+        "MEDIUM": ("jailbreak", "developer mode"),
+        "LOW": ("you are no longer", "act as if you have no"),
+    },
+    "PROMPT_LEAKAGE": {
+        "HIGH": ("reveal your system prompt", "print your system prompt"),
+        "MEDIUM": ("what is your system prompt", "show me your instructions"),
+        "LOW": ("your hidden instructions",),
+    },
+}
+
+
+def keyword_confidence(text: str, levels: dict[str, tuple[str, ...]]) -> str:
+    """The highest level whose phrases occur in ``text`` ("NONE" when none do)."""
+    for confidence in ("HIGH", "MEDIUM", "LOW"):
+        if any(next(find_phrase(text, phrase), None) is not None for phrase in levels.get(confidence, ())):
+            return confidence
+    return "NONE"

@@ -80,8 +80,12 @@ def evaluate(guardrail: Guardrail, texts: Sequence[str], source: str) -> Evaluat
     topics = []
     for topic in guardrail.topics:
         action = topic.switch.action(source)
-        if action is not None and detectors.topic_matches(joined, topic.name, topic.definition, topic.examples):
-            topics.append({"name": topic.name, "type": "DENY", "action": _PAST_TENSE[action], "detected": True})
+        if action is not None and detectors.topic_matches(
+            joined, topic.name, topic.definition, topic.examples
+        ):
+            topics.append(
+                {"name": topic.name, "type": "DENY", "action": _PAST_TENSE[action], "detected": True}
+            )
             actions.append(action)
     if topics:
         policies["topicPolicy"] = {"topics": topics}
@@ -118,7 +122,9 @@ def evaluate(guardrail: Guardrail, texts: Sequence[str], source: str) -> Evaluat
             continue
         for phrase in detectors.PROFANITY:
             for found in _first_each(texts, phrase):
-                managed.append({"match": found, "type": "PROFANITY", "action": _PAST_TENSE[action], "detected": True})
+                managed.append(
+                    {"match": found, "type": "PROFANITY", "action": _PAST_TENSE[action], "detected": True}
+                )
                 actions.append(action)
     if custom or managed:
         policies["wordPolicy"] = {"customWords": custom, "managedWordLists": managed}
@@ -135,7 +141,9 @@ def evaluate(guardrail: Guardrail, texts: Sequence[str], source: str) -> Evaluat
         "wordPolicyUnits": units if guardrail.words or guardrail.managed_word_lists else 0,
         "sensitiveInformationPolicyUnits": units if guardrail.pii_entities else 0,
         # Regex-only sensitive-information checks are not billed; Bedrock counts them as free units.
-        "sensitiveInformationPolicyFreeUnits": units if guardrail.regexes and not guardrail.pii_entities else 0,
+        "sensitiveInformationPolicyFreeUnits": units
+        if guardrail.regexes and not guardrail.pii_entities
+        else 0,
         "contextualGroundingPolicyUnits": 0,
     }
     return Evaluation(
@@ -175,7 +183,9 @@ def _sensitive(
         replacements: list[tuple[int, int, str]] = []
         for found in detectors.find_pii(text, frozenset(pii_actions)):
             action = pii_actions[found.kind]
-            pii.append({"match": found.match, "type": found.kind, "action": _PAST_TENSE[action], "detected": True})
+            pii.append(
+                {"match": found.match, "type": found.kind, "action": _PAST_TENSE[action], "detected": True}
+            )
             actions.append(action)
             if action == "ANONYMIZE":
                 replacements.append((found.start, found.end, "{" + found.kind + "}"))

@@ -101,7 +101,10 @@ class Registry:
         digest = hashlib.sha256(f"{tenant}\0{ordinal}\0{body.get('name')}".encode()).digest()
         guardrail_id = "".join("abcdefghijklmnopqrstuvwxyz0123456789"[b % 36] for b in digest[:12])
         guardrail = read_definition(
-            body, guardrail_id=guardrail_id, region=region, created_at=datetime.now(UTC).replace(microsecond=0)
+            body,
+            guardrail_id=guardrail_id,
+            region=region,
+            created_at=datetime.now(UTC).replace(microsecond=0),
         )
         with self._lock:
             self._created.setdefault(tenant, {})[guardrail_id] = guardrail
@@ -123,14 +126,19 @@ class Registry:
         configured = list(self._configured.values())
         return ([] if strict else [sample(region)]) + configured + own
 
-    def forget(self, tenant: str) -> None:
-        """Drop what ``tenant`` created (for a tenant reset)."""
+    def forget(self, tenant: str | None) -> None:
+        """Drop what ``tenant`` created (every tenant's when None), for a reset."""
         with self._lock:
-            self._created.pop(tenant, None)
+            if tenant is None:
+                self._created.clear()
+            else:
+                self._created.pop(tenant, None)
 
 
 def sample(region: str = "us-east-1") -> Guardrail:
-    return read_definition(SAMPLE_DEFINITION, guardrail_id=SAMPLE_GUARDRAIL_ID, region=region, created_at=_EPOCH)
+    return read_definition(
+        SAMPLE_DEFINITION, guardrail_id=SAMPLE_GUARDRAIL_ID, region=region, created_at=_EPOCH
+    )
 
 
 def load_file(path: str | Path) -> list[Guardrail]:
@@ -141,7 +149,11 @@ def load_file(path: str | Path) -> list[Guardrail]:
         raise ValueError(f"{path}: expected a top-level 'guardrails:' list")
     guardrails = []
     for index, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not _ID.fullmatch(entry["id"]):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("id"), str)
+            or not _ID.fullmatch(entry["id"])
+        ):
             raise ValueError(f"{path}: guardrails[{index}].id must be lower-case letters and digits")
         definition = {key: value for key, value in entry.items() if key not in ("id", "region")}
         try:
@@ -176,9 +188,10 @@ def configure(paths: Iterable[str | Path] = ()) -> Registry:
 
 def current() -> Registry:
     """The registry, built on first use from ``BEDROCK_EMULATOR_GUARDRAILS`` (paths, ``os.pathsep``-separated)."""
+    global _registry  # noqa: PLW0603 - built once, under the lock, so no created guardrail is lost
     with _registry_lock:
-        registry = _registry
-    if registry is not None:
-        return registry
-    raw = os.environ.get(CONFIG_ENVIRONMENT_VARIABLE, "")
-    return configure(part for part in raw.replace(",", os.pathsep).split(os.pathsep) if part)
+        if _registry is None:
+            raw = os.environ.get(CONFIG_ENVIRONMENT_VARIABLE, "")
+            paths = [part for part in raw.replace(",", os.pathsep).split(os.pathsep) if part]
+            _registry = Registry(g for path in paths for g in load_file(path))
+        return _registry

@@ -1,9 +1,309 @@
-"""Handlers of agents (being built: see issue 4)."""
+"""Agent handlers: InvokeAgent, InvokeInlineAgent, GetAgentMemory, DeleteAgentMemory (bedrock-agent-runtime)
+and the bedrock-agent reads GetAgent and ListAgents.
+
+Each handler validates what the caller relies on, turns the request into plain values and leaves the
+behaviour to ``emulator.agents``; ``AGENT_HANDLERS`` maps AWS operation names to them. A scenario's
+scripted ``answer.text`` replaces the agent's final answer.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+import binascii
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from emulator.services.exchange import OperationCall, Reply
+from emulator.agents import registry
+from emulator.agents.config import DRAFT_ALIAS_ID
+from emulator.agents.definition import Agent, from_inline_request
+from emulator.agents.invocation import Request, invoke
+from emulator.agents.memory import MEMORY, iso
+from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply, Usage
+from emulator.wire.errors import AwsError
 
-AGENT_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {}
+CONTENT_TYPE_HEADER = "x-amzn-bedrock-agent-content-type"
+SESSION_HEADER = "x-amz-bedrock-agent-session-id"
+MEMORY_HEADER = "x-amz-bedrock-agent-memory-id"
+_COMMON_STREAM_EXCEPTIONS = frozenset(
+    {
+        "accessDeniedException",
+        "badGatewayException",
+        "conflictException",
+        "dependencyFailedException",
+        "internalServerException",
+        "resourceNotFoundException",
+        "serviceQuotaExceededException",
+        "throttlingException",
+        "validationException",
+    }
+)
+AGENT_STREAM_EXCEPTIONS = _COMMON_STREAM_EXCEPTIONS | {"modelNotReadyException"}
+INLINE_AGENT_STREAM_EXCEPTIONS = _COMMON_STREAM_EXCEPTIONS
+_RESOURCE_ID = re.compile(r"^[0-9a-zA-Z]{1,10}$")
+_AGENT_ID = re.compile(r"^[0-9a-zA-Z]{10}$")
+_SESSION_ID = re.compile(r"^[0-9a-zA-Z._:-]{2,100}$")
+_ROLE_ARN = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_{name}"
+
+
+# -- bedrock-agent-runtime ---------------------------------------------------------------------------------
+
+
+def handle_invoke_agent(call: OperationCall) -> Reply:
+    agent_id = _label(call, "agentId", _RESOURCE_ID, "[0-9a-zA-Z]+")
+    alias_id = _label(call, "agentAliasId", _RESOURCE_ID, "[0-9a-zA-Z]+")
+    session_id = _label(call, "sessionId", _SESSION_ID, "[0-9a-zA-Z._:-]+")
+    body = _object(call.json() if call.raw_body else {})
+    memory_id = _optional_id(body, "memoryId")
+    resolved = registry.current().resolve(agent_id, alias_id, strict=call.strict)
+    request = Request(
+        tenant=call.tenant,
+        region=call.region,
+        seed=call.seed,
+        strict=call.strict,
+        request_id=call.request_id,
+        agent=resolved.agent,
+        agent_id=agent_id,
+        alias_id=alias_id,
+        session_id=session_id,
+        input_text=_text(body),
+        enable_trace=_flag(body, "enableTrace"),
+        end_session=_flag(body, "endSession"),
+        memory_id=memory_id,
+        session_state=_object(body.get("sessionState") or {}, "sessionState"),
+        stream_final_response=_stream_final(body),
+        scripted_text=call.scripted.text if call.scripted else None,
+        alias_arn=registry.alias_arn(call.region, agent_id, alias_id),
+    )
+    outcome = invoke(request)
+    headers = {CONTENT_TYPE_HEADER: "application/json", SESSION_HEADER: session_id}
+    if memory_id is not None:
+        headers[MEMORY_HEADER] = memory_id
+    return StreamReply(
+        events=iter(outcome.events),
+        headers=headers,
+        usage=Usage(outcome.input_tokens, outcome.output_tokens),
+        exception_members=AGENT_STREAM_EXCEPTIONS,
+    )
+
+
+def handle_invoke_inline_agent(call: OperationCall) -> Reply:
+    session_id = _label(call, "sessionId", _SESSION_ID, "[0-9a-zA-Z._:-]+")
+    body = _object(call.json() if call.raw_body else {})
+    agent = from_inline_request(body)
+    request = Request(
+        tenant=call.tenant,
+        region=call.region,
+        seed=call.seed,
+        strict=call.strict,
+        request_id=call.request_id,
+        agent=agent,
+        agent_id="INLINE",
+        alias_id=DRAFT_ALIAS_ID,
+        session_id=session_id,
+        input_text=_text(body),
+        enable_trace=_flag(body, "enableTrace"),
+        end_session=_flag(body, "endSession"),
+        session_state=_object(body.get("inlineSessionState") or {}, "inlineSessionState"),
+        stream_final_response=_stream_final(body),
+        scripted_text=call.scripted.text if call.scripted else None,
+    )
+    outcome = invoke(request)
+    return StreamReply(
+        events=iter(outcome.events),
+        headers={CONTENT_TYPE_HEADER: "application/json", SESSION_HEADER: session_id},
+        usage=Usage(outcome.input_tokens, outcome.output_tokens),
+        exception_members=INLINE_AGENT_STREAM_EXCEPTIONS,
+    )
+
+
+def handle_get_agent_memory(call: OperationCall) -> Reply:
+    agent_id = _label(call, "agentId", _RESOURCE_ID, "[0-9a-zA-Z]+")
+    alias_id = _label(call, "agentAliasId", _RESOURCE_ID, "[0-9a-zA-Z]+")
+    memory_id = _query_id(call, "memoryId", required=True)
+    memory_type = call.query.get("memoryType")
+    if memory_type != "SESSION_SUMMARY":
+        raise _constraint("memoryType", memory_type, "Member must satisfy enum value set: [SESSION_SUMMARY]")
+    size = _query_int(call, "maxItems", 1, 1000, 1000)
+    registry.current().resolve(agent_id, alias_id, strict=call.strict)
+    assert memory_id is not None
+    summaries = MEMORY.get((call.tenant, agent_id, alias_id, memory_id), time.time())
+    start = _token_offset(call.query.get("nextToken"))
+    reply: dict[str, Any] = {"memoryContents": [s.wire() for s in summaries[start : start + size]]}
+    if start + size < len(summaries):
+        reply["nextToken"] = _token(start + size)
+    return JsonReply(reply)
+
+
+def handle_delete_agent_memory(call: OperationCall) -> Reply:
+    agent_id = _label(call, "agentId", _RESOURCE_ID, "[0-9a-zA-Z]+")
+    alias_id = _label(call, "agentAliasId", _RESOURCE_ID, "[0-9a-zA-Z]+")
+    memory_id = _query_id(call, "memoryId", required=False)
+    session_id = _query_id(call, "sessionId", required=False)
+    registry.current().resolve(agent_id, alias_id, strict=call.strict)
+    MEMORY.delete(call.tenant, agent_id, alias_id, memory_id, session_id)
+    return JsonReply({}, status=202)
+
+
+# -- bedrock-agent (control-plane reads) ---------------------------------------------------------------------
+
+
+def handle_get_agent(call: OperationCall) -> Reply:
+    agent_id = _label(call, "agentId", _AGENT_ID, "[0-9a-zA-Z]{10}")
+    agent, _stand_in = registry.current().agent(agent_id, strict=call.strict)
+    return JsonReply({"agent": _agent_wire(call.region, agent_id, agent)})
+
+
+def handle_list_agents(call: OperationCall) -> Reply:
+    body = _object(call.json() if call.raw_body else {})
+    size = body.get("maxResults", 1000)
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 1000:
+        raise _constraint("maxResults", size, "Member must have value between 1 and 1000")
+    token = body.get("nextToken")
+    start = _token_offset(token if isinstance(token, str) else None)
+    created = registry.current().created_at
+    summaries = [
+        {
+            "agentId": agent.agent_id,
+            "agentName": agent.name,
+            "agentStatus": "PREPARED",
+            **({"description": agent.description} if agent.description else {}),
+            "updatedAt": iso(created),
+            "latestAgentVersion": "1" if agent.aliases else "DRAFT",
+        }
+        for agent in registry.current().listed()
+    ]
+    reply: dict[str, Any] = {"agentSummaries": summaries[start : start + size]}
+    if start + size < len(summaries):
+        reply["nextToken"] = _token(start + size)
+    return JsonReply(reply)
+
+
+def _agent_wire(region: str, agent_id: str, agent: Agent) -> dict[str, Any]:
+    created = registry.current().created_at
+    wire: dict[str, Any] = {
+        "agentId": agent_id,
+        "agentName": agent.name,
+        "agentArn": registry.agent_arn(region, agent_id),
+        "agentVersion": "DRAFT",
+        "instruction": agent.instruction,
+        "agentStatus": "PREPARED",
+        "foundationModel": agent.foundation_model,
+        "orchestrationType": "DEFAULT",
+        "idleSessionTTLInSeconds": agent.idle_session_ttl,
+        "agentResourceRoleArn": _ROLE_ARN.format(name=agent.name),
+        "createdAt": iso(created),
+        "updatedAt": iso(created),
+        "preparedAt": iso(created),
+        "agentCollaboration": "DISABLED",
+    }
+    if agent.description:
+        wire["description"] = agent.description
+    if agent.memory_storage_days is not None:
+        wire["memoryConfiguration"] = {
+            "enabledMemoryTypes": ["SESSION_SUMMARY"],
+            "storageDays": agent.memory_storage_days,
+            "sessionSummaryConfiguration": {"maxRecentSessions": agent.max_recent_sessions},
+        }
+    return wire
+
+
+# -- small readers ----------------------------------------------------------------------------------------
+
+
+def _label(call: OperationCall, name: str, pattern: re.Pattern[str], shown: str) -> str:
+    value = call.labels.get(name, "")
+    if not pattern.match(value):
+        raise _constraint(name, value, f"Member must satisfy regular expression pattern: {shown}")
+    return value
+
+
+def _object(value: Any, member: str | None = None) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        where = f" at '{member}'" if member else ""
+        raise AwsError("ValidationException", f"Expected an object{where}.")
+    return value
+
+
+def _text(body: Mapping[str, Any]) -> str:
+    text = body.get("inputText", "")
+    if not isinstance(text, str):
+        raise _constraint("inputText", text, "Member must be a string")
+    return text
+
+
+def _flag(body: Mapping[str, Any], name: str) -> bool:
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise _constraint(name, value, "Member must be a boolean")
+    return value
+
+
+def _stream_final(body: Mapping[str, Any]) -> bool:
+    streaming = body.get("streamingConfigurations")
+    return isinstance(streaming, Mapping) and streaming.get("streamFinalResponse") is True
+
+
+def _optional_id(body: Mapping[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _SESSION_ID.match(value):
+        raise _constraint(name, value, "Member must satisfy regular expression pattern: [0-9a-zA-Z._:-]+")
+    return value
+
+
+def _query_id(call: OperationCall, name: str, *, required: bool) -> str | None:
+    value = call.query.get(name)
+    if value is None:
+        if required:
+            raise _constraint(name, None, "Member must not be null")
+        return None
+    if not _SESSION_ID.match(value):
+        raise _constraint(name, value, "Member must satisfy regular expression pattern: [0-9a-zA-Z._:-]+")
+    return value
+
+
+def _query_int(call: OperationCall, name: str, low: int, high: int, default: int) -> int:
+    raw = call.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise _constraint(name, raw, f"Member must have value between {low} and {high}") from exc
+    if not low <= value <= high:
+        raise _constraint(name, value, f"Member must have value between {low} and {high}")
+    return value
+
+
+def _token(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+def _token_offset(token: str | None) -> int:
+    if token is None:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
+    except (ValueError, binascii.Error) as exc:
+        raise AwsError("ValidationException", "The nextToken is invalid.") from exc
+
+
+def _constraint(member: str, value: Any, rule: str) -> AwsError:
+    # The wording of AWS's model validation ("1 validation error detected: Value ... at ... failed ...").
+    return AwsError(
+        "ValidationException",
+        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {rule}",
+    )
+
+
+AGENT_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
+    "InvokeAgent": handle_invoke_agent,
+    "InvokeInlineAgent": handle_invoke_inline_agent,
+    "GetAgentMemory": handle_get_agent_memory,
+    "DeleteAgentMemory": handle_delete_agent_memory,
+    "GetAgent": handle_get_agent,
+    "ListAgents": handle_list_agents,
+}

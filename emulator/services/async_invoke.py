@@ -1,9 +1,276 @@
-"""Handlers of async_invoke (being built: see issue 4)."""
+"""Handlers of bedrock-runtime's asynchronous invocations: StartAsyncInvoke, GetAsyncInvoke and
+ListAsyncInvokes. An invocation is InProgress until its model's run time has passed on the virtual clock,
+then Completed, and its output files appear in a local directory standing for the S3 prefix
+(``BEDROCK_EMULATOR_ASYNC_OUTPUT_DIR``; a temporary directory by default)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
 
-from emulator.services.exchange import OperationCall, Reply
+from emulator.services.exchange import JsonReply, OperationCall, Reply
+from emulator.wire.errors import AwsError, validation
 
-ASYNC_INVOKE_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {}
+OUTPUT_DIR_VARIABLE: Final = "BEDROCK_EMULATOR_ASYNC_OUTPUT_DIR"
+ACCOUNT_ID: Final = "123456789012"
+# Models Bedrock runs asynchronously, with what each writes and how long a default job takes (seconds).
+ASYNC_MODELS: Final[Mapping[str, tuple[str, float]]] = {
+    "amazon.nova-reel-v1:0": ("video", 90.0),
+    "amazon.nova-reel-v1:1": ("video", 90.0),
+    "amazon.nova-2-multimodal-embeddings-v1:0": ("embedding", 30.0),
+    "twelvelabs.marengo-embed-2-7-v1:0": ("embedding", 30.0),
+}
+# Enough of an MP4 (an ``ftyp`` box) for tools that sniff the file type; there are no frames.
+_MP4_PLACEHOLDER: Final = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+_S3_URI: Final = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<prefix>.*))?")
+_ARN: Final = re.compile(r"arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]+:\d{12}:async-invoke/(?P<id>[a-z0-9]{12})")
+
+
+@dataclass
+class Invocation:
+    invocation_id: str
+    arn: str
+    model_arn: str
+    kind: str
+    client_request_token: str | None
+    output_config: dict[str, Any]
+    submitted: datetime
+    started_on_clock: float
+    run_seconds: float
+    written: bool = False
+
+    def status(self, now: float) -> str:
+        return "Completed" if now - self.started_on_clock >= self.run_seconds else "InProgress"
+
+    def wire(self, now: float) -> dict[str, Any]:
+        status = self.status(now)
+        body: dict[str, Any] = {
+            "invocationArn": self.arn,
+            "modelArn": self.model_arn,
+            "status": status,
+            "submitTime": _timestamp(self.submitted),
+            "lastModifiedTime": _timestamp(self.submitted),
+            "outputDataConfig": self.output_config,
+        }
+        if self.client_request_token is not None:
+            body["clientRequestToken"] = self.client_request_token
+        if status == "Completed":
+            end = _timestamp(self.submitted + timedelta(seconds=self.run_seconds))
+            body["endTime"] = end
+            body["lastModifiedTime"] = end
+        return body
+
+
+class _Store:
+    """Invocations per tenant; outputs are written once, when a reader first sees a job completed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_tenant: dict[str, dict[str, Invocation]] = {}
+
+    def add(self, tenant: str, invocation: Invocation) -> Invocation:
+        with self._lock:
+            jobs = self._by_tenant.setdefault(tenant, {})
+            for job in jobs.values():
+                token = invocation.client_request_token
+                if token is not None and job.client_request_token == token:
+                    return job  # the same token is the same request: Bedrock answers the first ARN again
+            jobs[invocation.invocation_id] = invocation
+            return invocation
+
+    def get(self, tenant: str, invocation_id: str) -> Invocation | None:
+        with self._lock:
+            return self._by_tenant.get(tenant, {}).get(invocation_id)
+
+    def all(self, tenant: str) -> list[Invocation]:
+        with self._lock:
+            return list(self._by_tenant.get(tenant, {}).values())
+
+    def count(self, tenant: str) -> int:
+        with self._lock:
+            return len(self._by_tenant.get(tenant, {}))
+
+    def forget(self, tenant: str | None) -> None:
+        with self._lock:
+            if tenant is None:
+                self._by_tenant.clear()
+            else:
+                self._by_tenant.pop(tenant, None)
+
+
+_store = _Store()
+
+
+def forget(tenant: str | None) -> None:
+    """Drop ``tenant``'s async invocations (every tenant's when None), for a reset."""
+    _store.forget(tenant)
+
+
+def clock_now(call: OperationCall) -> float:
+    """Seconds on the engine's virtual clock when the data plane hands them over (``call.now``), else the
+    monotonic clock the virtual one runs on."""
+    now = getattr(call, "now", None)
+    return float(now) if isinstance(now, int | float) else time.monotonic()
+
+
+def output_root() -> Path:
+    configured = os.environ.get(OUTPUT_DIR_VARIABLE)
+    return Path(configured) if configured else Path(tempfile.gettempdir()) / "bedrock-emulator-async"
+
+
+def output_directory(invocation: Invocation) -> Path:
+    """The local directory standing for ``<s3Uri>/<invocation id>/``."""
+    s3_uri = invocation.output_config["s3OutputDataConfig"]["s3Uri"]
+    match = _S3_URI.fullmatch(s3_uri)
+    if match is None:  # checked on start
+        raise AwsError("InternalServerException", f"stored s3Uri {s3_uri} is malformed")
+    prefix = (match["prefix"] or "").strip("/")
+    return output_root().joinpath(
+        match["bucket"], *[p for p in prefix.split("/") if p], invocation.invocation_id
+    )
+
+
+def _write_outputs(invocation: Invocation) -> None:
+    directory = output_directory(invocation)
+    directory.mkdir(parents=True, exist_ok=True)
+    if invocation.kind == "video":
+        (directory / "output.mp4").write_bytes(_MP4_PLACEHOLDER)
+    else:
+        (directory / "output.json").write_text(
+            json.dumps({"data": [{"embedding": [0.0] * 8, "embeddingOption": "visual-text"}]}),
+            encoding="utf-8",
+        )
+    manifest = {"invocationArn": invocation.arn, "status": "Completed"}
+    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _observe(invocation: Invocation, now: float) -> dict[str, Any]:
+    body = invocation.wire(now)
+    if body["status"] == "Completed" and not invocation.written:
+        _write_outputs(invocation)
+        invocation.written = True
+    return body
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# -- handlers ----------------------------------------------------------------------------------------
+
+
+def start_async_invoke(call: OperationCall) -> Reply:
+    body = call.json()
+    if not isinstance(body, dict):
+        raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+    model_id = body.get("modelId")
+    if not isinstance(model_id, str) or not model_id:
+        raise validation(
+            "1 validation error detected: Value null at 'modelId' failed to satisfy constraint: "
+            "Member must not be null"
+        )
+    bare_id = model_id.rsplit("foundation-model/", 1)[-1]
+    if bare_id not in ASYNC_MODELS:
+        raise validation("The provided model identifier is invalid.")
+    if not isinstance(body.get("modelInput"), dict):
+        raise validation(
+            "1 validation error detected: Value null at 'modelInput' failed to satisfy constraint: "
+            "Member must not be null"
+        )
+    output_config = body.get("outputDataConfig")
+    s3 = output_config.get("s3OutputDataConfig") if isinstance(output_config, dict) else None
+    s3_uri = s3.get("s3Uri") if isinstance(s3, dict) else None
+    if not isinstance(s3_uri, str) or _S3_URI.fullmatch(s3_uri) is None:
+        raise validation(f"Invalid S3 URI: {s3_uri}. The S3 URI must be of the form s3://bucket/prefix.")
+    kind, run_seconds = ASYNC_MODELS[bare_id]
+    duration = (body["modelInput"].get("videoGenerationConfig") or {}).get("durationSeconds")
+    if kind == "video" and isinstance(duration, int) and duration > 6:
+        run_seconds = 15.0 * duration  # multi-shot videos take about 15 s per generated second
+    token = body.get("clientRequestToken")
+    ordinal = _store.count(call.tenant)
+    invocation_id = "".join(
+        "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36]
+        for b in hashlib.sha256(f"{call.tenant}\0{ordinal}\0{call.request_id}".encode()).digest()[:12]
+    )
+    invocation = _store.add(
+        call.tenant,
+        Invocation(
+            invocation_id=invocation_id,
+            arn=f"arn:aws:bedrock:{call.region}:{ACCOUNT_ID}:async-invoke/{invocation_id}",
+            model_arn=f"arn:aws:bedrock:{call.region}::foundation-model/{bare_id}",
+            kind=kind,
+            client_request_token=token if isinstance(token, str) else None,
+            output_config={"s3OutputDataConfig": dict(s3)} if isinstance(s3, dict) else {},
+            submitted=datetime.now(UTC),
+            started_on_clock=clock_now(call),
+            run_seconds=run_seconds,
+        ),
+    )
+    return JsonReply({"invocationArn": invocation.arn})
+
+
+def get_async_invoke(call: OperationCall) -> Reply:
+    arn = call.labels["invocationArn"]
+    match = _ARN.fullmatch(arn)
+    invocation = _store.get(call.tenant, match["id"]) if match else None
+    if invocation is None:
+        # GetAsyncInvoke declares no ResourceNotFoundException; Bedrock answers an unknown ARN this way.
+        raise validation(f"Invalid invocation ARN: {arn}")
+    return JsonReply(_observe(invocation, clock_now(call)))
+
+
+def list_async_invokes(call: OperationCall) -> Reply:
+    query = call.query
+    now = clock_now(call)
+    status = query.get("statusEquals")
+    after = _query_time(query.get("submitTimeAfter"), "submitTimeAfter")
+    before = _query_time(query.get("submitTimeBefore"), "submitTimeBefore")
+    descending = query.get("sortOrder", "Descending") != "Ascending"
+    jobs = sorted(_store.all(call.tenant), key=lambda j: (j.submitted, j.invocation_id), reverse=descending)
+    summaries = [
+        body
+        for job in jobs
+        if (after is None or job.submitted > after) and (before is None or job.submitted < before)
+        for body in [_observe(job, now)]
+        if status is None or body["status"] == status
+    ]
+    raw_max = query.get("maxResults", "1000")
+    if not raw_max.isdigit() or not 1 <= int(raw_max) <= 1000:
+        raise validation(
+            f"1 validation error detected: Value '{raw_max}' at 'maxResults' failed to satisfy constraint: "
+            "Member must have value between 1 and 1000"
+        )
+    max_results = int(raw_max)
+    token = query.get("nextToken")
+    start = int(token) if token and token.isdigit() else 0
+    reply: dict[str, Any] = {"asyncInvokeSummaries": summaries[start : start + max_results]}
+    if start + max_results < len(summaries):
+        reply["nextToken"] = str(start + max_results)
+    return JsonReply(reply)
+
+
+def _query_time(raw: str | None, name: str) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise validation(f"Invalid value for {name}: {raw}") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+ASYNC_INVOKE_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
+    "StartAsyncInvoke": start_async_invoke,
+    "GetAsyncInvoke": get_async_invoke,
+    "ListAsyncInvokes": list_async_invokes,
+}

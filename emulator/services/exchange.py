@@ -38,6 +38,7 @@ class OperationCall:
     strict: bool
     seed: int
     scripted: ScriptedReply | None = None
+    now: float | None = None  # the engine's virtual clock, for state that ages (async jobs)
     _json_cache: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     def json(self) -> Any:

@@ -1,9 +1,490 @@
-"""Handlers of flows (being built: see issue 4)."""
+"""Flow handlers: InvokeFlow, the flow-executions API and bedrock-agent's GetFlow.
+
+Runs come from ``emulator.flows`` and are computed before the first byte leaves; this module turns their
+recorded steps into the wire's shapes: InvokeFlow's ``responseStream`` events (traces only when
+``enableTrace``) and the ``FlowExecutionEvent`` union of ListFlowExecutionEvents.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from emulator.services.exchange import OperationCall, Reply
+from emulator.flows import executions, registry
+from emulator.flows.executor import Event, Execution, Field, FlowInputError
+from emulator.flows.nodes import Context
+from emulator.flows.registry import DRAFT_ALIAS, Resolved
+from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply
+from emulator.wire.errors import AwsError
 
-FLOW_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {}
+EXECUTION_ID_HEADER = "x-amz-bedrock-flow-execution-id"
+FLOW_STREAM_EXCEPTIONS = frozenset(
+    {
+        "accessDeniedException",
+        "badGatewayException",
+        "conflictException",
+        "dependencyFailedException",
+        "internalServerException",
+        "resourceNotFoundException",
+        "serviceQuotaExceededException",
+        "throttlingException",
+        "validationException",
+    }
+)
+PAGE_LIMIT = 10  # FlowExecutionSummaries and FlowExecutionEvents hold at most 10 items
+_FLOW_ID = re.compile(r"^(?:arn:aws:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/)?([0-9a-zA-Z]{10})$")
+_ALIAS_ID = re.compile(
+    r"^(?:arn:aws:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/[0-9a-zA-Z]{10}/alias/([0-9a-zA-Z]{10})|([0-9a-zA-Z]+))$"
+)
+_EXECUTION_ID = re.compile(
+    r"^(?:arn:aws:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/[0-9a-zA-Z]{10}/alias/[0-9a-zA-Z]{10}/execution/)?([a-zA-Z0-9-]{1,36})$"
+)
+_INVOKE_EXECUTION_ID = re.compile(r"^[0-9a-zA-Z._:-]{2,100}$")
+_NODE_NAME = re.compile(r"^[a-zA-Z]([_]?[0-9a-zA-Z]){0,99}$")
+_FLOW_EVENT_KINDS = {"flowInput", "flowOutput", "failure"}
+_NODE_EVENT_KINDS = {"nodeInput", "nodeOutput", "condition", "action"}
+
+
+# -- InvokeFlow ---------------------------------------------------------------------------------------------
+
+
+def handle_invoke_flow(call: OperationCall) -> Reply:
+    body = _object(call.json())
+    resolved, alias = _resolve(call)
+    node_name, port, document = _flow_input(body)
+    execution_id = body.get("executionId")
+    if execution_id is not None and (
+        not isinstance(execution_id, str) or not _INVOKE_EXECUTION_ID.match(execution_id)
+    ):
+        raise _constraint(
+            "executionId", execution_id, "Member must satisfy regular expression pattern: [0-9a-zA-Z._:-]+"
+        )
+    store = executions.store()
+    waiting = store.find(call.tenant, execution_id) if execution_id else None
+    try:
+        if waiting is not None and not waiting.asynchronous and waiting.execution.waiting is not None:
+            run = waiting
+            events = run.execution.resume(node_name, port, document)
+        else:
+            execution_id = execution_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"flow:{call.request_id}"))
+            execution = Execution(resolved.flow.definition, Context(call.seed, call.strict))
+            if resolved.is_stand_in:  # the sample answers whatever input node and type the caller's flow has
+                node_name, port = resolved.flow.definition.input_nodes[0].name, None
+                document = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
+            events = execution.start(node_name, port, document)
+            run = _new_run(call, resolved, alias, execution_id, execution, asynchronous=False)
+            store.add(call.tenant, run)
+    except FlowInputError as exc:
+        raise AwsError("ValidationException", str(exc)) from exc
+    run.events.extend(events)
+    return StreamReply(
+        events=_stream(events, trace=body.get("enableTrace") is True, request_id=call.request_id),
+        headers={EXECUTION_ID_HEADER: run.execution_id},
+        exception_members=FLOW_STREAM_EXCEPTIONS,
+    )
+
+
+def _stream(events: Sequence[Event], *, trace: bool, request_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for event in events:
+        if event.kind == "flowOutput":
+            yield (
+                "flowOutputEvent",
+                {"content": {"document": event.value}, "nodeName": event.node, "nodeType": event.node_type},
+            )
+        elif event.kind == "inputRequest":
+            yield (
+                "flowMultiTurnInputRequestEvent",
+                {"content": {"document": event.text}, "nodeName": event.node, "nodeType": event.node_type},
+            )
+        elif event.kind == "completion":
+            yield "flowCompletionEvent", {"completionReason": event.reason}
+        elif event.kind == "failure":
+            # A node that fails mid-run ends the stream with an exception event, after what already ran.
+            raise AwsError("ValidationException", f"Node {event.node} failed: {event.text}")
+        elif trace:
+            traced = _trace(event, request_id)
+            if traced is not None:
+                yield "flowTraceEvent", {"trace": traced}
+
+
+def _trace(event: Event, request_id: str) -> dict[str, Any] | None:
+    stamp = _timestamp(event.timestamp)
+    if event.kind == "nodeInput":
+        return {
+            "nodeInputTrace": {
+                "nodeName": event.node,
+                "timestamp": stamp,
+                "fields": [_input_field(f, "nodeInputName") for f in event.fields],
+            }
+        }
+    if event.kind == "nodeOutput":
+        return {
+            "nodeOutputTrace": {
+                "nodeName": event.node,
+                "timestamp": stamp,
+                "fields": [_output_field(f, "nodeOutputName", "inputFieldName") for f in event.fields],
+            }
+        }
+    if event.kind == "condition":
+        return {
+            "conditionNodeResultTrace": {
+                "nodeName": event.node,
+                "timestamp": stamp,
+                "satisfiedConditions": [{"conditionName": name} for name in event.satisfied],
+            }
+        }
+    if event.kind == "action" and event.action is not None:
+        return {"nodeActionTrace": _action(event, request_id)}
+    return None
+
+
+def _input_field(field: Field, name_key: str) -> dict[str, Any]:
+    wire: dict[str, Any] = {name_key: field.name, "content": {"document": field.value}, "type": field.type}
+    if field.source is not None:
+        node, output, expression = field.source
+        wire["source"] = {"nodeName": node, "outputFieldName": output, "expression": expression}
+    return wire
+
+
+def _output_field(field: Field, name_key: str, next_key: str) -> dict[str, Any]:
+    wire: dict[str, Any] = {name_key: field.name, "content": {"document": field.value}, "type": field.type}
+    if field.next:
+        wire["next"] = [{"nodeName": node, next_key: name} for node, name in field.next]
+    return wire
+
+
+def _action(event: Event, request_id: str) -> dict[str, Any]:
+    action = event.action
+    assert action is not None
+    return {
+        "nodeName": event.node,
+        "timestamp": _timestamp(event.timestamp),
+        "requestId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{request_id}:{event.node}:{event.timestamp}")),
+        "serviceName": action.service,
+        "operationName": action.operation,
+        "operationRequest": action.request,
+        "operationResponse": action.response,
+    }
+
+
+# -- flow executions ------------------------------------------------------------------------------------
+
+
+def handle_start_flow_execution(call: OperationCall) -> Reply:
+    body = _object(call.json())
+    resolved, alias = _resolve(call)
+    node_name, port, document = _flow_input(body)
+    name = body.get("flowExecutionName")
+    if name is not None and (not isinstance(name, str) or not re.match(r"^[a-zA-Z0-9-]{1,36}$", name)):
+        raise _constraint(
+            "flowExecutionName", name, "Member must satisfy regular expression pattern: [a-zA-Z0-9-]{1,36}"
+        )
+    execution_id = name or str(uuid.uuid5(uuid.NAMESPACE_URL, f"flow-execution:{call.request_id}"))
+    store = executions.store()
+    if store.find(call.tenant, execution_id) is not None:
+        raise AwsError("ConflictException", f"A flow execution named {execution_id} already exists.")
+    execution = Execution(resolved.flow.definition, Context(call.seed, call.strict))
+    if resolved.is_stand_in:
+        node_name, port = resolved.flow.definition.input_nodes[0].name, None
+        document = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
+    try:
+        events = execution.start(node_name, port, document)
+    except FlowInputError as exc:
+        raise AwsError("ValidationException", str(exc)) from exc
+    run = _new_run(call, resolved, alias, execution_id, execution, asynchronous=True)
+    run.events.extend(e for e in events if e.kind not in ("inputRequest", "completion"))
+    if execution.waiting is not None:
+        # Asynchronous executions cannot stop to ask the caller anything: the node fails instead.
+        run.events.append(
+            Event(
+                "failure",
+                execution.waiting.name,
+                execution.waiting.wire_type,
+                events[-1].timestamp,
+                text=f"Node {execution.waiting.name} needs more input, which an asynchronous execution cannot ask for.",
+                reason="NODE_EXECUTION_FAILED",
+            )
+        )
+        run.final_status = "Failed"
+    else:
+        run.final_status = execution.status
+    store.add(call.tenant, run)
+    return JsonReply({"executionArn": run.arn})
+
+
+def handle_get_flow_execution(call: OperationCall) -> Reply:
+    run = _existing_run(call)
+    executions.store().observe(run)
+    return JsonReply(
+        _drop_none({**_summary(run), "startedAt": _timestamp(run.started_at), "createdAt": None})
+    )
+
+
+def handle_list_flow_executions(call: OperationCall) -> Reply:
+    flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
+    registry.current().resolve(flow_id, strict=call.strict)
+    alias = call.query.get("flowAliasIdentifier")
+    alias_id = _alias_id(alias) if alias else None
+    store = executions.store()
+    runs = store.listed(
+        call.tenant,
+        lambda run: (
+            run.asynchronous and run.flow_id == flow_id and (alias_id is None or run.alias == alias_id)
+        ),
+    )
+    for run in runs:
+        store.observe(run)
+    summaries = [_drop_none({**_summary(run), "createdAt": _timestamp(run.started_at)}) for run in runs]
+    return JsonReply(_paged("flowExecutionSummaries", summaries, call.query))
+
+
+def handle_list_flow_execution_events(call: OperationCall) -> Reply:
+    run = _existing_run(call)
+    kind = call.query.get("eventType")
+    if kind not in ("Node", "Flow"):
+        raise _constraint("eventType", kind, "Member must satisfy enum value set: [Node, Flow]")
+    executions.store().observe(run)
+    wanted = _FLOW_EVENT_KINDS if kind == "Flow" else _NODE_EVENT_KINDS
+    items = [_execution_event(e, call.request_id) for e in run.events if e.kind in wanted]
+    return JsonReply(_paged("flowExecutionEvents", items, call.query))
+
+
+def handle_stop_flow_execution(call: OperationCall) -> Reply:
+    run = _existing_run(call)
+    executions.store().stop(run)
+    return JsonReply({"executionArn": run.arn, "status": run.status})
+
+
+def handle_get_execution_flow_snapshot(call: OperationCall) -> Reply:
+    run = _existing_run(call)
+    return JsonReply(
+        {
+            "definition": json.dumps(run.flow.definition.wire(), sort_keys=True),
+            "executionRoleArn": run.flow.execution_role_arn,
+            "flowAliasIdentifier": run.alias,
+            "flowIdentifier": run.flow_id,
+            "flowVersion": _version(run.alias),
+        }
+    )
+
+
+def _execution_event(event: Event, request_id: str) -> dict[str, Any]:
+    stamp = _timestamp(event.timestamp)
+    if event.kind == "flowInput":
+        fields = [{"name": f.name, "content": {"document": f.value}} for f in event.fields]
+        return {"flowInputEvent": {"nodeName": event.node, "timestamp": stamp, "fields": fields}}
+    if event.kind == "flowOutput":
+        fields = [{"name": "document", "content": {"document": event.value}}]
+        return {"flowOutputEvent": {"nodeName": event.node, "timestamp": stamp, "fields": fields}}
+    if event.kind == "failure":
+        return {
+            "flowFailureEvent": {
+                "timestamp": stamp,
+                "errorCode": event.reason or "NODE_EXECUTION_FAILED",
+                "errorMessage": f"Node {event.node} failed: {event.text}",
+            }
+        }
+    if event.kind == "nodeInput":
+        fields = [_input_field(f, "name") for f in event.fields]
+        return {"nodeInputEvent": {"nodeName": event.node, "timestamp": stamp, "fields": fields}}
+    if event.kind == "nodeOutput":
+        fields = [_output_field(f, "name", "inputFieldName") for f in event.fields]
+        return {"nodeOutputEvent": {"nodeName": event.node, "timestamp": stamp, "fields": fields}}
+    if event.kind == "condition":
+        satisfied = [{"conditionName": name} for name in event.satisfied]
+        return {
+            "conditionResultEvent": {
+                "nodeName": event.node,
+                "timestamp": stamp,
+                "satisfiedConditions": satisfied,
+            }
+        }
+    return {"nodeActionEvent": _action(event, request_id)}
+
+
+def _summary(run: executions.FlowRun) -> dict[str, Any]:
+    return {
+        "executionArn": run.arn,
+        "flowAliasIdentifier": run.alias,
+        "flowIdentifier": run.flow_id,
+        "flowVersion": _version(run.alias),
+        "status": run.status,
+        "endedAt": _timestamp(run.ended_at) if run.ended_at is not None else None,
+    }
+
+
+# -- bedrock-agent GetFlow ---------------------------------------------------------------------------------
+
+
+def handle_get_flow(call: OperationCall) -> Reply:
+    flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
+    resolved = registry.current().resolve(flow_id, strict=call.strict)
+    included = call.query.get("includedData")
+    if included not in (None, "ALL_DATA", "METADATA_ONLY"):
+        raise _constraint(
+            "includedData", included, "Member must satisfy enum value set: [ALL_DATA, METADATA_ONLY]"
+        )
+    flow = resolved.flow
+    reply = _drop_none(
+        {
+            "name": flow.name,
+            "description": flow.description,
+            "executionRoleArn": flow.execution_role_arn,
+            "id": flow_id,
+            "arn": registry.flow_arn(call.region, flow_id),
+            "status": "Prepared",
+            "createdAt": _timestamp(flow.created_at),
+            "updatedAt": _timestamp(flow.updated_at),
+            "version": "DRAFT",
+            "definition": flow.definition.wire() if included != "METADATA_ONLY" else None,
+            "validations": [],
+        }
+    )
+    return JsonReply(reply)
+
+
+# -- request reading ----------------------------------------------------------------------------------------
+
+
+def _resolve(call: OperationCall) -> tuple[Resolved, str]:
+    flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
+    alias = _alias_id(call.labels.get("flowAliasIdentifier", ""))
+    reg = registry.current()
+    resolved = reg.resolve(flow_id, strict=call.strict)
+    reg.check_alias(resolved, alias, strict=call.strict)
+    return resolved, alias
+
+
+def _flow_input(body: Mapping[str, Any]) -> tuple[str, str | None, Any]:
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or len(inputs) != 1:
+        raise _constraint("inputs", inputs, "Member must have length less than or equal to 1")
+    item = _object(inputs[0])
+    node_name = item.get("nodeName")
+    if not isinstance(node_name, str) or not _NODE_NAME.match(node_name):
+        raise _constraint(
+            "inputs.1.member.nodeName",
+            node_name,
+            "Member must satisfy regular expression pattern: [a-zA-Z]([_]?[0-9a-zA-Z]){0,99}",
+        )
+    content = _object(item.get("content"))
+    if "document" not in content:
+        raise AwsError("ValidationException", "inputs.0.content must hold a document.")
+    port = item.get("nodeOutputName") or item.get("nodeInputName")
+    return node_name, port if isinstance(port, str) else None, content["document"]
+
+
+def _new_run(
+    call: OperationCall,
+    resolved: Resolved,
+    alias: str,
+    execution_id: str,
+    execution: Execution,
+    *,
+    asynchronous: bool,
+) -> executions.FlowRun:
+    arn = f"{registry.flow_arn(call.region, resolved.requested_id)}/alias/{alias}/execution/{execution_id}"
+    started = execution.events[0].timestamp if execution.events else datetime.now(UTC).timestamp()
+    return executions.FlowRun(
+        execution_id, resolved.requested_id, alias, arn, resolved.flow, execution, started, asynchronous
+    )
+
+
+def _existing_run(call: OperationCall) -> executions.FlowRun:
+    flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
+    alias = _alias_id(call.labels.get("flowAliasIdentifier", ""))
+    identifier = call.labels.get("executionIdentifier", "")
+    match = _EXECUTION_ID.match(identifier)
+    if match is None:
+        raise _constraint(
+            "executionIdentifier",
+            identifier,
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9-]{1,36}",
+        )
+    run = executions.store().find(call.tenant, match.group(1))
+    if run is None or not run.asynchronous or run.flow_id != flow_id or run.alias != alias:
+        raise AwsError("ResourceNotFoundException")
+    return run
+
+
+def _flow_id(value: str) -> str:
+    match = _FLOW_ID.match(value)
+    if match is None:
+        raise _constraint(
+            "flowIdentifier", value, "Member must satisfy regular expression pattern: [0-9a-zA-Z]{10}"
+        )
+    return match.group(1)
+
+
+def _alias_id(value: str) -> str:
+    match = _ALIAS_ID.match(value)
+    if match is None:
+        raise _constraint(
+            "flowAliasIdentifier", value, "Member must satisfy regular expression pattern: [0-9a-zA-Z]+"
+        )
+    return match.group(1) or match.group(2)
+
+
+def _version(alias: str) -> str:
+    return "DRAFT" if alias == DRAFT_ALIAS else "1"
+
+
+def _paged(member: str, items: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, Any]:
+    raw_size = query.get("maxResults")
+    try:
+        size = int(raw_size) if raw_size is not None else PAGE_LIMIT
+    except ValueError as exc:
+        raise _constraint("maxResults", raw_size, "Member must have value between 1 and 1000") from exc
+    if not 1 <= size <= 1000:
+        raise _constraint("maxResults", size, "Member must have value between 1 and 1000")
+    size = min(size, PAGE_LIMIT)
+    start = 0
+    token = query.get("nextToken")
+    if token is not None:
+        try:
+            start = int(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
+        except (ValueError, binascii.Error) as exc:
+            raise AwsError("ValidationException", "The nextToken is invalid.") from exc
+    reply: dict[str, Any] = {member: items[start : start + size]}
+    if start + size < len(items):
+        reply["nextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=")
+    return reply
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise AwsError("ValidationException", "The request body is not a valid object for this operation.")
+    return value
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _timestamp(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _constraint(member: str, value: Any, rule: str) -> AwsError:
+    return AwsError(
+        "ValidationException",
+        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {rule}",
+    )
+
+
+FLOW_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
+    "InvokeFlow": handle_invoke_flow,
+    "StartFlowExecution": handle_start_flow_execution,
+    "GetFlowExecution": handle_get_flow_execution,
+    "ListFlowExecutions": handle_list_flow_executions,
+    "ListFlowExecutionEvents": handle_list_flow_execution_events,
+    "StopFlowExecution": handle_stop_flow_execution,
+    "GetExecutionFlowSnapshot": handle_get_execution_flow_snapshot,
+    "GetFlow": handle_get_flow,
+}

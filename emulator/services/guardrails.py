@@ -1,9 +1,225 @@
-"""Handlers of guardrails (being built: see issue 4)."""
+"""Handlers of the guardrail operations: bedrock-runtime's ApplyGuardrail and InvokeGuardrailChecks, and
+the ``bedrock`` control plane's CreateGuardrail, GetGuardrail and ListGuardrails."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from emulator.services.exchange import OperationCall, Reply
+from emulator.guardrails import detectors, registry
+from emulator.guardrails.evaluation import evaluate
+from emulator.services.exchange import JsonReply, OperationCall, Reply
+from emulator.wire.errors import AwsError, validation
 
-GUARDRAIL_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {}
+_SEVERITY = {"NONE": 0.0, "LOW": 0.4, "MEDIUM": 0.6, "HIGH": 1.0}
+
+
+def _object(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+    return value
+
+
+def _null(path: str) -> AwsError:
+    return validation(
+        f"1 validation error detected: Value null at '{path}' failed to satisfy constraint: Member must not be null"
+    )
+
+
+# -- bedrock-runtime ---------------------------------------------------------------------------------
+
+
+def apply_guardrail(call: OperationCall) -> Reply:
+    body = _object(call.json())
+    identifier = call.labels["guardrailIdentifier"]
+    version = registry.check_version(call.labels["guardrailVersion"])
+    source = body.get("source")
+    if source is None:
+        raise _null("source")
+    if source not in ("INPUT", "OUTPUT"):
+        raise validation(
+            f"1 validation error detected: Value '{source}' at 'source' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [INPUT, OUTPUT]"
+        )
+    content = body.get("content")
+    if not isinstance(content, list):
+        raise _null("content")
+    guardrail = registry.current().resolve(
+        identifier, tenant=call.tenant, region=call.region, strict=call.strict
+    )
+    del version  # every version of a guardrail here is its working draft
+    texts: list[str] = []
+    for block in content:
+        text_block = _object(block).get("text")
+        if not isinstance(text_block, dict):
+            continue  # image blocks: no image classifier in the emulator
+        qualifiers = set(text_block.get("qualifiers") or ())
+        # Grounding sources and queries feed the contextual grounding check, not the content policies.
+        if qualifiers and "guard_content" not in qualifiers:
+            continue
+        text = text_block.get("text")
+        if not isinstance(text, str):
+            raise _null("content.member.text.text")
+        texts.append(text)
+    result = evaluate(guardrail, texts, str(source))
+    total = sum(len(text) for text in texts)
+    return JsonReply(
+        {
+            "usage": result.usage,
+            "action": result.action,
+            "actionReason": result.action_reason,
+            "outputs": result.outputs(),
+            "assessments": [result.assessment()],
+            "guardrailCoverage": {"textCharacters": {"guarded": total, "total": total}},
+        }
+    )
+
+
+def invoke_guardrail_checks(call: OperationCall) -> Reply:
+    body = _object(call.json())
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        raise _null("messages")
+    checks = body.get("checks")
+    if not isinstance(checks, dict):
+        raise _null("checks")
+    texts: list[tuple[int, int, str]] = []
+    for message_index, message in enumerate(messages):
+        for content_index, block in enumerate(_object(message).get("content") or []):
+            text = _object(block).get("text")
+            if isinstance(text, str):
+                texts.append((message_index, content_index, text))
+    joined = "\n".join(text for _, _, text in texts)
+    units = math.ceil(len(joined) / 1000) if joined else 0
+    results: dict[str, Any] = {}
+    usage: dict[str, Any] = {}
+    content_filter = checks.get("contentFilter")
+    if isinstance(content_filter, dict):
+        results["contentFilter"] = {
+            "results": [
+                {
+                    "category": category,
+                    "severityScore": _SEVERITY[detectors.content_confidence(joined, category)[0]],
+                }
+                for category in _categories(content_filter, "category")
+            ]
+        }
+        usage["contentFilter"] = {"textUnits": units}
+    prompt_attack = checks.get("promptAttack")
+    if isinstance(prompt_attack, dict):
+        results["promptAttack"] = {
+            "results": [
+                {
+                    "category": category,
+                    "severityScore": _SEVERITY[
+                        detectors.keyword_confidence(
+                            joined, detectors.PROMPT_ATTACK_KEYWORDS.get(category, {})
+                        )
+                    ],
+                }
+                for category in _categories(prompt_attack, "category")
+            ]
+        }
+        usage["promptAttack"] = {"textUnits": units}
+    sensitive = checks.get("sensitiveInformation")
+    if isinstance(sensitive, dict):
+        wanted = frozenset(_categories(sensitive, "type", key="entities"))
+        entries = [
+            {
+                "type": found.kind,
+                "confidenceScore": 0.99,
+                "beginOffset": found.start,
+                "endOffset": found.end,
+                "messageIndex": message_index,
+                "contentIndex": content_index,
+            }
+            for message_index, content_index, text in texts
+            for found in detectors.find_pii(text, wanted)
+        ]
+        results["sensitiveInformation"] = {"results": entries}
+        usage["sensitiveInformation"] = {"textUnits": units}
+    return JsonReply({"results": results, "usage": usage})
+
+
+def _categories(config: Mapping[str, Any], member: str, *, key: str = "categories") -> list[str]:
+    entries = config.get(key)
+    if not isinstance(entries, list):
+        raise _null(f"checks.{key}")
+    return [str(_object(entry).get(member)) for entry in entries]
+
+
+# -- bedrock (control plane) -------------------------------------------------------------------------
+
+
+def create_guardrail(call: OperationCall) -> Reply:
+    guardrail = registry.current().create(call.tenant, call.region, _object(call.json()))
+    return JsonReply(
+        {
+            "guardrailId": guardrail.guardrail_id,
+            "guardrailArn": guardrail.arn,
+            "version": guardrail.version,
+            "createdAt": guardrail.created_at.isoformat().replace("+00:00", "Z"),
+        },
+        status=202,
+    )
+
+
+def get_guardrail(call: OperationCall) -> Reply:
+    identifier = call.labels["guardrailIdentifier"]
+    version = call.query.get("guardrailVersion")
+    if version is not None:
+        registry.check_version(version)
+    guardrail = registry.current().resolve(
+        identifier, tenant=call.tenant, region=call.region, strict=call.strict
+    )
+    return JsonReply(guardrail.describe(version))
+
+
+def list_guardrails(call: OperationCall) -> Reply:
+    identifier = call.query.get("guardrailIdentifier")
+    store = registry.current()
+    if identifier:
+        # With an identifier, Bedrock lists that guardrail's versions; only the DRAFT exists here.
+        found = [store.resolve(identifier, tenant=call.tenant, region=call.region, strict=call.strict)]
+    else:
+        found = store.listed(call.tenant, call.region, strict=call.strict)
+    max_results = _max_results(call.query.get("maxResults"))
+    start = _start(call.query.get("nextToken"))
+    page = found[start : start + max_results]
+    reply: dict[str, Any] = {"guardrails": [g.summary() for g in page]}
+    if start + max_results < len(found):
+        reply["nextToken"] = str(start + max_results)
+    return JsonReply(reply)
+
+
+def _max_results(raw: str | None) -> int:
+    if raw is None:
+        return 20
+    try:
+        value = int(raw)
+    except ValueError:
+        raise validation(f"Value '{raw}' at 'maxResults' must be an integer.") from None
+    if not 1 <= value <= 1000:
+        raise validation(
+            f"1 validation error detected: Value '{value}' at 'maxResults' failed to satisfy constraint: "
+            "Member must have value between 1 and 1000"
+        )
+    return value
+
+
+def _start(token: str | None) -> int:
+    if token is None:
+        return 0
+    if not token.isdigit():
+        raise validation("The provided pagination token is invalid.")
+    return int(token)
+
+
+GUARDRAIL_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
+    "ApplyGuardrail": apply_guardrail,
+    "InvokeGuardrailChecks": invoke_guardrail_checks,
+    "CreateGuardrail": create_guardrail,
+    "GetGuardrail": get_guardrail,
+    "ListGuardrails": list_guardrails,
+}

@@ -9,9 +9,10 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from emulator import catalog, conversation, generation
+from emulator import catalog, conversation, generation, guardrails
 from emulator.catalog import FoundationModel, ResolvedModel
 from emulator.generation import Completion
+from emulator.guardrails import Guarded
 from emulator.providers import Prompt, Provider, parse_body, provider_for
 from emulator.services.exchange import (
     BytesReply,
@@ -43,13 +44,33 @@ def _resolve(call: OperationCall) -> ResolvedModel:
 # -- Converse ----------------------------------------------------------------------------------------
 
 
+def _converse_guard(call: OperationCall) -> Guarded | None:
+    return guardrails.for_converse(call.json(), tenant=call.tenant, region=call.region, strict=call.strict)
+
+
+def _guarded_completion(
+    call: OperationCall, prompt: conversation.ConversePrompt, guard: Guarded | None
+) -> tuple[Completion, int]:
+    """The completion and input tokens, through the guardrail when the request names one (a blocked
+    input never reaches the model, so nothing is counted)."""
+    if guard is not None and guard.input_blocked:
+        return guard.finish(Completion("", 0, "end_turn", None, ()), intervened_stop_reason=_INTERVENED), 0
+    completion = conversation.complete(prompt, seed=call.seed, scripted=call.scripted)
+    if guard is not None:
+        completion = guard.finish(completion, intervened_stop_reason=_INTERVENED)
+    return completion, _input_tokens(call, prompt.input_tokens)
+
+
+_INTERVENED = "guardrail_intervened"
+
+
 def converse(call: OperationCall) -> JsonReply:
     resolved = _resolve(call)
-    prompt = conversation.read_request(call.json(), resolved.model)
-    completion = conversation.complete(prompt, seed=call.seed, scripted=call.scripted)
-    input_tokens = _input_tokens(call, prompt.input_tokens)
+    guard = _converse_guard(call)
+    prompt = conversation.read_request(guard.body if guard else call.json(), resolved.model)
+    completion, input_tokens = _guarded_completion(call, prompt, guard)
     return JsonReply(
-        conversation.converse_body(completion, input_tokens),
+        conversation.converse_body(completion, input_tokens, trace=guard.converse_trace() if guard else None),
         usage=Usage(input_tokens, completion.output_tokens),
         model_id=resolved.model.model_id,
         warnings=resolved.warnings,
@@ -60,12 +81,15 @@ def converse_stream(call: OperationCall) -> StreamReply:
     resolved = _resolve(call)
     if not resolved.model.streaming:
         raise validation("The model is unsupported for streaming.")
-    prompt = conversation.read_request(call.json(), resolved.model)
-    completion = conversation.complete(prompt, seed=call.seed, scripted=call.scripted)
-    input_tokens = _input_tokens(call, prompt.input_tokens)
+    guard = _converse_guard(call)
+    prompt = conversation.read_request(guard.body if guard else call.json(), resolved.model)
+    completion, input_tokens = _guarded_completion(call, prompt, guard)
     return StreamReply(
         conversation.stream_events(
-            completion, input_tokens, server_tool_usage=resolved.model.body_family in ("nova", "openai-chat")
+            completion,
+            input_tokens,
+            server_tool_usage=resolved.model.body_family in ("nova", "openai-chat"),
+            trace=guard.converse_trace() if guard else None,
         ),
         usage=Usage(input_tokens, completion.output_tokens),
         model_id=resolved.model.model_id,
@@ -124,6 +148,28 @@ def _invoke_prompt(raw: bytes, model: FoundationModel) -> Prompt:
     return provider.validate(parse_body(raw), model)
 
 
+def _guarded_invoke_prompt(call: OperationCall, model: FoundationModel) -> tuple[Prompt, Guarded | None]:
+    """The prompt the model sees: the body as sent, or with the guardrail's ANONYMIZE findings masked."""
+    provider = _provider(model)
+    body = parse_body(call.raw_body)
+    guard = guardrails.for_invoke(
+        call.headers, body, tenant=call.tenant, region=call.region, strict=call.strict
+    )
+    if guard is not None:
+        provider.validate(body, model)  # Bedrock validates the body as sent before the guardrail reads it
+        body = guard.body
+    return provider.validate(body, model), guard
+
+
+def _guarded_invoke_completion(call: OperationCall, prompt: Prompt, guard: Guarded | None) -> Completion:
+    if guard is not None and guard.input_blocked:
+        return guard.finish(Completion("", 0, "end_turn", None, ()), intervened_stop_reason="end_turn")
+    completion = _invoke_completion(call, prompt)
+    if guard is not None:
+        completion = guard.finish(completion, intervened_stop_reason=completion.stop_reason)
+    return completion
+
+
 def _provider(model: FoundationModel) -> Provider:
     try:
         return provider_for(model.body_family)
@@ -169,16 +215,20 @@ def invoke_model(call: OperationCall) -> BytesReply:
     resolved = _resolve(call)
     model = resolved.model
     _check_content_type(call)
-    prompt = _invoke_prompt(call.raw_body, model)
+    prompt, guard = _guarded_invoke_prompt(call, model)
     input_tokens = generation.count_tokens(prompt.text_for_tokens)
+    if guard is not None and guard.input_blocked:
+        input_tokens = 0
     headers = {"x-amzn-bedrock-input-token-count": str(input_tokens)}
     provider = _provider(model)
     if call.scripted is not None and call.scripted.invoke_body is not None:
         body: Mapping[str, Any] = call.scripted.invoke_body
         completion = Completion("", call.scripted.output_tokens or 0, "end_turn", None, ())
     else:
-        completion = _invoke_completion(call, prompt)
+        completion = _guarded_invoke_completion(call, prompt, guard)
         body = provider.respond(prompt, completion, model, call.request_id)
+    if guard is not None:
+        body = {**body, **guard.invoke_fields()}
     output_tokens = 0 if prompt.embedding is not None else completion.output_tokens
     latency = conversation.latency_ms(input_tokens, output_tokens)
     if prompt.embedding is None:
@@ -200,9 +250,11 @@ def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
     if not model.streaming:
         raise validation("The model is unsupported for streaming.")
     _check_content_type(call)
-    prompt = _invoke_prompt(call.raw_body, model)
+    prompt, guard = _guarded_invoke_prompt(call, model)
     input_tokens = generation.count_tokens(prompt.text_for_tokens)
-    completion = _invoke_completion(call, prompt)
+    if guard is not None and guard.input_blocked:
+        input_tokens = 0
+    completion = _guarded_invoke_completion(call, prompt, guard)
     provider = _provider(model)
     chunks = provider.stream_chunks(
         prompt, completion, model, call.request_id, generation.split_deltas(completion.text)
@@ -214,8 +266,9 @@ def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
         "invocationLatency": latency,
         "firstByteLatency": min(latency, 120 + input_tokens // 40),
     }
+    extra = guard.invoke_fields() if guard is not None else {}
     return StreamReply(
-        _payload_parts(chunks, metrics),
+        _payload_parts(chunks, {"amazon-bedrock-invocationMetrics": metrics, **extra}),
         headers={"x-amzn-bedrock-content-type": "application/json"},
         usage=Usage(input_tokens, completion.output_tokens),
         model_id=model.model_id,
@@ -224,12 +277,12 @@ def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
     )
 
 
-def _payload_parts(chunks: list[dict[str, Any]], metrics: dict[str, int]) -> Iterator[StreamEvent]:
+def _payload_parts(chunks: list[dict[str, Any]], last_extra: dict[str, Any]) -> Iterator[StreamEvent]:
+    """Chunk events; Bedrock adds its own members (invocation metrics, guardrail action) to the last."""
     last = len(chunks) - 1
     for index, chunk in enumerate(chunks):
-        if index == last:
-            chunk = {**chunk, "amazon-bedrock-invocationMetrics": metrics}
-        encoded = base64.b64encode(json.dumps(chunk, separators=(",", ":"), ensure_ascii=False).encode())
+        payload = {**chunk, **last_extra} if index == last else chunk
+        encoded = base64.b64encode(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
         yield "chunk", {"bytes": encoded.decode()}
 
 

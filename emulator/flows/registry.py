@@ -1,0 +1,122 @@
+"""The flows the emulator serves: those from ``flows:`` files plus the bundled sample.
+
+In lenient mode an unknown flow id (or alias) is answered by the sample, under the id the caller used;
+in strict mode it is the real ``ResourceNotFoundException``. Files come from ``configure`` or, on first
+use, from ``BEDROCK_EMULATOR_FLOWS`` (paths separated by ``os.pathsep`` or commas).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from emulator.flows.config import DEFAULT_ROLE_ARN, load_file
+from emulator.flows.definition import FlowDefinition, parse
+from emulator.flows.sample import SAMPLE_DEFINITION, SAMPLE_FLOW_DESCRIPTION, SAMPLE_FLOW_ID, SAMPLE_FLOW_NAME
+from emulator.wire.errors import AwsError
+
+CONFIG_ENVIRONMENT_VARIABLE = "BEDROCK_EMULATOR_FLOWS"
+DRAFT_ALIAS = "TSTALIASID"
+ACCOUNT_ID = "123456789012"
+
+
+@dataclass(frozen=True)
+class Flow:
+    flow_id: str
+    name: str
+    description: str | None
+    execution_role_arn: str
+    aliases: tuple[str, ...]
+    definition: FlowDefinition
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A flow as a request sees it: the id the caller used, and whether the sample stood in."""
+
+    requested_id: str
+    flow: Flow
+    is_stand_in: bool
+
+
+class Registry:
+    def __init__(self, flows: Iterable[Flow] = ()) -> None:
+        now = time.time()
+        self.sample = Flow(
+            SAMPLE_FLOW_ID,
+            SAMPLE_FLOW_NAME,
+            SAMPLE_FLOW_DESCRIPTION,
+            DEFAULT_ROLE_ARN,
+            (),
+            parse(SAMPLE_DEFINITION),
+            now,
+            now,
+        )
+        self.flows = {flow.flow_id: flow for flow in flows}
+
+    def resolve(self, flow_id: str, *, strict: bool) -> Resolved:
+        flow = self.flows.get(flow_id)
+        if flow is None and flow_id == SAMPLE_FLOW_ID:
+            flow = self.sample
+        if flow is not None:
+            return Resolved(flow_id, flow, False)
+        if strict:
+            raise AwsError("ResourceNotFoundException")
+        return Resolved(flow_id, self.sample, True)
+
+    def check_alias(self, resolved: Resolved, alias: str, *, strict: bool) -> None:
+        """Strict mode knows only the draft alias and the aliases a flows file declares."""
+        if strict and alias != DRAFT_ALIAS and alias not in resolved.flow.aliases:
+            raise AwsError("ResourceNotFoundException")
+
+    def listed(self) -> list[Flow]:
+        return [*self.flows.values(), self.sample]
+
+
+def flow_arn(region: str, flow_id: str) -> str:
+    return f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:flow/{flow_id}"
+
+
+# -- the process-wide registry -----------------------------------------------------------------------
+
+_registry: Registry | None = None
+_registry_lock = threading.Lock()
+
+
+def configure(paths: Iterable[str | Path] = ()) -> Registry:
+    """Build the registry from ``flows:`` files (replacing any earlier one) and return it."""
+    now = time.time()
+    flows = [
+        Flow(
+            config.id,
+            config.name,
+            config.description,
+            config.execution_role_arn,
+            tuple(config.aliases),
+            definition,
+            now,
+            now,
+        )
+        for path in paths
+        for config, definition in load_file(path)
+    ]
+    registry = Registry(flows)
+    global _registry  # noqa: PLW0603 - one registry per process, swapped atomically
+    with _registry_lock:
+        _registry = registry
+    return registry
+
+
+def current() -> Registry:
+    with _registry_lock:
+        registry = _registry
+    if registry is not None:
+        return registry
+    raw = os.environ.get(CONFIG_ENVIRONMENT_VARIABLE, "")
+    return configure(part for part in raw.replace(",", os.pathsep).split(os.pathsep) if part)
