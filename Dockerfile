@@ -12,7 +12,7 @@ WORKDIR /opt/bedrock-emulator
 COPY pyproject.toml README.md ./
 COPY emulator ./emulator
 COPY scenarios ./scenarios
-RUN pip install --no-compile . \
+RUN pip install . \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin emulator \
     && mkdir -p /scenarios
 

@@ -25,9 +25,12 @@ $(NODE_STAMP): tests/node/package.json
 	else echo "npm not found: the JavaScript SDK tests will be skipped"; fi
 
 run: $(STAMP)
+	$(BIN)/python -m compileall -q emulator
 	$(BIN)/bedrock-emulator serve
 
+# Bytecode is compiled up front: where PYTHONDONTWRITEBYTECODE is set, every start would compile again.
 test: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m compileall -q emulator clients
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -42,6 +45,7 @@ check: lint typecheck test
 bench: $(STAMP)
 	$(BIN)/python bench/converse_throughput.py
 	$(BIN)/python bench/stream_throughput.py
+	$(BIN)/python bench/delay_accuracy.py
 
 docker-build:
 	docker build -t bedrock-emulator:latest .

@@ -5,6 +5,7 @@ JSON in and out; errors are JSON too (``{"error": ..., "message": ...}``), never
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -185,7 +186,7 @@ def advance_clock() -> Response | tuple[Response, int]:
         amount = float(str(seconds))
     except (TypeError, ValueError):
         return _problem(400, "InvalidRequest", 'give the number of seconds to advance, e.g. {"seconds": 61}')
-    if amount < 0:
-        return _problem(400, "InvalidRequest", "the clock only moves forward")
+    if not math.isfinite(amount) or amount < 0:
+        return _problem(400, "InvalidRequest", "the clock only moves forward, by a finite number of seconds")
     _engine().clock.advance(amount)
     return jsonify({"now": _engine().clock.now()})

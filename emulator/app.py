@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from emulator import admin, generation, guardrails, knowledge
+from emulator import admin, agents, generation, guardrails, knowledge
 from emulator.dataplane import DataPlane
 from emulator.engine import Engine
 from emulator.journal import Journal
@@ -50,6 +50,7 @@ class EmulatorState:
         self.journal.clear(tenant)
         guardrails.current().forget(tenant)
         async_invoke.forget(tenant)
+        agents.forget(tenant)
 
 
 def _version() -> str:
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         knowledge.configure(settings.knowledge_bases)
     if settings.guardrails:
         guardrails.configure(settings.guardrails)
+    if settings.agents:
+        agents.configure(settings.agents)
     journal = Journal(settings.journal_size)
     dataplane = DataPlane(settings, engine, journal)
 

@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         help="guardrails: YAML file of CreateGuardrail bodies with ids; repeatable (BEDROCK_EMULATOR_GUARDRAILS)",
     )
+    serve.add_argument(
+        "--agents", action="append", help="agents: YAML file defining agents; repeatable (BEDROCK_EMULATOR_AGENTS)"
+    )
     serve.add_argument("--record", help="directory to record upstream exchanges into (with --upstream)")
     serve.add_argument(
         "--upstream",
@@ -100,6 +103,7 @@ def _serve(args: argparse.Namespace) -> int:
         "library": args.library,
         "knowledge_bases": tuple(args.knowledge_bases) if args.knowledge_bases else None,
         "guardrails": tuple(args.guardrails) if args.guardrails else None,
+        "agents": tuple(args.agents) if args.agents else None,
     }
     settings = Settings.from_sources(flags)
     if bool(settings.record) != bool(settings.upstream):

@@ -60,9 +60,10 @@ class Conversations:
         with self._lock:
             return self._items.pop(key, None)
 
-    def clear(self, tenant: str) -> None:
+    def clear(self, tenant: str | None) -> None:
+        """Forget ``tenant``'s state (every tenant's when None), for a reset."""
         with self._lock:
-            for key in [k for k in self._items if k[0] == tenant]:
+            for key in [k for k in self._items if tenant is None or k[0] == tenant]:
                 del self._items[key]
 
 

@@ -200,9 +200,10 @@ class SessionStore:
             )
         return session
 
-    def clear(self, tenant: str) -> None:
+    def clear(self, tenant: str | None) -> None:
+        """Forget ``tenant``'s state (every tenant's when None), for a reset."""
         with self._lock:
-            for key in [k for k in self._sessions if k[0] == tenant]:
+            for key in [k for k in self._sessions if tenant is None or k[0] == tenant]:
                 del self._sessions[key]
 
 

@@ -70,8 +70,20 @@ class ExecutionStore:
                 run.ended_at = time.time()
                 run.events = [e for e in run.events if e.kind == "flowInput"]
 
+    def forget(self, tenant: str | None) -> None:
+        """Drop ``tenant``'s executions (every tenant's when None), for a reset."""
+        with self._lock:
+            if tenant is None:
+                self._runs.clear()
+            else:
+                self._runs.pop(tenant, None)
+
 
 _store = ExecutionStore()
+
+
+def forget(tenant: str | None) -> None:
+    _store.forget(tenant)
 
 
 def store() -> ExecutionStore:

@@ -5,7 +5,8 @@ GenerateQuery turns a question into SQL by a few fixed patterns (deterministic, 
 OptimizePrompt restructures the prompt the same way every time; AgenticRetrieveStream plans, retrieves
 from each knowledge base with the shared scorer and, when asked, answers with citations. A document's
 access list is the ``documentAcl`` object of its ``<file>.metadata.json`` sidecar, in the exact shape
-GetIngestedDocumentAcl returns. Tags are kept per tenant and ARN; only session ARNs are taggable.
+GetIngestedDocumentAcl returns. Only sessions are taggable: tags live on the caller's sessions
+(``emulator.agents.session_management``), so CreateSession's tags and TagResource's are the same set.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from emulator import catalog
+from emulator.agents.session_management import SESSIONS, Session
 from emulator.generation import split_deltas
 from emulator.knowledge import answers, filters, registry
 from emulator.knowledge.documents import DocumentError, read_document
@@ -551,45 +553,11 @@ def _presigned_url(region: str, source_uri: str, kb_id: str) -> str:
 # -- tags ---------------------------------------------------------------------------------------------------
 
 
-class TagStore:
-    """Tags per tenant and ARN. ``register`` records a resource that exists (a session CreateSession made)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tags: dict[tuple[str, str], dict[str, str]] = {}
-
-    def register(self, tenant: str, arn: str, tags: Mapping[str, str] | None = None) -> None:
-        with self._lock:
-            self._tags.setdefault((tenant, arn), {}).update(tags or {})
-
-    def forget(self, tenant: str, arn: str) -> None:
-        with self._lock:
-            self._tags.pop((tenant, arn), None)
-
-    def known(self, tenant: str, arn: str) -> bool:
-        with self._lock:
-            return (tenant, arn) in self._tags
-
-    def tags(self, tenant: str, arn: str) -> dict[str, str]:
-        with self._lock:
-            return dict(self._tags.get((tenant, arn), {}))
-
-    def untag(self, tenant: str, arn: str, keys: Sequence[str]) -> None:
-        with self._lock:
-            current = self._tags.get((tenant, arn), {})
-            for key in keys:
-                current.pop(key, None)
-
-
-_tag_store = TagStore()
-
-
-def tag_store() -> TagStore:
-    return _tag_store
+_tags_lock = threading.Lock()  # tag changes are read-modify-write on the session's dict
 
 
 def handle_tag_resource(call: OperationCall) -> Reply:
-    arn = _taggable(call)
+    session = _tagged_session(call)
     tags = _object(call.json()).get("tags")
     if not isinstance(tags, dict) or not 1 <= len(tags) <= 200:
         raise _constraint("tags", tags, "Member must have length between 1 and 200")
@@ -602,28 +570,31 @@ def handle_tag_resource(call: OperationCall) -> Reply:
             raise _constraint(
                 "tags", value, "Member must satisfy regular expression pattern: [a-zA-Z0-9\\s._:/=+@-]*"
             )
-    store = tag_store()
-    if len({**store.tags(call.tenant, arn), **tags}) > 200:
-        raise AwsError("ServiceQuotaExceededException", "A resource can have at most 200 tags.")
-    store.register(call.tenant, arn, {str(k): str(v) for k, v in tags.items()})
+    with _tags_lock:
+        if len({**session.tags, **tags}) > 200:
+            raise AwsError("ServiceQuotaExceededException", "A resource can have at most 200 tags.")
+        session.tags.update({str(k): str(v) for k, v in tags.items()})
     return JsonReply({})
 
 
 def handle_untag_resource(call: OperationCall) -> Reply:
-    arn = _taggable(call)
-    raw = call.query.get("tagKeys")
-    if not raw:
-        raise _constraint("tagKeys", raw, "Member must have length greater than or equal to 1")
-    tag_store().untag(call.tenant, arn, [raw])
+    session = _tagged_session(call)
+    key = call.query.get("tagKeys")
+    if not key:
+        raise _constraint("tagKeys", key, "Member must have length greater than or equal to 1")
+    with _tags_lock:
+        session.tags.pop(key, None)
     return JsonReply({})
 
 
 def handle_list_tags_for_resource(call: OperationCall) -> Reply:
-    arn = _taggable(call)
-    return JsonReply({"tags": tag_store().tags(call.tenant, arn)})
+    session = _tagged_session(call)
+    with _tags_lock:
+        return JsonReply({"tags": dict(session.tags)})
 
 
-def _taggable(call: OperationCall) -> str:
+def _tagged_session(call: OperationCall) -> Session:
+    """The caller's session the ARN names; only sessions are taggable in bedrock-agent-runtime."""
     arn = call.labels.get("resourceArn", "")
     if not _SESSION_ARN.match(arn):
         raise _constraint(
@@ -631,10 +602,13 @@ def _taggable(call: OperationCall) -> str:
             arn,
             "Member must satisfy regular expression pattern: (^arn:aws(-[^:]+)?:bedrock:[a-zA-Z0-9-]+:[0-9]{12}:(session)/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$)",
         )
-    # Lenient mode takes any well-formed session ARN; strict mode only sessions that exist.
-    if call.strict and not tag_store().known(call.tenant, arn):
+    try:
+        session = SESSIONS.get(call.tenant, arn.rsplit("/", 1)[1])
+    except AwsError:
+        session = None
+    if session is None or session.arn != arn:
         raise AwsError("ResourceNotFoundException", ARN_NOT_FOUND)
-    return arn
+    return session
 
 
 # -- small readers ------------------------------------------------------------------------------------------

@@ -390,11 +390,6 @@ def test_clock_advance_with_an_invalid_body_is_400_json(
     assert problem["message"]
 
 
-@pytest.mark.xfail(
-    reason="admin.py registers its HTTPException handler with blueprint.errorhandler, which never sees "
-    "routing errors (unknown path, wrong method): Flask answers its HTML page. Fix: app_errorhandler.",
-    strict=True,
-)
 @pytest.mark.parametrize(("method", "path"), [("GET", "no-such-thing"), ("DELETE", "health")])
 def test_unknown_admin_path_or_method_answers_json_not_html(
     bedrock_emulator: BedrockEmulator, method: str, path: str
@@ -406,12 +401,6 @@ def test_unknown_admin_path_or_method_answers_json_not_html(
     assert reply.json()["error"]
 
 
-@pytest.mark.xfail(
-    reason="admin.py answers 500 for a non-object JSON body or a non-numeric since/limit (it calls "
-    ".get on a list, float() on text), and a bind without a name silently unbinds (200); these are "
-    "caller errors and should be 400.",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
