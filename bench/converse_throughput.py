@@ -46,7 +46,7 @@ def _bare_app(payload: bytes) -> Flask:
     app = Flask("bare")
 
     @app.post("/model/<path:model>/converse")
-    def converse(model: str) -> Response:
+    def converse(model: str) -> Response:  # noqa: ARG001  # Flask passes the URL label by name
         return Response(payload, content_type="application/json")
 
     return app

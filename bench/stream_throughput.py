@@ -70,7 +70,7 @@ def _serve_frames(path: str) -> None:
     app = Flask("bare-stream")
 
     @app.post("/model/<path:model>/converse-stream")
-    def stream(model: str) -> Response:
+    def stream(model: str) -> Response:  # noqa: ARG001  # Flask passes the URL label by name
         def body() -> Iterator[bytes]:
             yield from frames
 

@@ -39,7 +39,7 @@ def _problem(status: int, error: str, message: str) -> tuple[Response, int]:
     return jsonify({"error": error, "message": message}), status
 
 
-class BadAdminRequest(Exception):
+class BadAdminRequestError(Exception):
     """A caller error in an admin request: answered 400 with its message."""
 
 
@@ -49,8 +49,8 @@ def _http_error(exc: HTTPException) -> tuple[Response, int]:
     return _problem(exc.code or 500, type(exc).__name__, exc.description or "")
 
 
-@blueprint.errorhandler(BadAdminRequest)
-def _bad_request(exc: BadAdminRequest) -> tuple[Response, int]:
+@blueprint.errorhandler(BadAdminRequestError)
+def _bad_request(exc: BadAdminRequestError) -> tuple[Response, int]:
     return _problem(400, "InvalidRequest", str(exc))
 
 
@@ -60,7 +60,7 @@ def _json_object() -> dict[str, Any]:
     if payload is None:
         return {}
     if not isinstance(payload, dict):
-        raise BadAdminRequest("the request body must be a JSON object")
+        raise BadAdminRequestError("the request body must be a JSON object")
     return payload
 
 
@@ -70,7 +70,7 @@ def _number(name: str, raw: str | None, kind: type[float] | type[int] = float) -
     try:
         return kind(raw)
     except ValueError:
-        raise BadAdminRequest(f"{name} must be a number, got {raw!r}") from None
+        raise BadAdminRequestError(f"{name} must be a number, got {raw!r}") from None
 
 
 @blueprint.errorhandler(ScenarioError)
@@ -128,7 +128,7 @@ def bind_scenario(tenant: str) -> Response:
     payload = _json_object()
     name = payload.get("name", payload.get("scenario"))
     if not isinstance(name, str) or not name:
-        raise BadAdminRequest('give the scenario to bind as {"name": "<scenario>"}; DELETE unbinds')
+        raise BadAdminRequestError('give the scenario to bind as {"name": "<scenario>"}; DELETE unbinds')
     _engine().bind(tenant, name)
     return jsonify({"tenant": tenant, "scenario": name})
 
@@ -165,7 +165,9 @@ def export_requests() -> Response | tuple[Response, int]:
     tenant = request.args.get("tenant")
     name = request.args.get("name") or export_name(tenant)
     entries = _journal().entries(
-        tenant=tenant, operation=request.args.get("operation"), since=_number("since", request.args.get("since"))
+        tenant=tenant,
+        operation=request.args.get("operation"),
+        since=_number("since", request.args.get("since")),
     )
     try:
         replay = export(entries, name=name)

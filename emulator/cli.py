@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
         help="guardrails: YAML file of CreateGuardrail bodies with ids; repeatable (BEDROCK_EMULATOR_GUARDRAILS)",
     )
     serve.add_argument(
-        "--agents", action="append", help="agents: YAML file defining agents; repeatable (BEDROCK_EMULATOR_AGENTS)"
+        "--agents",
+        action="append",
+        help="agents: YAML file defining agents; repeatable (BEDROCK_EMULATOR_AGENTS)",
     )
     serve.add_argument("--record", help="directory to record upstream exchanges into (with --upstream)")
     serve.add_argument(

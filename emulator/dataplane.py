@@ -159,7 +159,9 @@ class DataPlane:
             return self._error(error, service, outcome)
         except Exception as exc:  # an emulator bug must never pass for an injected fault
             log.exception("bedrock-emulator bug while serving %s %s", method, raw_path)
-            bug = AwsError("InternalServerException", f"bedrock-emulator internal error: {type(exc).__name__}")
+            bug = AwsError(
+                "InternalServerException", f"bedrock-emulator internal error: {type(exc).__name__}"
+            )
             answer = self._error(bug, service, outcome)
             answer.headers.append((BUG_HEADER, "1"))
             return answer
@@ -363,7 +365,9 @@ class DataPlane:
                 yield frame
             if exception is not None and sent >= exception.count:
                 end = "exception"
-                outcome.events.append((exception.member, dict(exception.payload), time.perf_counter() - clock_start))
+                outcome.events.append(
+                    (exception.member, dict(exception.payload), time.perf_counter() - clock_start)
+                )
                 yield eventstream.encode_exception(exception.member, dict(exception.payload))
             elif faults.cut_after is not None and sent >= faults.cut_after:
                 end = "disconnected"  # the cut was asked for at the very end: the closing never comes

@@ -23,7 +23,9 @@ class Settings(BaseModel):
     default_scenario: str | None = None
     knowledge_bases: tuple[str, ...] = ()  # ``knowledge_bases:`` files (docs/knowledge-bases.md)
     guardrails: tuple[str, ...] = ()
-    agents: tuple[str, ...] = ()  # ``agents:`` files (docs/agents.md)  # ``guardrails:`` files (lists of CreateGuardrail bodies with an id)
+    agents: tuple[
+        str, ...
+    ] = ()  # ``agents:`` files (docs/agents.md)  # ``guardrails:`` files (lists of CreateGuardrail bodies with an id)
     library: bool = True  # load the shipped scenario library (names like throttle-first-3)
     journal_size: int = Field(default=10_000, ge=1)
     record: str | None = None  # directory to write recorded exchanges to

@@ -63,7 +63,8 @@ def test_converse_answers_with_the_real_response_shape(runtime):
     assert response["stopReason"] == "end_turn"
     usage = response["usage"]
     assert usage["totalTokens"] == usage["inputTokens"] + usage["outputTokens"]
-    assert usage["inputTokens"] > 0 and usage["outputTokens"] > 0
+    assert usage["inputTokens"] > 0
+    assert usage["outputTokens"] > 0
     assert response["metrics"]["latencyMs"] > 0
     headers = response["ResponseMetadata"]["HTTPHeaders"]
     assert headers["content-type"] == "application/json"
@@ -156,7 +157,7 @@ def test_converse_refuses_on_demand_for_a_profile_only_model(runtime):
     bare = SONNET_45_PROFILE.removeprefix("us.")
     with pytest.raises(runtime.exceptions.ValidationException) as excinfo:
         runtime.converse(modelId=bare, messages=[user("hi")])
-    code, message, status = error_of(excinfo)
+    _code, message, _status = error_of(excinfo)
     assert message == (
         f"Invocation of model ID {bare} with on-demand throughput isn’t supported. Retry your request with the ID "
         "or ARN of an inference profile that contains this model."
@@ -241,7 +242,8 @@ def test_converse_stream_sends_events_like_real_streams(runtime):
     request = {"modelId": HAIKU, "messages": [user("Stream me a story")]}
     events = _collect(runtime.converse_stream(**request)["stream"])
     kinds = [kind for kind, _ in events]
-    assert kinds[0] == "messageStart" and kinds[-2:] == ["messageStop", "metadata"]
+    assert kinds[0] == "messageStart"
+    assert kinds[-2:] == ["messageStop", "metadata"]
     assert "contentBlockStart" not in kinds  # text blocks have none
     assert kinds[-3] == "contentBlockStop"
     text = "".join(p["delta"]["text"] for k, p in events if k == "contentBlockDelta")
@@ -259,7 +261,8 @@ def test_converse_stream_tool_use_arrives_as_partial_json(runtime):
     )
     events = _collect(response["stream"])
     starts = [p for k, p in events if k == "contentBlockStart"]
-    assert starts and starts[0]["start"]["toolUse"]["name"] == "get_weather"
+    assert starts
+    assert starts[0]["start"]["toolUse"]["name"] == "get_weather"
     index = starts[0]["contentBlockIndex"]
     pieces = [
         p["delta"]["toolUse"]["input"]
@@ -268,7 +271,7 @@ def test_converse_stream_tool_use_arrives_as_partial_json(runtime):
     ]
     assert all(isinstance(piece, str) for piece in pieces)
     _validates(WEATHER_TOOL["toolSpec"]["inputSchema"]["json"], json.loads("".join(pieces)))
-    assert [p for k, p in events if k == "messageStop"][0]["stopReason"] == "tool_use"
+    assert next(p for k, p in events if k == "messageStop")["stopReason"] == "tool_use"
 
 
 def test_count_tokens_matches_converse_usage(runtime):

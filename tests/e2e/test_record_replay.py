@@ -168,7 +168,9 @@ def emulator(**settings: Any) -> EmulatorServer:
 @contextmanager
 def recorder_in_front_of(upstream: EmulatorServer, directory: Path, name: str) -> Iterator[str]:
     """A recording emulator's endpoint: admin API as usual, AWS traffic through a recorder to ``upstream``."""
-    settings = Settings(library=False, record=str(directory), upstream=upstream.endpoint_url, record_name=name)
+    settings = Settings(
+        library=False, record=str(directory), upstream=upstream.endpoint_url, record_name=name
+    )
     with EmulatorServer(create_app(settings)) as server:
         yield server.endpoint_url
 

@@ -66,7 +66,8 @@ def test_retrieve_and_generate_stream_frames_are_declared_events_with_the_sessio
     frames = _frames(body)
     kinds = [f.headers[":event-type"] for f in frames]
     assert set(kinds) <= EVENTS
-    assert "output" in kinds and "citation" in kinds
+    assert "output" in kinds
+    assert "citation" in kinds
     for frame in frames:
         assert list(frame.headers) == [":event-type", ":content-type", ":message-type"]
         assert frame.headers[":message-type"] == "event"
