@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from emulator import admin, agents, generation, guardrails, knowledge
+from emulator import admin, agents, flows, generation, guardrails, knowledge
 from emulator.dataplane import DataPlane
 from emulator.engine import Engine
 from emulator.journal import Journal
@@ -44,6 +44,7 @@ class EmulatorState:
 
     def reset(self, tenant: str | None = None) -> None:
         """Forget a tenant's (or everyone's) counters, quotas, states, journal and created resources."""
+        from emulator.flows import executions
         from emulator.services import async_invoke
 
         self.engine.reset(tenant)
@@ -51,6 +52,7 @@ class EmulatorState:
         guardrails.current().forget(tenant)
         async_invoke.forget(tenant)
         agents.forget(tenant)
+        executions.forget(tenant)
 
 
 def _version() -> str:
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         guardrails.configure(settings.guardrails)
     if settings.agents:
         agents.configure(settings.agents)
+    if settings.flows:
+        flows.configure(settings.flows)
     journal = Journal(settings.journal_size)
     dataplane = DataPlane(settings, engine, journal)
 

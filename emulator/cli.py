@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         help="agents: YAML file defining agents; repeatable (BEDROCK_EMULATOR_AGENTS)",
     )
+    serve.add_argument(
+        "--flows", action="append", help="flows: YAML file defining flows; repeatable (BEDROCK_EMULATOR_FLOWS)"
+    )
     serve.add_argument("--record", help="directory to record upstream exchanges into (with --upstream)")
     serve.add_argument(
         "--upstream",
@@ -106,6 +109,7 @@ def _serve(args: argparse.Namespace) -> int:
         "knowledge_bases": tuple(args.knowledge_bases) if args.knowledge_bases else None,
         "guardrails": tuple(args.guardrails) if args.guardrails else None,
         "agents": tuple(args.agents) if args.agents else None,
+        "flows": tuple(args.flows) if args.flows else None,
     }
     settings = Settings.from_sources(flags)
     if bool(settings.record) != bool(settings.upstream):

@@ -112,7 +112,8 @@ class DataPlane:
         raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
         method = environ.get("REQUEST_METHOD", "GET")
         headers = _headers(environ)
-        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        query = dict(pairs)
         caller = sigv4.caller_from(headers.get("authorization"), query.get("X-Amz-Credential"))
         raw_body = _body(environ)
         match = routing.resolve(method, raw_path)
@@ -147,6 +148,7 @@ class DataPlane:
                 strict=self.settings.strict,
                 seed=self.settings.seed,
                 now=self.engine.clock.now(),
+                query_lists=_query_lists(pairs),
             )
             engine_call, plan = self._plan(call, headers)
             entry.rule = plan.rule_label
@@ -438,6 +440,13 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
     if environ.get("CONTENT_LENGTH"):
         headers["content-length"] = environ["CONTENT_LENGTH"]
     return headers
+
+
+def _query_lists(pairs: list[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    lists: dict[str, list[str]] = {}
+    for key, value in pairs:
+        lists.setdefault(key, []).append(value)
+    return {key: tuple(values) for key, values in lists.items()}
 
 
 def _body(environ: dict[str, Any]) -> bytes:

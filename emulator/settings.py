@@ -22,10 +22,10 @@ class Settings(BaseModel):
     scenario: tuple[str, ...] = ()  # files, directories or names of loaded scenarios
     default_scenario: str | None = None
     knowledge_bases: tuple[str, ...] = ()  # ``knowledge_bases:`` files (docs/knowledge-bases.md)
+    # ``guardrails:`` files: lists of CreateGuardrail bodies, each with an id
     guardrails: tuple[str, ...] = ()
-    agents: tuple[
-        str, ...
-    ] = ()  # ``agents:`` files (docs/agents.md)  # ``guardrails:`` files (lists of CreateGuardrail bodies with an id)
+    agents: tuple[str, ...] = ()  # ``agents:`` files (docs/agents.md)
+    flows: tuple[str, ...] = ()  # ``flows:`` files (docs/flows.md)
     library: bool = True  # load the shipped scenario library (names like throttle-first-3)
     journal_size: int = Field(default=10_000, ge=1)
     record: str | None = None  # directory to write recorded exchanges to

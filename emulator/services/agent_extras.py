@@ -579,11 +579,12 @@ def handle_tag_resource(call: OperationCall) -> Reply:
 
 def handle_untag_resource(call: OperationCall) -> Reply:
     session = _tagged_session(call)
-    key = call.query.get("tagKeys")
-    if not key:
-        raise _constraint("tagKeys", key, "Member must have length greater than or equal to 1")
+    keys = [key for key in call.query_lists.get("tagKeys", ()) if key]
+    if not keys:
+        raise _constraint("tagKeys", None, "Member must have length greater than or equal to 1")
     with _tags_lock:
-        session.tags.pop(key, None)
+        for key in keys:
+            session.tags.pop(key, None)
     return JsonReply({})
 
 

@@ -30,7 +30,7 @@ class OperationCall:
     operation: str
     labels: Mapping[str, str]
     headers: Mapping[str, str]  # lower-cased names
-    query: Mapping[str, str]
+    query: Mapping[str, str]  # the last value of each query key
     raw_body: bytes
     region: str
     tenant: str
@@ -39,6 +39,7 @@ class OperationCall:
     seed: int
     scripted: ScriptedReply | None = None
     now: float | None = None  # the engine's virtual clock, for state that ages (async jobs)
+    query_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # every value, e.g. tagKeys
     _json_cache: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     def json(self) -> Any:

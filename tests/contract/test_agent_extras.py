@@ -258,6 +258,8 @@ def test_tags_on_a_session_start_with_create_session_and_change_with_tag_calls(
     }
     runtime.untag_resource(resourceArn=arn, tagKeys=["env"])
     assert runtime.list_tags_for_resource(resourceArn=arn)["tags"] == {"team": "billing", "owner": "ops"}
+    runtime.untag_resource(resourceArn=arn, tagKeys=["team", "owner"])  # a repeated query key
+    assert runtime.list_tags_for_resource(resourceArn=arn)["tags"] == {}
     other = boto3.client(
         "bedrock-agent-runtime",
         endpoint_url=bedrock_emulator.endpoint_url,
