@@ -60,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
         help="agents: YAML file defining agents; repeatable (BEDROCK_EMULATOR_AGENTS)",
     )
     serve.add_argument(
-        "--flows", action="append", help="flows: YAML file defining flows; repeatable (BEDROCK_EMULATOR_FLOWS)"
+        "--flows",
+        action="append",
+        help="flows: YAML file defining flows; repeatable (BEDROCK_EMULATOR_FLOWS)",
     )
     serve.add_argument("--record", help="directory to record upstream exchanges into (with --upstream)")
     serve.add_argument(
