@@ -21,7 +21,8 @@ install: $(STAMP)
 # The JavaScript SDK for the cross-language client tests (skipped when npm is absent).
 $(NODE_STAMP): tests/node/package.json
 	@if command -v npm >/dev/null 2>&1; then \
-		cd tests/node && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+		(cd tests/node && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed) \
+		|| echo "npm install failed: the JavaScript SDK tests will be skipped"; \
 	else echo "npm not found: the JavaScript SDK tests will be skipped"; fi
 
 run: $(STAMP)
