@@ -270,7 +270,8 @@ def _value(schema: dict[str, Any], name: str, fake: Faker, rng: random.Random, d
         required = set(schema.get("required", []))
         result: dict[str, Any] = {}
         for key, sub in properties.items():
-            if key in required or (depth < 2 and rng.random() < 0.5):
+            # A model fills in the tool's top-level parameters; deeper optional ones only sometimes.
+            if key in required or depth == 0 or (depth < 2 and rng.random() < 0.5):
                 result[key] = _value(sub if isinstance(sub, dict) else {}, key, fake, rng, depth + 1)
         return result
     if kind == "array":
