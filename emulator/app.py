@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -11,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from emulator import admin, agents, flows, generation, guardrails, knowledge
+from emulator import admin, dashboard, generation
 from emulator.dataplane import DataPlane
 from emulator.engine import Engine
 from emulator.journal import Journal
@@ -44,6 +46,7 @@ class EmulatorState:
 
     def reset(self, tenant: str | None = None) -> None:
         """Forget a tenant's (or everyone's) counters, quotas, states, journal and created resources."""
+        from emulator import agents, guardrails
         from emulator.flows import executions
         from emulator.services import async_invoke
 
@@ -62,6 +65,25 @@ def _version() -> str:
         return "0+unknown"
 
 
+# Definition registries, each configured from its settings field: (package, Settings attribute).
+_DEFINITIONS: tuple[tuple[str, str], ...] = (
+    ("emulator.knowledge", "knowledge_bases"),
+    ("emulator.guardrails", "guardrails"),
+    ("emulator.agents", "agents"),
+    ("emulator.flows", "flows"),
+)
+
+
+def _configure_definitions(settings: Settings) -> None:
+    """Configure each registry from the settings when files are given, or when an earlier app in this
+    process already built one (so it is not inherited). Untouched packages stay unimported: they load
+    with the handlers, beside the server starting, and build themselves on first use."""
+    for package, attribute in _DEFINITIONS:
+        paths: tuple[str, ...] = getattr(settings, attribute)
+        if paths or package in sys.modules:
+            importlib.import_module(package).configure(paths)
+
+
 def _warm_up() -> None:
     handlers.warm_up()
     generation.warm_up()
@@ -77,14 +99,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         engine.load_path(library)
     for source in settings.scenario:
         engine.load_path(source)
-    if settings.knowledge_bases:
-        knowledge.configure(settings.knowledge_bases)
-    if settings.guardrails:
-        guardrails.configure(settings.guardrails)
-    if settings.agents:
-        agents.configure(settings.agents)
-    if settings.flows:
-        flows.configure(settings.flows)
+    _configure_definitions(settings)
     journal = Journal(settings.journal_size)
     dataplane = DataPlane(settings, engine, journal)
 
@@ -95,6 +110,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         settings, engine, journal, dataplane, time.monotonic(), _version()
     )
     app.register_blueprint(admin.blueprint)
+    dashboard.install(app)
     # AWS traffic bypasses Flask's routing and request context (see dataplane.py); the admin API keeps them.
     traffic: Callable[..., Any] = dataplane
     if settings.record and settings.upstream:

@@ -126,7 +126,9 @@ def bedrock_emulator_server(request: pytest.FixtureRequest) -> Iterator[Emulator
     from emulator.settings import Settings
 
     paths = tuple(request.config.getoption("bedrock_emulator_scenario") or ())
-    server = EmulatorServer(create_app(Settings(port=0, scenario=paths)), "127.0.0.1", 0).start()
+    # BEDROCK_EMULATOR_* variables apply as they do to `serve`; the port is always a free one.
+    settings = Settings.from_sources({"port": 0, "host": "127.0.0.1", "scenario": paths or None})
+    server = EmulatorServer(create_app(settings), "127.0.0.1", 0).start()
     yield server
     server.stop()
 

@@ -53,14 +53,16 @@ def test_seed_003_ingestion_then_retrieve_and_generate_with_citations(bedrock_em
         },
     )
     text = response["output"]["text"]
-    assert isinstance(text, str) and text
+    assert isinstance(text, str)
+    assert text
     assert response["sessionId"]
     uris = [
         reference["location"]["s3Location"]["uri"]
         for citation in response.get("citations", [])
         for reference in citation.get("retrievedReferences", [])
     ]
-    assert uris and all(uri.startswith("s3://") for uri in uris)
+    assert uris
+    assert all(uri.startswith("s3://") for uri in uris)
     for citation in response["citations"]:
         span = citation["generatedResponsePart"]["textResponsePart"]["span"]
         assert 0 <= span["start"] <= span["end"] < len(text)
