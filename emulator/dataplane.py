@@ -38,6 +38,7 @@ from emulator.services.exchange import (
 )
 from emulator.settings import Settings
 from emulator.wire import eventstream, routing, sigv4
+from emulator.wire.declared import stream_exceptions
 from emulator.wire.errors import AwsError
 
 log = logging.getLogger("bedrock_emulator")
@@ -285,7 +286,8 @@ class DataPlane:
         headers = self._common_headers(call.request_id, plan, warnings)
         headers.extend(reply.headers.items())
         headers.append(("Content-Type", EVENT_STREAM))
-        return _Answer(200, headers, self._frames(reply, plan, environ.get(ABORT_KEY), outcome))
+        frames = self._frames(reply, plan, environ.get(ABORT_KEY), outcome, call.operation)
+        return _Answer(200, headers, frames)
 
     def _frames(
         self,
@@ -293,6 +295,7 @@ class DataPlane:
         plan: Plan,
         abort: Callable[[], None] | None,
         outcome: _Outcome,
+        operation: str,
     ) -> Iterator[bytes]:
         """Frames, coalesced into fewer writes while nothing waits between them.
 
@@ -303,7 +306,7 @@ class DataPlane:
         pending: list[bytes] = []
         size = 0
         first = True
-        with contextlib.closing(self._event_frames(reply, plan, abort, outcome)) as frames:
+        with contextlib.closing(self._event_frames(reply, plan, abort, outcome, operation)) as frames:
             for frame in frames:
                 if isinstance(frame, _Flush):
                     if pending:
@@ -324,6 +327,7 @@ class DataPlane:
         plan: Plan,
         abort: Callable[[], None] | None,
         outcome: _Outcome,
+        operation: str,
     ) -> Generator[bytes | _Flush, None, None]:
         """One frame per event, with the plan's stream faults applied; ``_FLUSH`` before any wait or cut."""
         faults = plan.stream or _NO_STREAM_FAULTS
@@ -380,9 +384,12 @@ class DataPlane:
             end = "disconnected"
             raise
         except AwsError as error:
-            # An error raised while producing events travels as an exception event, like Bedrock's.
+            # An error raised while producing events travels as an exception event, like Bedrock's, as a
+            # member the stream declares (boto3 would blank the code of any other).
             end = "exception"
             member = error.code[0].lower() + error.code[1:]
+            if member not in stream_exceptions(operation):
+                member = "internalServerException"
             outcome.events.append((member, error.body(), time.perf_counter() - clock_start))
             yield eventstream.encode_exception(member, error.body())
         finally:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 
-from emulator.engine.declared import (
+from emulator.engine.problems import Problem
+from emulator.engine.schema import AnswerEffect, Rule, Scenario
+from emulator.wire.declared import (
     AGENT_OPERATIONS,
     FLOW_OPERATIONS,
     KNOWLEDGE_BASE_OPERATIONS,
@@ -21,8 +23,6 @@ from emulator.engine.declared import (
     error_members,
     exception_code,
 )
-from emulator.engine.problems import Problem
-from emulator.engine.schema import AnswerEffect, Rule, Scenario
 
 _MODEL_ANSWER_OPERATIONS = frozenset(
     {"Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream"}

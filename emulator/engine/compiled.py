@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.engine.checks import operations_for
-from emulator.engine.declared import OPERATIONS, exception_code
 from emulator.engine.matcher import CompiledMatch
 from emulator.engine.plan import (
     ConnectionFault,
@@ -27,6 +26,7 @@ from emulator.engine.plan import (
     Usage,
 )
 from emulator.engine.schema import AnswerEffect, Rule, Scenario, StreamEffect
+from emulator.wire.declared import OPERATIONS, exception_code
 from emulator.wire.errors import DEFAULT_MESSAGES
 
 # In-stream messages that differ by service: agent runtime's throttling text (wire-facts.md §8).

@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 from emulator.engine.checks import ANSWER_OPERATIONS
-from emulator.engine.declared import OPERATIONS, error_members
 from emulator.engine.loader import scenario_from_data
 from emulator.engine.schema import Scenario
+from emulator.wire.declared import OPERATIONS, error_members
 
 
 @dataclass(frozen=True)

@@ -29,29 +29,6 @@ from emulator.knowledge.retrieval import Hit, retrieve
 from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply
 from emulator.wire.errors import AwsError
 
-STREAM_EXCEPTIONS = frozenset(
-    {
-        "accessDeniedException",
-        "badGatewayException",
-        "conflictException",
-        "dependencyFailedException",
-        "internalServerException",
-        "resourceNotFoundException",
-        "serviceQuotaExceededException",
-        "throttlingException",
-        "validationException",
-    }
-)
-OPTIMIZE_STREAM_EXCEPTIONS = frozenset(
-    {
-        "accessDeniedException",
-        "badGatewayException",
-        "dependencyFailedException",
-        "internalServerException",
-        "throttlingException",
-        "validationException",
-    }
-)
 ARN_NOT_FOUND = (
     "The specified resource Amazon Resource Name (ARN) was not found. "
     "Check the Amazon Resource Name (ARN) and try your request again."
@@ -264,7 +241,7 @@ def handle_optimize_prompt(call: OperationCall) -> Reply:
         ("analyzePromptEvent", {"message": analysis}),
         ("optimizedPromptEvent", {"optimizedPrompt": {"textPrompt": {"text": optimized}}}),
     ]
-    return StreamReply(events=iter(events), exception_members=OPTIMIZE_STREAM_EXCEPTIONS)
+    return StreamReply(events=iter(events))
 
 
 def _target_model(model_id: str) -> catalog.FoundationModel:
@@ -346,8 +323,7 @@ def handle_agentic_retrieve_stream(call: OperationCall) -> Reply:
     generate = body.get("generateResponse") is True
     answer = answers.answer(query, [hit for hit, _ in ranked], seed=call.seed) if generate else None
     return StreamReply(
-        events=_agentic_events(call.request_id, query, [kb for kb, _ in sources], ranked, answer),
-        exception_members=STREAM_EXCEPTIONS,
+        events=_agentic_events(call.request_id, query, [kb for kb, _ in sources], ranked, answer)
     )
 
 

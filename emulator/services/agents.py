@@ -26,21 +26,6 @@ from emulator.wire.errors import AwsError
 CONTENT_TYPE_HEADER = "x-amzn-bedrock-agent-content-type"
 SESSION_HEADER = "x-amz-bedrock-agent-session-id"
 MEMORY_HEADER = "x-amz-bedrock-agent-memory-id"
-_COMMON_STREAM_EXCEPTIONS = frozenset(
-    {
-        "accessDeniedException",
-        "badGatewayException",
-        "conflictException",
-        "dependencyFailedException",
-        "internalServerException",
-        "resourceNotFoundException",
-        "serviceQuotaExceededException",
-        "throttlingException",
-        "validationException",
-    }
-)
-AGENT_STREAM_EXCEPTIONS = _COMMON_STREAM_EXCEPTIONS | {"modelNotReadyException"}
-INLINE_AGENT_STREAM_EXCEPTIONS = _COMMON_STREAM_EXCEPTIONS
 _RESOURCE_ID = re.compile(r"^[0-9a-zA-Z]{1,10}$")
 _AGENT_ID = re.compile(r"^[0-9a-zA-Z]{10}$")
 _SESSION_ID = re.compile(r"^[0-9a-zA-Z._:-]{2,100}$")
@@ -81,10 +66,7 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
     if memory_id is not None:
         headers[MEMORY_HEADER] = memory_id
     return StreamReply(
-        events=iter(outcome.events),
-        headers=headers,
-        usage=Usage(outcome.input_tokens, outcome.output_tokens),
-        exception_members=AGENT_STREAM_EXCEPTIONS,
+        events=iter(outcome.events), headers=headers, usage=Usage(outcome.input_tokens, outcome.output_tokens)
     )
 
 
@@ -114,7 +96,6 @@ def handle_invoke_inline_agent(call: OperationCall) -> Reply:
         events=iter(outcome.events),
         headers={CONTENT_TYPE_HEADER: "application/json", SESSION_HEADER: session_id},
         usage=Usage(outcome.input_tokens, outcome.output_tokens),
-        exception_members=INLINE_AGENT_STREAM_EXCEPTIONS,
     )
 
 

@@ -88,8 +88,6 @@ class StreamReply:
     usage: Usage | None = None
     model_id: str | None = None
     warnings: tuple[str, ...] = ()
-    # The lower-camel exception members this stream may carry (for injected faults).
-    exception_members: frozenset[str] = frozenset()
 
 
 Reply = JsonReply | BytesReply | StreamReply

@@ -24,19 +24,6 @@ from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamRe
 from emulator.wire.errors import AwsError
 
 EXECUTION_ID_HEADER = "x-amz-bedrock-flow-execution-id"
-FLOW_STREAM_EXCEPTIONS = frozenset(
-    {
-        "accessDeniedException",
-        "badGatewayException",
-        "conflictException",
-        "dependencyFailedException",
-        "internalServerException",
-        "resourceNotFoundException",
-        "serviceQuotaExceededException",
-        "throttlingException",
-        "validationException",
-    }
-)
 PAGE_LIMIT = 10  # FlowExecutionSummaries and FlowExecutionEvents hold at most 10 items
 _FLOW_ID = re.compile(r"^(?:arn:aws:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/)?([0-9a-zA-Z]{10})$")
 _ALIAS_ID = re.compile(
@@ -86,7 +73,6 @@ def handle_invoke_flow(call: OperationCall) -> Reply:
     return StreamReply(
         events=_stream(events, trace=body.get("enableTrace") is True, request_id=call.request_id),
         headers={EXECUTION_ID_HEADER: run.execution_id},
-        exception_members=FLOW_STREAM_EXCEPTIONS,
     )
 
 

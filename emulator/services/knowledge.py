@@ -32,19 +32,6 @@ from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamRe
 from emulator.wire.errors import AwsError
 
 SESSION_HEADER = "x-amzn-bedrock-knowledge-base-session-id"
-RAG_STREAM_EXCEPTIONS = frozenset(
-    {
-        "accessDeniedException",
-        "badGatewayException",
-        "conflictException",
-        "dependencyFailedException",
-        "internalServerException",
-        "resourceNotFoundException",
-        "serviceQuotaExceededException",
-        "throttlingException",
-        "validationException",
-    }
-)
 _ID_PATTERN = re.compile(r"^[0-9a-zA-Z]{10}$")
 _KB_ARN = re.compile(r"^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:knowledge-base/([0-9a-zA-Z]{10})$")
 _SESSION_ID = re.compile(r"^[0-9a-zA-Z._:-]{2,100}$")
@@ -94,11 +81,7 @@ def handle_retrieve_and_generate(call: OperationCall) -> Reply:
 def handle_retrieve_and_generate_stream(call: OperationCall) -> Reply:
     request = _rag_request(call)
     result = _rag_answer(call, request)  # decided before the first byte leaves
-    return StreamReply(
-        events=_rag_events(result),
-        headers={SESSION_HEADER: request.session_id},
-        exception_members=RAG_STREAM_EXCEPTIONS,
-    )
+    return StreamReply(events=_rag_events(result), headers={SESSION_HEADER: request.session_id})
 
 
 def handle_rerank(call: OperationCall) -> Reply:

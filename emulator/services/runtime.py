@@ -25,17 +25,6 @@ from emulator.services.exchange import (
 )
 from emulator.wire.errors import AwsError, validation
 
-CONVERSE_STREAM_EXCEPTIONS = frozenset(
-    {
-        "internalServerException",
-        "modelStreamErrorException",
-        "validationException",
-        "throttlingException",
-        "serviceUnavailableException",
-    }
-)
-INVOKE_STREAM_EXCEPTIONS = CONVERSE_STREAM_EXCEPTIONS | {"modelTimeoutException"}
-
 
 def _resolve(call: OperationCall) -> ResolvedModel:
     return catalog.resolve(call.labels["modelId"], region=call.region, strict=call.strict)
@@ -94,7 +83,6 @@ def converse_stream(call: OperationCall) -> StreamReply:
         usage=Usage(input_tokens, completion.output_tokens),
         model_id=resolved.model.model_id,
         warnings=resolved.warnings,
-        exception_members=CONVERSE_STREAM_EXCEPTIONS,
     )
 
 
@@ -273,7 +261,6 @@ def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
         usage=Usage(input_tokens, completion.output_tokens),
         model_id=model.model_id,
         warnings=resolved.warnings,
-        exception_members=INVOKE_STREAM_EXCEPTIONS,
     )
 
 

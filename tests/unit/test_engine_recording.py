@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from emulator.engine import Call, Engine
-from emulator.engine.declared import STREAMING_OPERATIONS
 from emulator.engine.loader import load_text
 from emulator.engine.plan import Drop, Plan, Truncate
 from emulator.engine.recording import Exchange, RecordedFrame, replay_of
+from emulator.wire.declared import STREAMING_OPERATIONS
 
 NOVA = "us.amazon.nova-micro-v1:0"
 

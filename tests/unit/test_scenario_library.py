@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from emulator.engine import Call, Engine, validate_files
-from emulator.engine.declared import OPERATIONS, STREAMING_OPERATIONS
 from emulator.engine.quotas import RPM_MESSAGE
+from emulator.wire.declared import OPERATIONS, STREAMING_OPERATIONS
 from emulator.wire.errors import DEFAULT_MESSAGES
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"

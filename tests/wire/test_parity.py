@@ -16,10 +16,9 @@ import pytest
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 from botocore.serialize import create_serializer
 
-from emulator.engine.declared import OPERATIONS
-from emulator.services import runtime
 from emulator.services.handlers import implemented
 from emulator.wire import routing
+from emulator.wire.declared import OPERATIONS, stream_exceptions
 from emulator.wire.errors import ERROR_STATUS
 
 _SESSION = botocore.session.get_session()
@@ -214,16 +213,13 @@ def test_every_declared_error_of_a_routed_operation_has_a_status(service: str, o
 # -- event-stream unions: nothing undeclared is ever sent ---------------------------------------------
 
 
-def test_converse_stream_exception_members_are_exactly_botocores() -> None:
-    union = _stream_union("bedrock-runtime", "ConverseStream")
+@pytest.mark.parametrize(
+    ("service", "operation"), [(s, op) for s, op in _routed() if _stream_union(s, op) is not None]
+)
+def test_declared_stream_exceptions_are_exactly_botocores(service: str, operation: str) -> None:
+    union = _stream_union(service, operation)
     assert union is not None
-    assert set(runtime.CONVERSE_STREAM_EXCEPTIONS) == union[1]
-
-
-def test_invoke_stream_exception_members_are_exactly_botocores() -> None:
-    union = _stream_union("bedrock-runtime", "InvokeModelWithResponseStream")
-    assert union is not None
-    assert set(runtime.INVOKE_STREAM_EXCEPTIONS) == union[1]
+    assert stream_exceptions(operation) == union[1]
 
 
 def test_converse_stream_events_are_the_six_bedrock_sends() -> None:
@@ -252,12 +248,3 @@ def test_engine_declared_stream_members_are_within_botocores_union(service: str,
     # Exception members are the lower-camel form of a declared error shape of the same service.
     for member in declared.exceptions:
         assert member[:1].upper() + member[1:] in ERROR_STATUS[service]
-
-
-def test_handlers_stream_exception_tables_agree_with_engine_declarations() -> None:
-    converse = OPERATIONS["ConverseStream"].stream
-    invoke = OPERATIONS["InvokeModelWithResponseStream"].stream
-    assert converse is not None
-    assert invoke is not None
-    assert converse.exceptions == runtime.CONVERSE_STREAM_EXCEPTIONS
-    assert invoke.exceptions == runtime.INVOKE_STREAM_EXCEPTIONS

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.loaders import Loader
 
-from emulator.engine.declared import OPERATIONS, STREAMING_OPERATIONS, error_members, exception_code
+from emulator.wire.declared import OPERATIONS, STREAMING_OPERATIONS, error_members, exception_code
 from emulator.wire.routing import ROUTES
 
 _LOADER = Loader()

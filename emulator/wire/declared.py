@@ -1,6 +1,7 @@
 """What each routed operation declares: its error codes, and for streams its event and exception members.
 
-Written out from botocore's service models (the contract) so that scenario files can be checked at load:
+Protocol data, next to the route table: written out from botocore's service models (the contract), so that
+handlers declare exactly the stream exceptions they may send and scenario files can be checked at load:
 an error a rule injects must be one the operation declares, and an in-stream exception must be a member of
 the operation's event stream. A parity test compares this table with botocore's JSON and with the route
 table, so a botocore upgrade or a new route cannot silently drift from it.
@@ -1102,6 +1103,12 @@ ERROR_MEMBERS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 STREAMING_OPERATIONS: frozenset[str] = frozenset(op for op, d in OPERATIONS.items() if d.stream is not None)
+
+
+def stream_exceptions(operation: str) -> frozenset[str]:
+    """The lower-camel exception members an operation's event stream declares (empty if it has none)."""
+    stream = OPERATIONS[operation].stream
+    return stream.exceptions if stream is not None else frozenset()
 
 
 def exception_code(member: str) -> str:
