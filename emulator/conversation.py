@@ -18,7 +18,7 @@ from emulator import generation
 from emulator.catalog import FoundationModel, max_tokens_error
 from emulator.generation import Completion, ToolCall, ToolSpec
 from emulator.services.exchange import ScriptedReply, StreamEvent
-from emulator.wire.errors import AwsError, validation
+from emulator.wire.errors import AwsError, constraint_violation, validation
 
 _PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _MEDIA_BLOCKS = ("image", "document", "video", "audio")
@@ -41,9 +41,7 @@ class ConversePrompt:
 
 
 def _constraint(value: Any, path: str, rule: str) -> AwsError:
-    return validation(
-        f"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {rule}"
-    )
+    return constraint_violation(path, value, rule)
 
 
 def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePrompt:

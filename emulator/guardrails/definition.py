@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from emulator.wire.errors import AwsError, validation
+from emulator.wire.errors import AwsError, constraint_violation, validation
 
 ACCOUNT_ID: Final = "123456789012"
 CONTENT_TYPES: Final = ("SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK")
@@ -192,9 +192,7 @@ def _timestamp(moment: datetime) -> str:
 
 
 def _constraint(value: Any, path: str, rule: str) -> AwsError:
-    return validation(
-        f"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {rule}"
-    )
+    return constraint_violation(path, value, rule)
 
 
 def _text(body: Mapping[str, Any], key: str, path: str, *, required: bool = True, limit: int = 500) -> str:

@@ -28,6 +28,7 @@ from emulator.knowledge.registry import Chunk, DataSource, Resolved
 from emulator.knowledge.retrieval import Hit, retrieve
 from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply
 from emulator.wire.errors import AwsError
+from emulator.wire.errors import constraint_violation as _constraint
 
 ARN_NOT_FOUND = (
     "The specified resource Amazon Resource Name (ARN) was not found. "
@@ -595,13 +596,6 @@ def _object(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise AwsError("ValidationException", "The request body is not a valid object for this operation.")
     return value
-
-
-def _constraint(member: str, value: Any, rule: str) -> AwsError:
-    return AwsError(
-        "ValidationException",
-        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {rule}",
-    )
 
 
 EXTRA_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {

@@ -22,6 +22,7 @@ from emulator.agents.invocation import Request, invoke
 from emulator.agents.memory import MEMORY, iso
 from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply, Usage
 from emulator.wire.errors import AwsError
+from emulator.wire.errors import constraint_violation as _constraint
 
 CONTENT_TYPE_HEADER = "x-amzn-bedrock-agent-content-type"
 SESSION_HEADER = "x-amz-bedrock-agent-session-id"
@@ -270,14 +271,6 @@ def _token_offset(token: str | None) -> int:
         return int(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
     except (ValueError, binascii.Error) as exc:
         raise AwsError("ValidationException", "The nextToken is invalid.") from exc
-
-
-def _constraint(member: str, value: Any, rule: str) -> AwsError:
-    # The wording of AWS's model validation ("1 validation error detected: Value ... at ... failed ...").
-    return AwsError(
-        "ValidationException",
-        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {rule}",
-    )
 
 
 AGENT_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {

@@ -22,6 +22,7 @@ from emulator.flows.nodes import Context
 from emulator.flows.registry import DRAFT_ALIAS, Resolved
 from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply
 from emulator.wire.errors import AwsError
+from emulator.wire.errors import constraint_violation as _constraint
 
 EXECUTION_ID_HEADER = "x-amz-bedrock-flow-execution-id"
 PAGE_LIMIT = 10  # FlowExecutionSummaries and FlowExecutionEvents hold at most 10 items
@@ -455,13 +456,6 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
 
 def _timestamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _constraint(member: str, value: Any, rule: str) -> AwsError:
-    return AwsError(
-        "ValidationException",
-        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {rule}",
-    )
 
 
 FLOW_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {

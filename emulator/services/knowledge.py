@@ -30,6 +30,7 @@ from emulator.knowledge.retrieval import (
 )
 from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply
 from emulator.wire.errors import AwsError
+from emulator.wire.errors import constraint_violation as _constraint
 
 SESSION_HEADER = "x-amzn-bedrock-knowledge-base-session-id"
 _ID_PATTERN = re.compile(r"^[0-9a-zA-Z]{10}$")
@@ -534,14 +535,6 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
 
 def _timestamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _constraint(member: str, value: Any, rule: str) -> AwsError:
-    # The wording of AWS's model validation ("1 validation error detected: Value ... at ... failed ...").
-    return AwsError(
-        "ValidationException",
-        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {rule}",
-    )
 
 
 def _invalid(message: str) -> AwsError:

@@ -17,6 +17,7 @@ from emulator.agents.memory import iso
 from emulator.agents.session_management import SESSIONS, Invocation, Session, Step
 from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.wire.errors import AwsError
+from emulator.wire.errors import constraint_violation as _constraint
 
 _UUID = r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"
 _UUID_PATTERN = re.compile(f"^{_UUID}$")
@@ -279,14 +280,6 @@ def _page(member: str, items: list[dict[str, Any]], call: OperationCall) -> dict
     if start + size < len(items):
         reply["nextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=")
     return reply
-
-
-def _constraint(member: str, value: Any, rule: str) -> AwsError:
-    # The wording of AWS's model validation ("1 validation error detected: Value ... at ... failed ...").
-    return AwsError(
-        "ValidationException",
-        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {rule}",
-    )
 
 
 SESSION_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {

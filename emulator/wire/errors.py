@@ -142,6 +142,16 @@ def validation(message: str) -> AwsError:
     return AwsError("ValidationException", message)
 
 
+def constraint_violation(member: str, value: Any, rule: str) -> AwsError:
+    """AWS's model validation: ``1 validation error detected: Value '<v>' at '<member>' failed to satisfy
+    constraint: <rule>`` (``Value null`` for a missing member)."""
+    shown = "null" if value is None else f"'{value}'"
+    return AwsError(
+        "ValidationException",
+        f"1 validation error detected: Value {shown} at '{member}' failed to satisfy constraint: {rule}",
+    )
+
+
 def malformed_input(*violations: str) -> AwsError:
     """InvokeModel's schema error: ``Malformed input request: <violation>, please reformat your input and try again.``
 
