@@ -7,8 +7,6 @@ alias ``TSTALIASID`` exists for every agent.
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from pathlib import Path
 from emulator.agents.config import AgentConfig, load_file
 from emulator.agents.definition import Agent, from_config
 from emulator.agents.sample import SAMPLE_AGENT, SAMPLE_AGENT_ID
+from emulator.definitions import Definitions
 from emulator.wire.errors import AwsError
 
 CONFIG_ENVIRONMENT_VARIABLE = "BEDROCK_EMULATOR_AGENTS"
@@ -61,30 +60,21 @@ class Registry:
         return [*self.agents.values(), self.sample]
 
 
-_registry: Registry | None = None
-_registry_lock = threading.Lock()
+def _build(paths: tuple[str | Path, ...]) -> Registry:
+    return Registry([config for path in paths for config in load_file(path)])
+
+
+DEFINITIONS: Definitions[Registry] = Definitions(CONFIG_ENVIRONMENT_VARIABLE, _build)
 
 
 def configure(paths: Iterable[str | Path] = ()) -> Registry:
     """Build the registry from ``agents:`` files (replacing any earlier one) and return it."""
-    configs: list[AgentConfig] = []
-    for path in paths:
-        configs.extend(load_file(path))
-    registry = Registry(configs)
-    global _registry  # noqa: PLW0603 - one registry per process, swapped atomically
-    with _registry_lock:
-        _registry = registry
-    return registry
+    return DEFINITIONS.configure(paths)
 
 
 def current() -> Registry:
-    """The registry, built on first use from ``BEDROCK_EMULATOR_AGENTS`` (paths, ``os.pathsep``-separated)."""
-    with _registry_lock:
-        registry = _registry
-    if registry is not None:
-        return registry
-    raw = os.environ.get(CONFIG_ENVIRONMENT_VARIABLE, "")
-    return configure(part for part in raw.replace(",", os.pathsep).split(os.pathsep) if part)
+    """The registry, built on first use from ``{CONFIG_ENVIRONMENT_VARIABLE}`` when never configured."""
+    return DEFINITIONS.current()
 
 
 def agent_arn(region: str, agent_id: str) -> str:

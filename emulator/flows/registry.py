@@ -7,13 +7,12 @@ use, from ``BEDROCK_EMULATOR_FLOWS`` (paths separated by ``os.pathsep`` or comma
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from emulator.definitions import Definitions
 from emulator.flows.config import DEFAULT_ROLE_ARN, load_file
 from emulator.flows.definition import FlowDefinition, parse
 from emulator.flows.sample import SAMPLE_DEFINITION, SAMPLE_FLOW_DESCRIPTION, SAMPLE_FLOW_ID, SAMPLE_FLOW_NAME
@@ -85,38 +84,35 @@ def flow_arn(region: str, flow_id: str) -> str:
 
 # -- the process-wide registry -----------------------------------------------------------------------
 
-_registry: Registry | None = None
-_registry_lock = threading.Lock()
+
+def _build(paths: tuple[str | Path, ...]) -> Registry:
+    now = time.time()
+    return Registry(
+        [
+            Flow(
+                config.id,
+                config.name,
+                config.description,
+                config.execution_role_arn,
+                tuple(config.aliases),
+                definition,
+                now,
+                now,
+            )
+            for path in paths
+            for config, definition in load_file(path)
+        ]
+    )
+
+
+DEFINITIONS: Definitions[Registry] = Definitions(CONFIG_ENVIRONMENT_VARIABLE, _build)
 
 
 def configure(paths: Iterable[str | Path] = ()) -> Registry:
     """Build the registry from ``flows:`` files (replacing any earlier one) and return it."""
-    now = time.time()
-    flows = [
-        Flow(
-            config.id,
-            config.name,
-            config.description,
-            config.execution_role_arn,
-            tuple(config.aliases),
-            definition,
-            now,
-            now,
-        )
-        for path in paths
-        for config, definition in load_file(path)
-    ]
-    registry = Registry(flows)
-    global _registry  # noqa: PLW0603 - one registry per process, swapped atomically
-    with _registry_lock:
-        _registry = registry
-    return registry
+    return DEFINITIONS.configure(paths)
 
 
 def current() -> Registry:
-    with _registry_lock:
-        registry = _registry
-    if registry is not None:
-        return registry
-    raw = os.environ.get(CONFIG_ENVIRONMENT_VARIABLE, "")
-    return configure(part for part in raw.replace(",", os.pathsep).split(os.pathsep) if part)
+    """The registry, built on first use from ``{CONFIG_ENVIRONMENT_VARIABLE}`` when never configured."""
+    return DEFINITIONS.current()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
-import os
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -17,6 +16,7 @@ from typing import Any, Final
 
 import yaml
 
+from emulator.definitions import Definitions
 from emulator.guardrails.definition import Guardrail, read_definition
 from emulator.wire.errors import AwsError
 
@@ -170,28 +170,18 @@ def load_file(path: str | Path) -> list[Guardrail]:
     return guardrails
 
 
-_registry: Registry | None = None
-_registry_lock = threading.Lock()
+def _build(paths: tuple[str | Path, ...]) -> Registry:
+    return Registry(guardrail for path in paths for guardrail in load_file(path))
+
+
+DEFINITIONS: Definitions[Registry] = Definitions(CONFIG_ENVIRONMENT_VARIABLE, _build)
 
 
 def configure(paths: Iterable[str | Path] = ()) -> Registry:
-    """Build the registry from guardrail files (replacing any earlier one) and return it."""
-    guardrails: list[Guardrail] = []
-    for path in paths:
-        guardrails.extend(load_file(path))
-    registry = Registry(guardrails)
-    global _registry  # noqa: PLW0603 - one registry per process, swapped atomically
-    with _registry_lock:
-        _registry = registry
-    return registry
+    """Build the registry from ``guardrails:`` files (replacing any earlier one) and return it."""
+    return DEFINITIONS.configure(paths)
 
 
 def current() -> Registry:
-    """The registry, built on first use from ``BEDROCK_EMULATOR_GUARDRAILS`` (paths, ``os.pathsep``-separated)."""
-    global _registry  # noqa: PLW0603 - built once, under the lock, so no created guardrail is lost
-    with _registry_lock:
-        if _registry is None:
-            raw = os.environ.get(CONFIG_ENVIRONMENT_VARIABLE, "")
-            paths = [part for part in raw.replace(",", os.pathsep).split(os.pathsep) if part]
-            _registry = Registry(g for path in paths for g in load_file(path))
-        return _registry
+    """The registry, built on first use from ``{CONFIG_ENVIRONMENT_VARIABLE}`` when never configured."""
+    return DEFINITIONS.current()

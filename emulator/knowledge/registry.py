@@ -11,7 +11,6 @@ statistics. Jobs a tenant starts are that tenant's own.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulator.definitions import Definitions
 from emulator.knowledge import chunking
 from emulator.knowledge.config import DataSourceConfig, KnowledgeBaseConfig, load_file
 from emulator.knowledge.documents import DocumentError, Scan, scan_directory
@@ -318,30 +318,22 @@ def _chunk_id(*parts: object) -> str:
 
 # -- the process-wide registry -----------------------------------------------------------------------
 
-_registry: Registry | None = None
-_registry_lock = threading.Lock()
+
+def _registry_of(paths: tuple[str | Path, ...]) -> Registry:
+    return Registry([config for path in paths for config in load_file(path)])
+
+
+DEFINITIONS: Definitions[Registry] = Definitions(CONFIG_ENVIRONMENT_VARIABLE, _registry_of)
 
 
 def configure(paths: Iterable[str | Path] = ()) -> Registry:
     """Build the registry from ``knowledge_bases:`` files (replacing any earlier one) and return it."""
-    configs: list[KnowledgeBaseConfig] = []
-    for path in paths:
-        configs.extend(load_file(path))
-    registry = Registry(configs)
-    global _registry  # noqa: PLW0603 - one registry per process, swapped atomically
-    with _registry_lock:
-        _registry = registry
-    return registry
+    return DEFINITIONS.configure(paths)
 
 
 def current() -> Registry:
-    """The registry, built on first use from ``BEDROCK_EMULATOR_KNOWLEDGE_BASES`` (paths, ``os.pathsep``-separated)."""
-    with _registry_lock:
-        registry = _registry
-    if registry is not None:
-        return registry
-    raw = os.environ.get(CONFIG_ENVIRONMENT_VARIABLE, "")
-    return configure(part for part in raw.replace(",", os.pathsep).split(os.pathsep) if part)
+    """The registry, built on first use from ``{CONFIG_ENVIRONMENT_VARIABLE}`` when never configured."""
+    return DEFINITIONS.current()
 
 
 def knowledge_base_arn(region: str, knowledge_base_id: str) -> str:

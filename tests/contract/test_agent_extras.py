@@ -52,10 +52,8 @@ def acl_knowledge_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         "knowledge_bases:\n  - id: ACLKB00001\n    name: acl-kb\n    data_sources:\n"
         "      - {id: ACLDS00001, name: hr-docs, directory: docs, s3_uri: 's3://hr-bucket/docs'}\n"
     )
-    previous = kb_registry._registry
-    kb_registry.configure([config])
-    yield "ACLKB00001"
-    kb_registry._registry = previous
+    with kb_registry.DEFINITIONS.replaced(kb_registry.DEFINITIONS.build([config])):
+        yield "ACLKB00001"
 
 
 def strict(bedrock_emulator: Any) -> None:

@@ -430,9 +430,5 @@ def test_flows_file_path_is_read_from_the_environment(
     path = tmp_path / "f.yaml"
     path.write_text(FLOWS_FILE)
     monkeypatch.setenv("BEDROCK_EMULATOR_FLOWS", str(path))
-    previous = flows.registry._registry
-    flows.registry._registry = None
-    try:
+    with flows.registry.DEFINITIONS.replaced(None):
         assert "LOOPFLOW01" in flows.current().flows
-    finally:
-        flows.registry._registry = previous
