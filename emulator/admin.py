@@ -123,6 +123,14 @@ def delete_scenario(name: str) -> tuple[Response, int]:
     return jsonify({"deleted": name}), 200
 
 
+@blueprint.get("/tenants")
+def list_tenants() -> Response:
+    """Tenants that have a scenario bound, and the tenants the journal has seen."""
+    bindings = _engine().bindings()
+    seen = sorted({entry.tenant for entry in _journal().entries()} | set(bindings))
+    return jsonify({"tenants": [{"tenant": t, "scenario": bindings.get(t)} for t in seen]})
+
+
 @blueprint.put("/tenants/<tenant>/scenario")
 def bind_scenario(tenant: str) -> Response:
     payload = _json_object()

@@ -106,6 +106,11 @@ class Engine:
     def bound(self, tenant: str) -> str | None:
         return self._bindings.get(tenant)
 
+    def bindings(self) -> dict[str, str]:
+        """Every tenant's bound scenario, as a copy."""
+        with self._lock:
+            return dict(self._bindings)
+
     def reset(self, tenant: str | None = None) -> None:
         """Forgets counts, states and quota windows, of every tenant or of one."""
         with self._lock:

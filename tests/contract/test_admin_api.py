@@ -418,3 +418,11 @@ def test_malformed_admin_input_is_a_400_not_a_500(
 
     assert reply.status == 400
     assert reply.json()["error"]
+
+
+def test_tenants_lists_bindings_and_tenants_seen(bedrock_emulator: BedrockEmulator) -> None:
+    bedrock_emulator.use_scenario("throttle-first-3")
+    listed = admin(bedrock_emulator.endpoint_url, "GET", "tenants")
+    assert listed.status == 200
+    tenants = {row["tenant"]: row["scenario"] for row in listed.json()["tenants"]}
+    assert tenants[bedrock_emulator.tenant] == "throttle-first-3"
