@@ -82,11 +82,12 @@ def test_throttle_always_throttles_every_operation(engine: Engine) -> None:
         assert plan.rule_label == "throttle-always/throttle"
 
 
-def test_throttle_first_3_then_normal_per_tenant(engine: Engine) -> None:
+@pytest.mark.parametrize("name", ["throttle-first-3", "throttle-3-then-ok"])
+def test_throttle_first_3_then_normal_per_tenant(engine: Engine, name: str) -> None:
     operations = ["Converse", "InvokeModel", "Retrieve", "Converse", "Converse"]
-    seen = codes(engine, [call("throttle-first-3", op) for op in operations])
+    seen = codes(engine, [call(name, op) for op in operations])
     assert seen == ["ThrottlingException"] * 3 + [None, None]
-    other = Call("bedrock-runtime", "Converse", "someone-else", scenario_header="throttle-first-3")
+    other = Call("bedrock-runtime", "Converse", "someone-else", scenario_header=name)
     assert codes(engine, [other]) == ["ThrottlingException"]
 
 
