@@ -11,22 +11,21 @@ captured from the request, so nothing here reaches for Flask's request once stre
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
 from emulator import catalog
-from emulator.engine import Call, Engine, Plan, UnknownScenarioError
-from emulator.engine.plan import Drop, Hang, StreamFaults, Truncate
+from emulator.engine import Call, Engine, Plan, UnknownScenarioError, faults
+from emulator.engine.plan import Drop, Hang, Truncate
 from emulator.journal import Journal, JournalEntry
 from emulator.services import handlers
 from emulator.services.exchange import (
@@ -37,8 +36,7 @@ from emulator.services.exchange import (
     StreamReply,
 )
 from emulator.settings import Settings
-from emulator.wire import eventstream, routing, sigv4
-from emulator.wire.declared import stream_exceptions
+from emulator.wire import routing, sigv4
 from emulator.wire.errors import AwsError
 
 log = logging.getLogger("bedrock_emulator")
@@ -50,14 +48,6 @@ WARNING_HEADER = "x-bedrock-emulator-warning"
 BUG_HEADER = "x-bedrock-emulator-bug"
 EVENT_STREAM = "application/vnd.amazon.eventstream"
 
-
-class _Flush:
-    """Marker between frames: write what is pending now."""
-
-
-_FLUSH = _Flush()
-_COALESCE_BYTES = 16 * 1024
-_NO_STREAM_FAULTS = StreamFaults()
 _STREAMING_OPERATIONS = frozenset(
     {
         "ConverseStream",
@@ -90,7 +80,6 @@ class _Outcome:
 
     entry: JournalEntry
     started: float
-    events: list[tuple[str, dict[str, Any], float]] = field(default_factory=list)
 
 
 class DataPlane:
@@ -286,116 +275,22 @@ class DataPlane:
         headers = self._common_headers(call.request_id, plan, warnings)
         headers.extend(reply.headers.items())
         headers.append(("Content-Type", EVENT_STREAM))
-        frames = self._frames(reply, plan, environ.get(ABORT_KEY), outcome, call.operation)
+        log = faults.StreamLog()
+
+        def finished() -> None:
+            outcome.entry.events_sent = log.sent
+            outcome.entry.response_events = log.events
+            self._finish(outcome, stream_end=log.end)
+
+        frames = faults.shaped_frames(
+            reply.events,
+            plan,
+            operation=call.operation,
+            abort=environ.get(ABORT_KEY),
+            log=log,
+            on_finish=finished,
+        )
         return _Answer(200, headers, frames)
-
-    def _frames(
-        self,
-        reply: StreamReply,
-        plan: Plan,
-        abort: Callable[[], None] | None,
-        outcome: _Outcome,
-        operation: str,
-    ) -> Iterator[bytes]:
-        """Frames, coalesced into fewer writes while nothing waits between them.
-
-        The first frame and every frame before a wait leave at once, so time-to-first-event and scripted
-        timing are exact; back-to-back frames share a write, which is what lets a 1,000-event stream run
-        at raw-socket speed.
-        """
-        pending: list[bytes] = []
-        size = 0
-        first = True
-        with contextlib.closing(self._event_frames(reply, plan, abort, outcome, operation)) as frames:
-            for frame in frames:
-                if isinstance(frame, _Flush):
-                    if pending:
-                        yield b"".join(pending)
-                        pending, size = [], 0
-                    continue
-                pending.append(frame)
-                size += len(frame)
-                if first or size >= _COALESCE_BYTES:
-                    yield b"".join(pending)
-                    pending, size, first = [], 0, False
-            if pending:
-                yield b"".join(pending)
-
-    def _event_frames(
-        self,
-        reply: StreamReply,
-        plan: Plan,
-        abort: Callable[[], None] | None,
-        outcome: _Outcome,
-        operation: str,
-    ) -> Generator[bytes | _Flush, None, None]:
-        """One frame per event, with the plan's stream faults applied; ``_FLUSH`` before any wait or cut."""
-        faults = plan.stream or _NO_STREAM_FAULTS
-        scripted = plan.answer.events if plan.answer is not None and plan.answer.events else None
-        events: Iterator[tuple[str, dict[str, Any], float]]
-        if scripted is not None:
-            events = iter([(e.event_type, dict(e.payload), e.delay_seconds) for e in scripted])
-        else:
-            events = ((kind, payload, 0.0) for kind, payload in reply.events)
-        exception = faults.exception_after
-        sent = 0
-        end = "completed"
-        clock_start = time.perf_counter()
-        try:
-            for kind, payload, scripted_delay in events:
-                if exception is not None and sent >= exception.count:
-                    break
-                if faults.end_without_close_after is not None and sent >= faults.end_without_close_after:
-                    end = "truncated"
-                    return
-                if faults.cut_after is not None and sent >= faults.cut_after:
-                    end = "disconnected"
-                    yield _FLUSH
-                    if abort is not None:
-                        abort()
-                    return
-                wait = scripted_delay + (faults.first_event_delay if sent == 0 else faults.event_delay)
-                if wait > 0:
-                    yield _FLUSH
-                    time.sleep(wait)
-                if kind.endswith("Exception"):  # a scripted exception event
-                    end = "exception"
-                    outcome.events.append((kind, payload, time.perf_counter() - clock_start))
-                    yield eventstream.encode_exception(kind, payload)
-                    return
-                frame = eventstream.encode_event(kind, payload)
-                if faults.corrupt_crc_at == sent:
-                    frame = eventstream.corrupt_crc(frame)
-                outcome.events.append((kind, payload, time.perf_counter() - clock_start))
-                sent += 1
-                yield frame
-            if exception is not None and sent >= exception.count:
-                end = "exception"
-                outcome.events.append(
-                    (exception.member, dict(exception.payload), time.perf_counter() - clock_start)
-                )
-                yield eventstream.encode_exception(exception.member, dict(exception.payload))
-            elif faults.cut_after is not None and sent >= faults.cut_after:
-                end = "disconnected"  # the cut was asked for at the very end: the closing never comes
-                yield _FLUSH
-                if abort is not None:
-                    abort()
-        except GeneratorExit:
-            end = "disconnected"
-            raise
-        except AwsError as error:
-            # An error raised while producing events travels as an exception event, like Bedrock's, as a
-            # member the stream declares (boto3 would blank the code of any other).
-            end = "exception"
-            member = error.code[0].lower() + error.code[1:]
-            if member not in stream_exceptions(operation):
-                member = "internalServerException"
-            outcome.events.append((member, error.body(), time.perf_counter() - clock_start))
-            yield eventstream.encode_exception(member, error.body())
-        finally:
-            outcome.entry.events_sent = sent
-            outcome.entry.response_events = outcome.events
-            self._finish(outcome, stream_end=end)
 
     def _abort(self, environ: dict[str, Any], outcome: _Outcome, how: str) -> _Answer:
         abort = environ.get(ABORT_KEY)
