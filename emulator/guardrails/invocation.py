@@ -94,7 +94,7 @@ def _lookup(identifier: Any, version: Any, *, tenant: str, region: str, strict: 
     if not isinstance(version, str) or not version:
         raise validation("Guardrail version must be specified when guardrail identifier is specified.")
     check_version(version)
-    return current().resolve(identifier, tenant=tenant, region=region, strict=strict)
+    return current().resolve(identifier, tenant=tenant, region=region, strict=strict, runtime=True)
 
 
 def for_converse(body: Mapping[str, Any], *, tenant: str, region: str, strict: bool) -> Guarded | None:

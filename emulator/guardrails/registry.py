@@ -60,6 +60,11 @@ def not_found(identifier: str) -> AwsError:
     return AwsError("ResourceNotFoundException", f"Guardrail {identifier} was not found.")
 
 
+# What the runtime (ApplyGuardrail, a guardrailConfig on inference) says of a guardrail that
+# does not exist: quoted from a real response in BerriAI/litellm#11826.
+RUNTIME_NOT_FOUND = "The guardrail identifier or version provided in the request does not exist."
+
+
 def guardrail_id_of(identifier: str) -> str:
     """The id in an identifier (id or ARN); a malformed one is Bedrock's ValidationException."""
     match = _ARN.fullmatch(identifier)
@@ -110,12 +115,17 @@ class Registry:
             self._created.setdefault(tenant, {})[guardrail_id] = guardrail
         return guardrail
 
-    def resolve(self, identifier: str, *, tenant: str, region: str, strict: bool) -> Guardrail:
+    def resolve(
+        self, identifier: str, *, tenant: str, region: str, strict: bool, runtime: bool = False
+    ) -> Guardrail:
+        """The guardrail ``identifier`` names; ``runtime`` picks the data plane's not-found text."""
         guardrail_id = guardrail_id_of(identifier)
         with self._lock:
             found = self._created.get(tenant, {}).get(guardrail_id) or self._configured.get(guardrail_id)
         if found is not None:
             return found
+        if strict and runtime:
+            raise AwsError("ResourceNotFoundException", RUNTIME_NOT_FOUND)
         if strict:
             raise not_found(identifier)
         return dataclasses.replace(sample(region), guardrail_id=guardrail_id)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from emulator import catalog
 from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.wire.errors import AwsError, validation
 
@@ -181,6 +182,9 @@ def start_async_invoke(call: OperationCall) -> Reply:
         )
     bare_id = model_id.rsplit("foundation-model/", 1)[-1]
     if bare_id not in ASYNC_MODELS:
+        if catalog.get(bare_id) is not None:
+            # A real model without async support: the vague text is Bedrock's own (boto/boto3#4382).
+            raise validation("The provided request is not valid")
         raise validation("The provided model identifier is invalid.")
     if not isinstance(body.get("modelInput"), dict):
         raise validation(

@@ -46,7 +46,7 @@ def apply_guardrail(call: OperationCall) -> Reply:
     if not isinstance(content, list):
         raise _null("content")
     guardrail = registry.current().resolve(
-        identifier, tenant=call.tenant, region=call.region, strict=call.strict
+        identifier, tenant=call.tenant, region=call.region, strict=call.strict, runtime=True
     )
     del version  # every version of a guardrail here is its working draft
     texts: list[str] = []

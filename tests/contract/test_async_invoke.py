@@ -74,12 +74,20 @@ def test_same_client_request_token_returns_the_same_invocation(
 
 def test_start_async_invoke_refuses_models_without_async_and_bad_s3_uris(bedrock_emulator: Any) -> None:
     runtime = bedrock_emulator.client("bedrock-runtime")
-    with pytest.raises(runtime.exceptions.ValidationException):
+    with pytest.raises(runtime.exceptions.ValidationException) as refused:
         runtime.start_async_invoke(
             modelId="amazon.titan-text-express-v1",
             modelInput={"inputText": "hi"},
             outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://bucket/x"}},
         )
+    assert refused.value.response["Error"]["Message"] == "The provided request is not valid"
+    with pytest.raises(runtime.exceptions.ValidationException) as unknown:
+        runtime.start_async_invoke(
+            modelId="amazon.no-such-model-v9:0",
+            modelInput={"inputText": "hi"},
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://bucket/x"}},
+        )
+    assert unknown.value.response["Error"]["Message"] == "The provided model identifier is invalid."
     with pytest.raises(runtime.exceptions.ValidationException):
         runtime.start_async_invoke(
             modelId=REEL, modelInput=VIDEO_INPUT, outputDataConfig={"s3OutputDataConfig": {"s3Uri": "/tmp/x"}}

@@ -192,8 +192,11 @@ def test_apply_guardrail_unknown_id_strict_is_resource_not_found(bedrock_emulato
     lenient = apply(bedrock_emulator, "unknownid123", "call me at 555-123-4567")
     assert lenient["outputs"] == [{"text": "call me at {PHONE}"}]
     strict(bedrock_emulator)
-    with pytest.raises(runtime.exceptions.ResourceNotFoundException):
+    with pytest.raises(runtime.exceptions.ResourceNotFoundException) as missing:
         apply(bedrock_emulator, "unknownid123", "hello")
+    assert missing.value.response["Error"]["Message"] == (
+        "The guardrail identifier or version provided in the request does not exist."
+    )
 
 
 # -- InvokeGuardrailChecks ------------------------------------------------------------------------------
