@@ -16,7 +16,7 @@ from typing import Any
 
 from emulator import generation
 from emulator.catalog import FoundationModel, max_tokens_error
-from emulator.generation import Completion, ToolCall, ToolSpec
+from emulator.generation import Completion, ToolSpec
 from emulator.services.exchange import ScriptedReply, StreamEvent
 from emulator.wire.errors import AwsError, constraint_violation, validation
 
@@ -251,19 +251,9 @@ def _tool_choice(tool_config: Any) -> str | None:
 
 def complete(prompt: ConversePrompt, *, seed: int, scripted: ScriptedReply | None) -> Completion:
     """The stand-in model's completion, or the scenario's scripted one."""
-    if scripted is not None and (scripted.text is not None or scripted.tool_use):
-        text = scripted.text or ""
-        calls = tuple(
-            ToolCall(tool_use_id=f"tooluse_scripted{index:06d}emulator", name=name, input=dict(arguments))
-            for index, (name, arguments) in enumerate(scripted.tool_use)
-        )
-        output_tokens = scripted.output_tokens
-        if output_tokens is None:
-            output_tokens = generation.count_tokens(text) + sum(
-                generation.count_tokens(json.dumps(c.input)) + 4 for c in calls
-            )
-        stop_reason = scripted.stop_reason or ("tool_use" if calls else "end_turn")
-        return Completion(text, output_tokens, stop_reason, None, calls)
+    scripted_completion = scripted.completion("tooluse_") if scripted is not None else None
+    if scripted_completion is not None:
+        return scripted_completion
     completion = generation.complete(
         prompt.key,
         max_tokens=prompt.max_tokens,

@@ -29,6 +29,7 @@ from emulator.engine.plan import Drop, Hang, Truncate
 from emulator.journal import Journal, JournalEntry
 from emulator.services import handlers
 from emulator.services.exchange import (
+    UNPARSED,
     BytesReply,
     JsonReply,
     OperationCall,
@@ -37,6 +38,7 @@ from emulator.services.exchange import (
 )
 from emulator.settings import Settings
 from emulator.wire import routing, sigv4
+from emulator.wire.binding import parse_json_body
 from emulator.wire.errors import AwsError
 
 log = logging.getLogger("bedrock_emulator")
@@ -106,6 +108,10 @@ class DataPlane:
         query = dict(pairs)
         caller = sigv4.caller_from(headers.get("authorization"), query.get("X-Amz-Credential"))
         raw_body = _body(environ)
+        try:
+            json_body = parse_json_body(raw_body)
+        except AwsError:
+            json_body = UNPARSED
         match = routing.resolve(method, raw_path)
         service = match.service if match else "bedrock-runtime"
         operation = match.operation if match else "Unknown"
@@ -139,6 +145,7 @@ class DataPlane:
                 seed=self.settings.seed,
                 now=self.engine.clock.now(),
                 query_lists=_query_lists(pairs),
+                json_body=json_body,
             )
             engine_call, plan = self._plan(call, headers)
             entry.rule = plan.rule_label
@@ -173,20 +180,12 @@ class DataPlane:
     def _plan(self, call: OperationCall, headers: Mapping[str, str]) -> tuple[Call, Plan]:
         model_id = call.labels.get("modelId")
         foundation_model_id = None
-        body: Any = None
         if model_id is not None:
             try:
                 foundation_model_id = catalog.resolve(model_id, region=call.region).model.model_id
             except AwsError:
                 foundation_model_id = None
-        if headers.get("content-type", "").startswith("application/json") or call.operation in (
-            "Converse",
-            "ConverseStream",
-        ):
-            try:
-                body = json.loads(call.raw_body) if call.raw_body else None
-            except ValueError:
-                body = None
+        body = call.json_body if call.raw_body and call.json_body is not UNPARSED else None
         engine_call = Call(
             service=call.service,
             operation=call.operation,

@@ -40,7 +40,7 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
     agent_id = _label(call, "agentId", _RESOURCE_ID, "[0-9a-zA-Z]+")
     alias_id = _label(call, "agentAliasId", _RESOURCE_ID, "[0-9a-zA-Z]+")
     session_id = _label(call, "sessionId", _SESSION_ID, "[0-9a-zA-Z._:-]+")
-    body = _object(call.json() if call.raw_body else {})
+    body = _object(call.json())
     memory_id = _optional_id(body, "memoryId")
     resolved = registry.current().resolve(agent_id, alias_id, strict=call.strict)
     request = Request(
@@ -73,7 +73,7 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
 
 def handle_invoke_inline_agent(call: OperationCall) -> Reply:
     session_id = _label(call, "sessionId", _SESSION_ID, "[0-9a-zA-Z._:-]+")
-    body = _object(call.json() if call.raw_body else {})
+    body = _object(call.json())
     agent = from_inline_request(body)
     request = Request(
         tenant=call.tenant,
@@ -138,7 +138,7 @@ def handle_get_agent(call: OperationCall) -> Reply:
 
 
 def handle_list_agents(call: OperationCall) -> Reply:
-    body = _object(call.json() if call.raw_body else {})
+    body = _object(call.json())
     size = body.get("maxResults", 1000)
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 1000:
         raise _constraint("maxResults", size, "Member must have value between 1 and 1000")

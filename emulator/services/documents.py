@@ -37,7 +37,7 @@ def handle_get_document_content(call: OperationCall) -> Reply:
     resolved, ds = _data_source(call)
     document_id = call.labels.get("documentId", "")
     chunk = _document(ds, document_id)
-    body = _object(call.json()) if call.raw_body else {}
+    body = _object(call.json())
     output_format = body.get("outputFormat", "RAW")
     if output_format not in ("RAW", "EXTRACTED"):
         raise _constraint(

@@ -6,9 +6,15 @@ A handler gets an ``OperationCall`` (the bound request) and returns a ``JsonRepl
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from emulator.generation import Completion, ToolCall, count_tokens
+from emulator.wire.binding import parse_json_body
+
+UNPARSED: Any = object()  # marker: the body is not a JSON object
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,25 @@ class ScriptedReply:
     output_tokens: int | None = None
     invoke_body: Mapping[str, Any] | None = None  # InvokeModel: the provider body to answer verbatim
     retrieval_results: tuple[Mapping[str, Any], ...] | None = None  # knowledge-base calls
+
+    def completion(self, tool_use_id_prefix: str) -> Completion | None:
+        """The scripted text and tool calls as a completion, or None when the script leaves them generated.
+
+        Tool-use ids follow the wire's own style (``tooluse_`` for Converse, ``toolu_bdrk_`` for Anthropic).
+        """
+        if self.text is None and not self.tool_use:
+            return None
+        text = self.text or ""
+        calls = tuple(
+            ToolCall(f"{tool_use_id_prefix}scripted{index:06d}", name, dict(arguments))
+            for index, (name, arguments) in enumerate(self.tool_use)
+        )
+        tokens = self.output_tokens
+        if tokens is None:
+            tokens = count_tokens(text) + sum(count_tokens(json.dumps(c.input)) + 4 for c in calls)
+        return Completion(
+            text, tokens, self.stop_reason or ("tool_use" if calls else "end_turn"), None, calls
+        )
 
 
 @dataclass(frozen=True)
@@ -40,15 +65,15 @@ class OperationCall:
     scripted: ScriptedReply | None = None
     now: float | None = None  # the engine's virtual clock, for state that ages (async jobs)
     query_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # every value, e.g. tagKeys
-    _json_cache: list[Any] = field(default_factory=list, repr=False, compare=False)
+    # The body as the data plane already parsed it (once per request), or UNPARSED when it is not a JSON
+    # object; ``json()`` then raises the SerializationException the front end would send.
+    json_body: Any = field(default=None, repr=False, compare=False)
 
     def json(self) -> Any:
-        """The body parsed as JSON, or a SerializationException-style ValidationException."""
-        if not self._json_cache:
-            from emulator.wire.binding import parse_json_body
-
-            self._json_cache.append(parse_json_body(self.raw_body))
-        return self._json_cache[0]
+        """The body parsed as a JSON object, or the SerializationException AWS answers for it."""
+        if self.json_body is UNPARSED or self.json_body is None:
+            return parse_json_body(self.raw_body)
+        return self.json_body
 
 
 @dataclass

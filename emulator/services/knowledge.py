@@ -117,7 +117,7 @@ def handle_get_knowledge_base(call: OperationCall) -> Reply:
 
 
 def handle_list_knowledge_bases(call: OperationCall) -> Reply:
-    body = _object(call.json()) if call.raw_body else {}
+    body = _object(call.json())
     summaries = [
         _drop_none(
             {
@@ -142,7 +142,7 @@ def handle_get_data_source(call: OperationCall) -> Reply:
 
 def handle_list_data_sources(call: OperationCall) -> Reply:
     resolved = _resolve(call)
-    body = _object(call.json()) if call.raw_body else {}
+    body = _object(call.json())
     summaries = [
         _drop_none(
             {
@@ -162,7 +162,7 @@ def handle_list_data_sources(call: OperationCall) -> Reply:
 def handle_start_ingestion_job(call: OperationCall) -> Reply:
     resolved = _resolve(call)
     data_source_id = _id(call.labels.get("dataSourceId", ""), "dataSourceId")
-    body = _object(call.json()) if call.raw_body else {}
+    body = _object(call.json())
     job = registry.current().start_ingestion(
         call.tenant,
         resolved,
@@ -186,7 +186,7 @@ def handle_get_ingestion_job(call: OperationCall) -> Reply:
 def handle_list_ingestion_jobs(call: OperationCall) -> Reply:
     resolved = _resolve(call)
     data_source_id = _id(call.labels.get("dataSourceId", ""), "dataSourceId")
-    body = _object(call.json()) if call.raw_body else {}
+    body = _object(call.json())
     reg = registry.current()
     jobs = reg.jobs(call.tenant, resolved, data_source_id, strict=call.strict)
     for job in jobs:

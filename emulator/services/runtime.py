@@ -139,7 +139,9 @@ def _invoke_prompt(raw: bytes, model: FoundationModel) -> Prompt:
 def _guarded_invoke_prompt(call: OperationCall, model: FoundationModel) -> tuple[Prompt, Guarded | None]:
     """The prompt the model sees: the body as sent, or with the guardrail's ANONYMIZE findings masked."""
     provider = _provider(model)
-    body = parse_body(call.raw_body)
+    # The data plane parsed the body once already; only a body that is not a JSON object is parsed again,
+    # for the provider's own Malformed-input message.
+    body = call.json_body if call.raw_body and isinstance(call.json_body, dict) else parse_body(call.raw_body)
     guard = guardrails.for_invoke(
         call.headers, body, tenant=call.tenant, region=call.region, strict=call.strict
     )
@@ -168,19 +170,9 @@ def _provider(model: FoundationModel) -> Provider:
 
 
 def _invoke_completion(call: OperationCall, prompt: Prompt) -> Completion:
-    scripted = call.scripted
-    if scripted is not None and (scripted.text is not None or scripted.tool_use):
-        calls = tuple(
-            generation.ToolCall(f"toolu_bdrk_scripted{index:06d}", name, dict(arguments))
-            for index, (name, arguments) in enumerate(scripted.tool_use)
-        )
-        text = scripted.text or ""
-        tokens = (
-            scripted.output_tokens if scripted.output_tokens is not None else generation.count_tokens(text)
-        )
-        return Completion(
-            text, tokens, scripted.stop_reason or ("tool_use" if calls else "end_turn"), None, calls
-        )
+    scripted = call.scripted.completion("toolu_bdrk_") if call.scripted is not None else None
+    if scripted is not None:
+        return scripted
     return generation.complete(
         prompt.key,
         max_tokens=prompt.max_tokens,

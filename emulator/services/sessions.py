@@ -169,7 +169,7 @@ def _step_summary(session: Session, step: Step) -> dict[str, Any]:
 
 
 def _body(call: OperationCall) -> dict[str, Any]:
-    body = call.json() if call.raw_body else {}
+    body = call.json()
     if not isinstance(body, dict):
         raise AwsError("ValidationException", "The request body must be a JSON object.")
     return body

@@ -134,10 +134,6 @@ def status_for(service: str, code: str) -> int:
     return COMMON_ERROR_STATUS.get(code, 500)
 
 
-def declared_errors(service: str) -> frozenset[str]:
-    return frozenset(ERROR_STATUS.get(service, {}))
-
-
 def validation(message: str) -> AwsError:
     return AwsError("ValidationException", message)
 
@@ -152,12 +148,11 @@ def constraint_violation(member: str, value: Any, rule: str) -> AwsError:
     )
 
 
-def malformed_input(*violations: str) -> AwsError:
-    """InvokeModel's schema error: ``Malformed input request: <violation>, please reformat your input and try again.``
+def malformed_input(detail: str) -> AwsError:
+    """InvokeModel's schema error: ``Malformed input request: <detail>, please reformat your input and try again.``
 
-    Bedrock reports one violation verbatim and several as a count (``#: 2 schema violations found``).
+    How the violations read inside ``detail`` differs by provider (see ``emulator/providers/schema.py``).
     """
-    detail = violations[0] if len(violations) == 1 else f"#: {len(violations)} schema violations found"
     return AwsError(
         "ValidationException",
         f"Malformed input request: {detail}, please reformat your input and try again.",

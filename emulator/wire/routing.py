@@ -270,11 +270,5 @@ def resolve(method: str, raw_path: str) -> Match | None:
     return None
 
 
-def path_exists(raw_path: str) -> bool:
-    """Whether any method is routed for this path (to tell 404 from a wrong method)."""
-    path = raw_path.split("?", 1)[0]
-    return any(route.pattern.match(path) for route in _TABLE)
-
-
 def routes() -> tuple[Route, ...]:
     return _TABLE

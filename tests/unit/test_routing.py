@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.wire.routing import path_exists, resolve
+from emulator.wire.routing import resolve
 
 _PROFILE_ARN = (
     "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-haiku-20240307-v1:0"
@@ -84,11 +84,6 @@ def test_method_is_case_insensitive() -> None:
 )
 def test_unknown_path_or_wrong_method_resolves_to_none(method: str, path: str) -> None:
     assert resolve(method, path) is None
-
-
-def test_path_exists_tells_a_wrong_method_from_an_unknown_path() -> None:
-    assert path_exists("/model/m/converse")
-    assert not path_exists("/model/m/unknown")
 
 
 def test_trailing_slash_create_session_vs_end_session() -> None:
