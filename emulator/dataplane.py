@@ -82,6 +82,7 @@ class _Outcome:
 
     entry: JournalEntry
     started: float
+    success_status: int = 200  # the operation's, from the route table
 
 
 class DataPlane:
@@ -127,7 +128,7 @@ class DataPlane:
             request_body=raw_body,
             protocol=environ.get("SERVER_PROTOCOL"),
         )
-        outcome = _Outcome(entry, started)
+        outcome = _Outcome(entry, started, match.route.status if match else 200)
         try:
             if match is None:
                 raise AwsError("UnknownOperationException")
@@ -252,15 +253,16 @@ class DataPlane:
         headers.extend(reply.headers.items())
         headers.append(("Content-Type", content_type))
         headers.append(("Content-Length", str(len(body))))
-        outcome.entry.status = reply.status
+        status = reply.status or outcome.success_status
+        outcome.entry.status = status
         outcome.entry.response_body = body
         connection = plan.connection
         if isinstance(connection, Truncate):
             keep = max(0, min(connection.keep_bytes, len(body) - 1))
             self._finish(outcome, stream_end="truncated")
-            return _Answer(reply.status, headers, _truncated(body[:keep], environ.get(ABORT_KEY)))
+            return _Answer(status, headers, _truncated(body[:keep], environ.get(ABORT_KEY)))
         self._finish(outcome)
-        return _Answer(reply.status, headers, body)
+        return _Answer(status, headers, body)
 
     def _stream(
         self,

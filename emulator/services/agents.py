@@ -125,7 +125,7 @@ def handle_delete_agent_memory(call: OperationCall) -> Reply:
     session_id = _query_id(call, "sessionId", required=False)
     registry.current().resolve(agent_id, alias_id, strict=call.strict)
     MEMORY.delete(call.tenant, agent_id, alias_id, memory_id, session_id)
-    return JsonReply({}, status=202)
+    return JsonReply({})
 
 
 # -- bedrock-agent (control-plane reads) ---------------------------------------------------------------------

@@ -86,7 +86,7 @@ class Usage:
 class JsonReply:
     body: Mapping[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
-    status: int = 200
+    status: int | None = None  # None: the operation's own success status (route table)
     usage: Usage | None = None
     model_id: str | None = None
     warnings: tuple[str, ...] = ()
@@ -97,7 +97,7 @@ class BytesReply:
     body: bytes
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
-    status: int = 200
+    status: int | None = None  # None: the operation's own success status (route table)
     usage: Usage | None = None
     model_id: str | None = None
     warnings: tuple[str, ...] = ()

@@ -160,8 +160,7 @@ def create_guardrail(call: OperationCall) -> Reply:
             "guardrailArn": guardrail.arn,
             "version": guardrail.version,
             "createdAt": guardrail.created_at.isoformat().replace("+00:00", "Z"),
-        },
-        status=202,
+        }
     )
 
 

@@ -170,7 +170,7 @@ def handle_start_ingestion_job(call: OperationCall) -> Reply:
         strict=call.strict,
         description=_optional_str(body, "description"),
     )
-    return JsonReply({"ingestionJob": _job_wire(job)}, status=202)
+    return JsonReply({"ingestionJob": _job_wire(job)})
 
 
 def handle_get_ingestion_job(call: OperationCall) -> Reply:

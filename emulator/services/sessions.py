@@ -46,8 +46,7 @@ def handle_create_session(call: OperationCall) -> Reply:
             "sessionArn": session.arn,
             "sessionStatus": session.status,
             "createdAt": iso(session.created_at),
-        },
-        status=201,
+        }
     )
 
 
@@ -94,7 +93,7 @@ def handle_create_invocation(call: OperationCall) -> Reply:
     session, invocation = SESSIONS.create_invocation(
         call.tenant, call.seed, _session_id(call), invocation_id, description
     )
-    return JsonReply(_invocation(session, invocation), status=201)
+    return JsonReply(_invocation(session, invocation))
 
 
 def handle_list_invocations(call: OperationCall) -> Reply:
@@ -112,7 +111,7 @@ def handle_put_invocation_step(call: OperationCall) -> Reply:
     step = SESSIONS.put_step(
         call.tenant, call.seed, _session_id(call), invocation_id, step_id, step_time, payload
     )
-    return JsonReply({"invocationStepId": step.step_id}, status=201)
+    return JsonReply({"invocationStepId": step.step_id})
 
 
 def handle_get_invocation_step(call: OperationCall) -> Reply:
