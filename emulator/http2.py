@@ -50,10 +50,9 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
-from emulator.server import ABORT_KEY, CONNECTION_PREFACE
+from emulator.server import ABORT_KEY, CONNECTION_PREFACE, WsgiResponse
 
 if TYPE_CHECKING:
-    from types import TracebackType
 
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
 
@@ -74,7 +73,6 @@ _CONNECTION_WINDOW = 16 << 20
 _MAX_CONCURRENT_STREAMS = 128
 _RECV_SIZE = 1 << 16
 
-_ExcInfo = tuple[type[BaseException], BaseException, "TracebackType"] | tuple[None, None, None]
 
 
 class _Workers:
@@ -381,36 +379,19 @@ class _Connection:
             raise _StreamGoneError
 
 
-class _Responder:
+class _Responder(WsgiResponse):
     """WSGI start_response/write for one stream, and the abort callable handed to the app."""
 
     def __init__(self, conn: _Connection, stream: _Stream) -> None:
+        super().__init__()
         self._conn = conn
         self._stream = stream
-        self._status: str | None = None
-        self._headers: list[tuple[str, str]] = []
-        self._headers_sent = False
         self._aborted = False
-
-    def start_response(
-        self, status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None
-    ) -> Callable[[bytes], object]:
-        if exc_info and exc_info[1] is not None:
-            try:
-                if self._headers_sent:
-                    raise exc_info[1].with_traceback(exc_info[2])
-            finally:
-                exc_info = None
-        elif self._status is not None:
-            raise AssertionError("start_response called twice without exc_info")
-        self._status = status
-        self._headers = headers
-        return self.write
 
     def write(self, data: bytes) -> None:
         if self._aborted:
             return
-        if not self._headers_sent:
+        if not self.headers_sent:
             # With data to follow, headers ride in the same socket write as the first DATA frame.
             self._send_headers(end=False, flush=not data)
         if data:
@@ -419,7 +400,7 @@ class _Responder:
     def finish(self) -> None:
         if self._aborted:
             return
-        if not self._headers_sent:
+        if not self.headers_sent:
             self._send_headers(end=True, flush=True)
         else:
             self._conn.end_stream(self._stream)
@@ -428,7 +409,7 @@ class _Responder:
         """The app raised: a 500 if nothing went out yet, else reset the stream."""
         if self._aborted:
             return
-        if self._headers_sent:
+        if self.headers_sent:
             self.abort()
             return
         self._status = "500 Internal Server Error"
@@ -458,7 +439,7 @@ class _Responder:
             headers.append((b"server", self._conn.server_header))
         if b"date" not in present:
             headers.append((b"date", formatdate(usegmt=True).encode("ascii")))
-        self._headers_sent = True
+        self.headers_sent = True
         self._conn.send_headers(self._stream, headers, end=end, flush=flush)
 
 

@@ -91,22 +91,17 @@ class _WSGIServer(ThreadedWSGIServer):
             self.connections.pop(conn, None)
 
 
-class _Exchange:
-    """One HTTP/1.1 request's response: WSGI start_response/write, keep-alive framing and abort."""
+class WsgiResponse:
+    """PEP 3333's ``start_response`` for one response; subclasses write the bytes (HTTP/1.1 or HTTP/2)."""
 
-    def __init__(self, handler: _RequestHandler, environ: WSGIEnvironment) -> None:
-        self._handler = handler
-        self._environ = environ
+    def __init__(self) -> None:
         self._status: str | None = None
         self._headers: list[tuple[str, str]] = []
         self.headers_sent = False
-        self._chunked = False
-        self._bodyless = False
-        self.aborted = False
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None
-    ) -> Any:
+    ) -> Callable[[bytes], None]:
         if exc_info and exc_info[1] is not None:
             try:
                 if self.headers_sent:
@@ -118,6 +113,21 @@ class _Exchange:
         self._status = status
         self._headers = headers
         return self.write
+
+    def write(self, data: bytes) -> None:
+        raise NotImplementedError
+
+
+class _Exchange(WsgiResponse):
+    """One HTTP/1.1 request's response: WSGI start_response/write, keep-alive framing and abort."""
+
+    def __init__(self, handler: _RequestHandler, environ: WSGIEnvironment) -> None:
+        super().__init__()
+        self._handler = handler
+        self._environ = environ
+        self._chunked = False
+        self._bodyless = False
+        self.aborted = False
 
     def write(self, data: bytes) -> None:
         if self.aborted:
