@@ -53,7 +53,6 @@ import h2.settings
 from emulator.server import ABORT_KEY, CONNECTION_PREFACE, WsgiResponse
 
 if TYPE_CHECKING:
-
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
 
 __all__ = ["ABORT_KEY", "CONNECTION_PREFACE", "serve_h2c"]
@@ -72,7 +71,6 @@ _STREAM_WINDOW = 1 << 20
 _CONNECTION_WINDOW = 16 << 20
 _MAX_CONCURRENT_STREAMS = 128
 _RECV_SIZE = 1 << 16
-
 
 
 class _Workers:
