@@ -27,10 +27,21 @@ anything it still yields is discarded. Calling it twice, or after the stream has
 
 A stream the client resets, or a connection that goes away, stops its response at the next chunk: the
 worker notices before writing and calls the iterable's ``close()`` (so a generator's ``finally`` runs).
+A stream reset before its worker starts never runs the app.
+
+Bounds (`emulator.serving.ServerLimits`): stream workers are a pool shared by the server's connections
+(``max_stream_workers``; beyond it streams wait their turn); a connection keeps at most
+``max_concurrent_streams`` requests in flight (more are refused with RST_STREAM(REFUSED_STREAM)); a
+request body over ``max_body_bytes`` is answered 413 and its stream reset; received DATA is credited
+back to the client only while the connection's undispatched bodies stay within ``max_body_bytes``, so
+a client that uploads faster than requests are dispatched is held by flow control; a client that resets
+streams it opened faster than ``_RESET_BUDGET`` per ``_RESET_WINDOW`` seconds (the "rapid reset" flood)
+gets GOAWAY(ENHANCE_YOUR_CALM); a connection with no open stream closes after ``idle_timeout``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import logging
@@ -38,6 +49,8 @@ import queue
 import socket
 import sys
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from email.utils import formatdate
 from typing import TYPE_CHECKING
@@ -50,12 +63,22 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
-from emulator.server import ABORT_KEY, CONNECTION_PREFACE, WsgiResponse
+from emulator.serving import (
+    ABORT_KEY,
+    BODY_LIMIT_KEY,
+    BUSY,
+    CONNECTION_PREFACE,
+    IDLE,
+    SERVER_SOFTWARE,
+    ConnectionRegister,
+    ServerLimits,
+    WsgiResponse,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
 
-__all__ = ["ABORT_KEY", "CONNECTION_PREFACE", "serve_h2c"]
+__all__ = ["ABORT_KEY", "CONNECTION_PREFACE", "StreamWorkers", "serve_h2c"]
 
 
 _log = logging.getLogger("bedrock_emulator.server")
@@ -69,33 +92,47 @@ _HOP_BY_HOP = frozenset(
 # bigger than the 64 KiB default so a multi-megabyte upload does not wait a round trip per 64 KiB.
 _STREAM_WINDOW = 1 << 20
 _CONNECTION_WINDOW = 16 << 20
-_MAX_CONCURRENT_STREAMS = 128
 _RECV_SIZE = 1 << 16
+_MAX_HEADER_LIST = 64 << 10
+# Streams the client opens and resets before their answer: more than this many in this many seconds
+# is the "rapid reset" attack (CVE-2023-44487), answered with GOAWAY(ENHANCE_YOUR_CALM).
+_RESET_BUDGET = 200
+_RESET_WINDOW = 10.0
+_TOO_LARGE_BODY = b'{"message":"Request Entity Too Large"}'
 
 
-class _Workers:
-    """Threads for stream work: an idle one is reused, else a new one starts, so no stream ever
-    queues behind another (streams must run in parallel). Reuse because starting a thread costs
-    ~120 us here; it raised small-request h2c throughput by about a fifth."""
+class StreamWorkers:
+    """Threads for stream work, at most ``limit`` of them: an idle one is reused, else a new one starts
+    while under the limit, else the task waits for the next free worker. Reuse because starting a
+    thread costs ~120 us here; it raised small-request h2c throughput by about a fifth."""
 
-    def __init__(self, idle_timeout: float = 30.0) -> None:
+    def __init__(self, limit: int, idle_timeout: float = 30.0) -> None:
         self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._limit = limit
+        self._threads = 0
         # Waiting workers not yet promised a task; a submit promises one by decrementing.
         self._idle = 0
         self._idle_timeout = idle_timeout
 
+    @property
+    def threads(self) -> int:
+        return self._threads
+
     def submit(self, task: Callable[[], None]) -> None:
         with self._lock:
-            reuse = self._idle > 0
-            if reuse:
+            start = False
+            if self._idle > 0:
                 self._idle -= 1
+            elif self._threads < self._limit:
+                self._threads += 1
+                start = True
         self._tasks.put(task)
-        if not reuse:
+        if start:
             threading.Thread(target=self._work, name="h2c-stream", daemon=True).start()
 
     def _work(self) -> None:
-        # Invariant: waiting workers == self._idle + queued tasks, so every queued task has a worker.
+        # Invariant: tasks queued beyond the waiting workers are picked up as busy workers finish.
         while True:
             try:
                 task = self._tasks.get(timeout=self._idle_timeout)
@@ -103,14 +140,15 @@ class _Workers:
                 with self._lock:
                     if self._idle > 0:  # nobody was promised our slot: retire
                         self._idle -= 1
+                        self._threads -= 1
                         return
                 continue  # a submit promised a waiting worker a task that is on its way
-            task()
+            try:
+                task()
+            except Exception:
+                _log.exception("h2c stream task failed")
             with self._lock:
                 self._idle += 1
-
-
-_workers = _Workers()
 
 
 class _StreamGoneError(Exception):
@@ -120,13 +158,17 @@ class _StreamGoneError(Exception):
 class _Stream:
     """One request/response exchange on the connection."""
 
-    __slots__ = ("body", "cancelled", "headers", "stream_id")
+    __slots__ = ("body", "cancelled", "counted", "deferred", "dispatched", "headers", "refused", "stream_id")
 
     def __init__(self, stream_id: int, headers: list[tuple[bytes, bytes]]) -> None:
         self.stream_id = stream_id
         self.headers = headers
         self.body = bytearray()
         self.cancelled = False
+        self.dispatched = False  # handed to a worker: the body is the app's now
+        self.refused = False  # answered by the connection itself (body over the limit)
+        self.deferred = 0  # received bytes not yet credited back to the client (flow control)
+        self.counted = 0  # bytes of body counted in the connection's undispatched buffer
 
 
 class _Connection:
@@ -138,38 +180,63 @@ class _Connection:
         app: WSGIApplication,
         server_address: tuple[str, int],
         client_address: tuple[str, int],
-        server_software: str,
+        limits: ServerLimits,
+        register: ConnectionRegister | None,
+        workers: StreamWorkers,
     ) -> None:
         self._sock = sock
         self._app = app
         self._server_address = server_address
         self._client_address = client_address
-        self._server_software = server_software
-        self.server_header = server_software.encode("latin-1")
+        self._limits = limits
+        self._register = register
+        self._workers = workers
+        self.server_header = SERVER_SOFTWARE.encode("latin-1")
         self._h2 = h2.connection.H2Connection(
-            config=h2.config.H2Configuration(client_side=False, header_encoding=None)
+            config=h2.config.H2Configuration(
+                client_side=False,
+                header_encoding=None,
+                # Our own response headers are lower-cased and valid by construction; checking them
+                # again costs a tenth of a small request. What clients send is still validated.
+                validate_outbound_headers=False,
+                normalize_outbound_headers=False,
+            )
         )
         self._cond = threading.Condition()
         self._streams: dict[int, _Stream] = {}
         self._closed = False
+        self._buffered = 0  # bytes of request bodies not yet dispatched
+        self._resets: deque[float] = deque()
+        self._state = IDLE
 
     # -- reader side -------------------------------------------------------------------------
 
     def serve(self) -> None:
+        limits = self._limits
         with self._cond:
             self._h2.initiate_connection()
             self._h2.update_settings(
                 {
                     h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: _STREAM_WINDOW,
-                    h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: _MAX_CONCURRENT_STREAMS,
+                    h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: limits.max_concurrent_streams,
+                    h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE: _MAX_HEADER_LIST,
                 }
             )
             self._h2.increment_flow_control_window(_CONNECTION_WINDOW - 65535)
             self._flush()
+        self._sock.settimeout(limits.idle_timeout)
         try:
             while not self._closed:
                 try:
                     data = self._sock.recv(_RECV_SIZE)
+                except TimeoutError:
+                    with self._cond:
+                        if self._streams:
+                            continue  # requests in flight: their workers keep the connection busy
+                        _log.debug("h2c connection from %s idle; closing", self._client_address)
+                        self._h2.close_connection()
+                        self._flush()
+                    break
                 except OSError as exc:
                     _log.debug("h2c connection from %s dropped: %r", self._client_address, exc)
                     break
@@ -187,6 +254,7 @@ class _Connection:
                         self._handle_event(event)
                     self._flush()
                     self._cond.notify_all()
+                    self._note_state()
         finally:
             with self._cond:
                 self._closed = True
@@ -194,34 +262,112 @@ class _Connection:
                     stream.cancelled = True
                 self._cond.notify_all()
 
+    def _note_state(self) -> None:
+        """Tell the register whether this connection may be evicted (no stream in flight)."""
+        state = BUSY if self._streams else IDLE
+        if state != self._state and self._register is not None:
+            self._state = state
+            self._register.mark(self._sock, state)
+
     def _handle_event(self, event: h2.events.Event) -> None:
         if isinstance(event, h2.events.RequestReceived):
             assert event.stream_id is not None
+            if len(self._streams) >= self._limits.max_concurrent_streams:
+                # h2 counts open streams only; ours also holds closed ones whose app still runs.
+                self._h2.reset_stream(event.stream_id, h2.errors.ErrorCodes.REFUSED_STREAM)
+                return
             headers = [(bytes(k), bytes(v)) for k, v in event.headers or ()]
             self._streams[event.stream_id] = _Stream(event.stream_id, headers)
         elif isinstance(event, h2.events.DataReceived):
             assert event.stream_id is not None
-            stream = self._streams.get(event.stream_id)
-            if stream is not None and event.data:
-                stream.body += event.data
-            self._h2.acknowledge_received_data(event.flow_controlled_length or 0, event.stream_id)
+            self._receive(event.stream_id, event.data or b"", event.flow_controlled_length or 0)
         elif isinstance(event, h2.events.StreamEnded):
             assert event.stream_id is not None
             stream = self._streams.get(event.stream_id)
-            if stream is not None:
-                _workers.submit(functools.partial(self._run_stream, stream))
+            if stream is not None and not stream.refused:
+                self._dispatch(stream)
         elif isinstance(event, h2.events.StreamReset):
             assert event.stream_id is not None
             stream = self._streams.pop(event.stream_id, None)
             if stream is not None:
                 stream.cancelled = True
+                self._release(stream)
                 _log.debug("h2c stream %d reset by client (%s)", event.stream_id, event.error_code)
+                self._count_reset()
         elif isinstance(event, h2.events.ConnectionTerminated):
             # After GOAWAY h2 refuses to send anything more, so in-flight streams cannot finish.
             _log.debug("h2c GOAWAY from %s (%s)", self._client_address, event.error_code)
             self._closed = True
         # SETTINGS and PING are acknowledged by h2 itself; WINDOW_UPDATE only needs the notify_all
         # the reader does after every batch; priority and unknown frames carry nothing we use.
+
+    def _receive(self, stream_id: int, data: bytes, flow_length: int) -> None:
+        stream = self._streams.get(stream_id)
+        if stream is None or stream.refused or stream.dispatched:
+            self._h2.acknowledge_received_data(flow_length, stream_id)  # nobody will read it
+            return
+        if len(stream.body) + len(data) > self._limits.max_body_bytes:
+            self._refuse_too_large(stream)
+            self._h2.acknowledge_received_data(flow_length, stream_id)
+            return
+        stream.body += data
+        stream.counted += len(data)
+        self._buffered += len(data)
+        if self._buffered <= self._limits.max_body_bytes:
+            self._h2.acknowledge_received_data(flow_length, stream_id)
+        else:
+            stream.deferred += flow_length  # credited when buffered bodies are dispatched
+
+    def _dispatch(self, stream: _Stream) -> None:
+        stream.dispatched = True
+        self._release(stream)
+        self._workers.submit(functools.partial(self._run_stream, stream))
+
+    def _release(self, stream: _Stream) -> None:
+        """Stop counting ``stream``'s body as buffered; credit deferred bytes that now fit."""
+        self._buffered -= stream.counted
+        stream.counted = 0
+        if stream.deferred:
+            self._credit(stream)
+        if self._buffered <= self._limits.max_body_bytes:
+            for other in self._streams.values():
+                if other.deferred:
+                    self._credit(other)
+
+    def _credit(self, stream: _Stream) -> None:
+        # h2 credits the connection window even when the stream itself is already closed.
+        amount, stream.deferred = stream.deferred, 0
+        self._h2.acknowledge_received_data(amount, stream.stream_id)
+
+    def _refuse_too_large(self, stream: _Stream) -> None:
+        """Answer 413 at once and reset the stream, so the client stops uploading."""
+        stream.refused = True
+        self._release(stream)
+        stream.body = bytearray()
+        headers = [
+            (b":status", b"413"),
+            (b"content-type", b"application/json"),
+            (b"x-amzn-errortype", b"RequestEntityTooLargeException"),
+            (b"content-length", str(len(_TOO_LARGE_BODY)).encode()),
+            (b"server", self.server_header),
+        ]
+        with contextlib.suppress(h2.exceptions.H2Error):
+            self._h2.send_headers(stream.stream_id, headers)
+            self._h2.send_data(stream.stream_id, _TOO_LARGE_BODY, end_stream=True)
+            self._h2.reset_stream(stream.stream_id, h2.errors.ErrorCodes.NO_ERROR)
+        self._streams.pop(stream.stream_id, None)
+
+    def _count_reset(self) -> None:
+        now = time.monotonic()
+        resets = self._resets
+        resets.append(now)
+        while resets and now - resets[0] > _RESET_WINDOW:
+            resets.popleft()
+        if len(resets) > _RESET_BUDGET:
+            _log.warning("h2c client %s resets streams too fast; closing", self._client_address)
+            self._h2.close_connection(h2.errors.ErrorCodes.ENHANCE_YOUR_CALM)
+            self._flush()
+            self._closed = True
 
     def _flush(self) -> None:
         """Send what h2 has queued; the caller holds the condition's lock."""
@@ -240,15 +386,24 @@ class _Connection:
     # -- worker side -------------------------------------------------------------------------
 
     def _run_stream(self, stream: _Stream) -> None:
+        if stream.cancelled:  # reset (or the connection lost) while it waited for a worker
+            with self._cond:
+                self._streams.pop(stream.stream_id, None)
+                self._note_state()
+            return
         environ = self._environ(stream)
         responder = _Responder(self, stream)
         environ[ABORT_KEY] = responder.abort
         result: Iterable[bytes] | None = None
         try:
             result = self._app(environ, responder.start_response)
-            for chunk in result:
-                responder.write(chunk)
-            responder.finish()
+            if isinstance(result, list | tuple):
+                # A whole response (every unary call): headers, data and END_STREAM in one write.
+                responder.respond(b"".join(result))
+            else:
+                for chunk in result:
+                    responder.write(chunk)
+                responder.finish()
         except _StreamGoneError:
             _log.debug("h2c stream %d gone before its response ended", stream.stream_id)
         except Exception:
@@ -263,6 +418,7 @@ class _Connection:
                     _log.exception("closing the response of h2c stream %d failed", stream.stream_id)
             with self._cond:
                 self._streams.pop(stream.stream_id, None)
+                self._note_state()
 
     def _environ(self, stream: _Stream) -> WSGIEnvironment:
         pseudo: dict[bytes, bytes] = {}
@@ -282,7 +438,8 @@ class _Connection:
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
-            "SERVER_SOFTWARE": self._server_software,
+            "SERVER_SOFTWARE": SERVER_SOFTWARE,
+            BODY_LIMIT_KEY: self._limits.max_body_bytes,
             "REQUEST_METHOD": pseudo.get(b":method", b"GET").decode("latin-1"),
             "SCRIPT_NAME": "",
             # Same result as Werkzeug's unquote-then-latin-1 dance for UTF-8 paths.
@@ -330,26 +487,43 @@ class _Connection:
 
     def send_data(self, stream: _Stream, data: bytes) -> None:
         """Send one chunk, blocking on flow control, flushed before returning (so streaming streams)."""
-        view = memoryview(data)
         with self._cond:
-            while view:
-                self._check(stream)
-                try:
-                    window = self._h2.local_flow_control_window(stream.stream_id)
-                    if window <= 0:
-                        # Headers may be queued unsent; let the client see them while we wait.
-                        self._flush()
-                        self._cond.wait()
-                        continue
-                    frame_max = self._h2.max_outbound_frame_size
-                    while view and window > 0:
-                        size = min(len(view), window, frame_max)
-                        self._h2.send_data(stream.stream_id, view[:size].tobytes())
-                        view = view[size:]
-                        window -= size
-                except h2.exceptions.H2Error as exc:
-                    raise _StreamGoneError from exc
-            self._flush()
+            self._send_data(stream, memoryview(data), end=False)
+
+    def send_response(self, stream: _Stream, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        """Headers, the whole body and END_STREAM, in as few writes as flow control allows."""
+        with self._cond:
+            self._check(stream)
+            try:
+                self._h2.send_headers(stream.stream_id, headers, end_stream=not body)
+            except h2.exceptions.H2Error as exc:
+                raise _StreamGoneError from exc
+            if body:
+                self._send_data(stream, memoryview(body), end=True)
+            else:
+                self._flush()
+
+    def _send_data(self, stream: _Stream, view: memoryview, *, end: bool) -> None:
+        """Frame ``view`` as DATA (the last frame ending the stream when ``end``); holds the lock."""
+        while view:
+            self._check(stream)
+            try:
+                window = self._h2.local_flow_control_window(stream.stream_id)
+                if window <= 0:
+                    # Headers may be queued unsent; let the client see them while we wait.
+                    self._flush()
+                    self._cond.wait()
+                    continue
+                frame_max = self._h2.max_outbound_frame_size
+                while view and window > 0:
+                    size = min(len(view), window, frame_max)
+                    last = end and size == len(view)
+                    self._h2.send_data(stream.stream_id, view[:size].tobytes(), end_stream=last)
+                    view = view[size:]
+                    window -= size
+            except h2.exceptions.H2Error as exc:
+                raise _StreamGoneError from exc
+        self._flush()
 
     def end_stream(self, stream: _Stream) -> None:
         with self._cond:
@@ -395,6 +569,18 @@ class _Responder(WsgiResponse):
         if data:
             self._conn.send_data(self._stream, data)
 
+    def respond(self, body: bytes) -> None:
+        """The whole response at once (the app returned a list of byte strings)."""
+        if self._aborted:
+            return
+        if self.headers_sent:
+            if body:
+                self._conn.send_data(self._stream, body)
+            self._conn.end_stream(self._stream)
+            return
+        self.headers_sent = True
+        self._conn.send_response(self._stream, self._header_block(), body)
+
     def finish(self) -> None:
         if self._aborted:
             return
@@ -411,10 +597,12 @@ class _Responder(WsgiResponse):
             self.abort()
             return
         self._status = "500 Internal Server Error"
-        self._headers = [("Content-Type", "text/plain; charset=utf-8")]
+        self._headers = [
+            ("Content-Type", "application/json"),
+            ("x-amzn-ErrorType", "InternalServerException"),
+        ]
         try:
-            self.write(b"Internal Server Error")
-            self.finish()
+            self.respond(b'{"message":"bedrock-emulator internal error"}')
         except _StreamGoneError:
             pass
 
@@ -423,6 +611,11 @@ class _Responder(WsgiResponse):
         self._conn.reset_stream(self._stream)
 
     def _send_headers(self, *, end: bool, flush: bool) -> None:
+        headers = self._header_block()
+        self.headers_sent = True
+        self._conn.send_headers(self._stream, headers, end=end, flush=flush)
+
+    def _header_block(self) -> list[tuple[bytes, bytes]]:
         if self._status is None:
             raise AssertionError("WSGI app wrote a body before calling start_response")
         code = self._status.split(None, 1)[0].encode("ascii")
@@ -436,9 +629,22 @@ class _Responder(WsgiResponse):
         if b"server" not in present:
             headers.append((b"server", self._conn.server_header))
         if b"date" not in present:
-            headers.append((b"date", formatdate(usegmt=True).encode("ascii")))
-        self.headers_sent = True
-        self._conn.send_headers(self._stream, headers, end=end, flush=flush)
+            headers.append((b"date", _http_date()))
+        return headers
+
+
+_date_cache: tuple[int, bytes] = (0, b"")
+
+
+def _http_date() -> bytes:
+    """The Date header value, formatted once a second."""
+    global _date_cache  # noqa: PLW0603 - a one-entry cache; a stale read only formats again
+    now = int(time.time())
+    second, value = _date_cache
+    if second != now:
+        value = formatdate(now, usegmt=True).encode("ascii")
+        _date_cache = (now, value)
+    return value
 
 
 def serve_h2c(
@@ -447,7 +653,11 @@ def serve_h2c(
     *,
     server_address: tuple[str, int],
     client_address: tuple[str, int],
-    server_software: str = "bedrock-emulator",
+    limits: ServerLimits | None = None,
+    register: ConnectionRegister | None = None,
+    workers: StreamWorkers | None = None,
 ) -> None:
     """Serve HTTP/2 on `sock` (preface not yet consumed) until the peer leaves; the caller closes it."""
-    _Connection(sock, app, server_address, client_address, server_software).serve()
+    limits = limits or ServerLimits()
+    workers = workers or StreamWorkers(limits.max_stream_workers)
+    _Connection(sock, app, server_address, client_address, limits, register, workers).serve()

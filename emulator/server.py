@@ -1,13 +1,16 @@
 """Run a WSGI app on one port that speaks HTTP/1.1 (keep-alive) and HTTP/2 cleartext, in threads.
 
 `EmulatorServer` binds a socket, serves it from a daemon thread (or blocking, for the CLI) and stops
-cleanly. It builds on Werkzeug's threaded server: one thread per connection. Each new connection is
-peeked at: if it opens with the HTTP/2 connection preface (prior knowledge h2c, what the AWS SDK for
+cleanly. It builds on Werkzeug's threaded server: one thread per connection, within the limits of
+`emulator.serving.ServerLimits` (a connection cap with eviction of idle connections, idle and I/O
+timeouts, bounded request heads and bodies). Each new connection is peeked at: if it opens with the HTTP/2 connection preface (prior knowledge h2c, what the AWS SDK for
 JavaScript v3 sends to an ``http://`` endpoint) it is handed to `emulator.http2`; anything else is
 served as HTTP/1.1 by the request handler below.
 
 The HTTP/1.1 path writes responses itself instead of using Werkzeug's ``run_wsgi``, because that one
 always answers ``Connection: close`` (no keep-alive) and cannot be told to cut a response short.
+Requests that are not HTTP (a TLS hello, a malformed request line, an HTTP/9.9 version, an oversized
+line or head) get a status line (400, 414, 431, 505) with a small JSON body and the connection closed.
 
 Abort contract, the same on both protocols: the WSGI environ carries a callable under
 ``"bedrock_emulator.abort"`` (`ABORT_KEY`). Fault injection calls it to end an exchange without a proper
@@ -25,12 +28,13 @@ access lines (the emulator keeps its own journal). Logger: ``bedrock_emulator.se
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
@@ -38,19 +42,32 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler, select_address_family
 from werkzeug.wsgi import LimitedStream
 
+from emulator.serving import (
+    ABORT_KEY,
+    BODY_LIMIT_KEY,
+    BUSY,
+    CONNECTION_PREFACE,
+    HEAD,
+    IDLE,
+    SERVER_SOFTWARE,
+    BodyTooLargeError,
+    ConnectionRegister,
+    ServerLimits,
+    WsgiResponse,
+    plain_error,
+)
+
 if TYPE_CHECKING:
     from types import FrameType, TracebackType
 
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
 
-__all__ = ["ABORT_KEY", "EmulatorServer"]
+    from emulator.http2 import StreamWorkers
 
-ABORT_KEY = "bedrock_emulator.abort"
-CONNECTION_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+__all__ = ["ABORT_KEY", "EmulatorServer", "ServerLimits"]
 
 _log = logging.getLogger("bedrock_emulator.server")
 
-_SERVER_SOFTWARE = "bedrock-emulator"
 # How long stop() waits for connection threads after cutting their sockets; an app stuck in a long
 # sleep should not make stop() hang, its thread is a daemon anyway.
 _JOIN_TIMEOUT = 2.0
@@ -58,64 +75,58 @@ _JOIN_TIMEOUT = 2.0
 _PREFACE_WAIT = 10.0
 # Unread request body left after the response: drained to keep the connection if at most this big,
 # otherwise the connection is closed (reading it would cost more than a reconnect).
-_MAX_DRAIN = 16 << 20
+_MAX_DRAIN = 1 << 20
+_MAX_REQUEST_LINE = 16 << 10
+_PIECE = 1 << 16
 _BODYLESS_STATUSES = frozenset({204, 304})
 _DISCONNECTS = (ConnectionError, TimeoutError)
-
-_ExcInfo = tuple[type[BaseException], BaseException, "TracebackType"] | tuple[None, None, None]
+_BUSY_REFUSAL = plain_error(
+    503,
+    "Service Unavailable",
+    "Too many open connections; try again.",
+    error_type="ServiceUnavailableException",
+)
+_TOO_LARGE = "RequestEntityTooLargeException"
 
 
 class _WSGIServer(ThreadedWSGIServer):
-    """Werkzeug's threaded server, plus a register of open connections so stop() can end them."""
+    """Werkzeug's threaded server, with a register of open connections: a cap, eviction and stop()."""
 
     # We join connection threads ourselves, with a timeout (see EmulatorServer.stop).
     block_on_close = False
 
-    def __init__(self, host: str, port: int, app: WSGIApplication, fd: int) -> None:
-        self.connections: dict[socket.socket, threading.Thread] = {}
-        self.connections_lock = threading.Lock()
+    def __init__(self, host: str, port: int, app: WSGIApplication, fd: int, limits: ServerLimits) -> None:
+        self.limits = limits
+        self.register = ConnectionRegister(limits)
+        self._stream_workers: StreamWorkers | None = None
+        self._workers_lock = threading.Lock()
         super().__init__(host, port, app, handler=_RequestHandler, fd=fd)
-        self._server_version = _SERVER_SOFTWARE
+        self._server_version = SERVER_SOFTWARE
+
+    def stream_workers(self) -> StreamWorkers:
+        """This server's pool of HTTP/2 stream threads, made on the first h2c connection."""
+        with self._workers_lock:
+            if self._stream_workers is None:
+                from emulator.http2 import StreamWorkers  # h2 is imported on the first h2c connection
+
+                self._stream_workers = StreamWorkers(self.limits.max_stream_workers)
+            return self._stream_workers
+
+    @override
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.register.admit(request):
+            # Every connection is busy: say so rather than queue a thread beyond the cap.
+            with contextlib.suppress(OSError):
+                request.setblocking(False)
+                request.send(_BUSY_REFUSAL)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
 
     @override
     def handle_error(self, request: Any, client_address: Any) -> None:
         # socketserver would print a traceback to stderr; the emulator logs instead.
         _log.exception("unhandled error serving %s", client_address)
-
-    def track(self, conn: socket.socket) -> None:
-        with self.connections_lock:
-            self.connections[conn] = threading.current_thread()
-
-    def untrack(self, conn: socket.socket) -> None:
-        with self.connections_lock:
-            self.connections.pop(conn, None)
-
-
-class WsgiResponse:
-    """PEP 3333's ``start_response`` for one response; subclasses write the bytes (HTTP/1.1 or HTTP/2)."""
-
-    def __init__(self) -> None:
-        self._status: str | None = None
-        self._headers: list[tuple[str, str]] = []
-        self.headers_sent = False
-
-    def start_response(
-        self, status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None
-    ) -> Callable[[bytes], None]:
-        if exc_info and exc_info[1] is not None:
-            try:
-                if self.headers_sent:
-                    raise exc_info[1].with_traceback(exc_info[2])
-            finally:
-                exc_info = None
-        elif self._status is not None:
-            raise AssertionError("start_response called twice without exc_info")
-        self._status = status
-        self._headers = headers
-        return self.write
-
-    def write(self, data: bytes) -> None:
-        raise NotImplementedError
 
 
 class _Exchange(WsgiResponse):
@@ -154,7 +165,7 @@ class _Exchange(WsgiResponse):
             self._handler.connection.shutdown(socket.SHUT_RDWR)
 
     def reset_for_error(self) -> bool:
-        """Forget an unsent status so a 500 can replace it; False if the response already started."""
+        """Forget an unsent status so an error can replace it; False if the response already started."""
         if self.headers_sent:
             return False
         self._status = None
@@ -174,7 +185,7 @@ class _Exchange(WsgiResponse):
             if lower == "connection" and "close" in value.lower():
                 handler.close_connection = True
         if "server" not in names:
-            lines.append(f"Server: {_SERVER_SOFTWARE}\r\n")
+            lines.append(f"Server: {SERVER_SOFTWARE}\r\n")
         if "date" not in names:
             lines.append(f"Date: {handler.date_time_string()}\r\n")
         if self._environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in _BODYLESS_STATUSES:
@@ -197,25 +208,71 @@ class _Exchange(WsgiResponse):
         return "".join(lines).encode("latin-1")
 
 
+class _CappedInput:
+    """wsgi.input for one request: refuses to read past the server's body cap, reads in bounded pieces,
+    and sends the interim ``100 Continue`` only when the app first reads (an app that refuses a body
+    from its Content-Length never asks the client for it)."""
+
+    def __init__(self, stream: Any, limit: int, on_first_read: Callable[[], None] | None) -> None:
+        self._stream = stream
+        self._limit = limit
+        self._read = 0
+        self._on_first_read = on_first_read
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = self._want(size)
+        pieces: list[bytes] = []
+        got = 0
+        while got < want:
+            piece = self._stream.read(min(want - got, _PIECE))
+            if not piece:
+                break
+            pieces.append(piece)
+            got += len(piece)
+        return self._count(b"".join(pieces))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._count(self._stream.readline(min(self._want(size), _PIECE)))
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+    def _want(self, size: int | None) -> int:
+        if self._on_first_read is not None:
+            first, self._on_first_read = self._on_first_read, None
+            first()
+        room = self._limit - self._read + 1  # one byte over tells "too large" from "exactly the cap"
+        return room if size is None or size < 0 else min(size, room)
+
+    def _count(self, data: bytes) -> bytes:
+        self._read += len(data)
+        if self._read > self._limit:
+            raise BodyTooLargeError(self._limit)
+        return data
+
+
 class _RequestHandler(WSGIRequestHandler):
     """Per connection: route h2c to `emulator.http2`, serve HTTP/1.1 with keep-alive otherwise."""
 
     protocol_version = "HTTP/1.1"
+    # Malformed requests are answered with a status line, never in HTTP/0.9's headerless form.
+    default_request_version = "HTTP/1.1"
     server: _WSGIServer
 
     def setup(self) -> None:
         super().setup()
+        self.connection.settimeout(self.server.limits.io_timeout)
         # Streamed chunks are small writes; Nagle plus delayed ACK would hold each for ~40 ms.
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.track(self.connection)
+        self.server.register.attach(self.connection)
 
     def finish(self) -> None:
         try:
             with contextlib.suppress(OSError):
                 super().finish()
         finally:
-            self.server.untrack(self.connection)
+            self.server.register.forget(self.connection)
 
     def handle(self) -> None:
         if self._opens_with_preface():
@@ -227,7 +284,9 @@ class _RequestHandler(WSGIRequestHandler):
                 self.server.app,
                 server_address=(str(self.server.server_address[0]), self.server.port),
                 client_address=(str(client[0]), int(client[1])),
-                server_software=_SERVER_SOFTWARE,
+                limits=self.server.limits,
+                register=self.server.register,
+                workers=self.server.stream_workers(),
             )
             return
         super().handle()
@@ -249,11 +308,84 @@ class _RequestHandler(WSGIRequestHandler):
             # queued, so wait a little for the rest rather than spin.
             time.sleep(0.001)
 
+    def handle_one_request(self) -> None:
+        """One request: its line and headers within bounds, or a status line saying why not."""
+        register, limits, conn = self.server.register, self.server.limits, self.connection
+        self.command = ""
+        self.request_version = self.default_request_version
+        try:
+            register.mark(conn, IDLE)
+            conn.settimeout(limits.idle_timeout)
+            self.raw_requestline = self.rfile.readline(_MAX_REQUEST_LINE + 1)
+            conn.settimeout(limits.io_timeout)
+            register.mark(conn, HEAD)
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if len(self.raw_requestline) > _MAX_REQUEST_LINE:
+                self.requestline = ""
+                self.send_error(414, "Request-URI Too Long")
+                return
+            head = self._read_head(limits.max_header_bytes)
+            if head is None:
+                return
+            if not self._parse_with_head(head):
+                return
+            register.mark(conn, BUSY)
+            if self.command not in {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}:
+                self.send_error(501, "Not Implemented")
+                return
+            self.run_wsgi()
+        except TimeoutError as exc:
+            _log.debug("connection from %s timed out: %r", self.client_address, exc)
+            self.close_connection = True
+
+    def _read_head(self, limit: int) -> bytes | None:
+        """The header block up to the empty line, or None after a 431 when it is over ``limit``."""
+        lines: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(limit + 1)
+            total += len(line)
+            if total > limit:
+                self.send_error(431, "Request Header Fields Too Large")
+                return None
+            lines.append(line)
+            if line in (b"\r\n", b"\n", b""):
+                return b"".join(lines)
+
+    def _parse_with_head(self, head: bytes) -> bool:
+        """http.server's request-line and header parsing, reading the bounded head we already hold."""
+        socket_file = self.rfile
+        self.rfile = io.BufferedReader(io.BytesIO(head))
+        try:
+            return bool(self.parse_request())
+        finally:
+            self.rfile = socket_file
+
+    def handle_expect_100(self) -> bool:
+        return True  # sent by _CappedInput when the app first reads the body
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:  # noqa: ARG002 - http.server's signature
+        """A transport-level refusal: a status line, a small JSON body, and close."""
+        reason = self.responses.get(code, ("Error", ""))[0]
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.sendall(plain_error(code, reason, message or reason))
+
     def run_wsgi(self) -> None:
-        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         self.environ = environ = self.make_environ()
+        limits = self.server.limits
+        declared = environ.get("CONTENT_LENGTH") or "0"
+        if not declared.isdigit() or len(declared) > 19:
+            self.send_error(400, "Invalid Content-Length")
+            return
         body = self._bound_body(environ)
+        expect = self.headers.get("Expect", "").lower().strip(" \t") == "100-continue"
+        environ["wsgi.input"] = _CappedInput(
+            environ["wsgi.input"], limits.max_body_bytes, self._send_continue if expect else None
+        )
+        environ[BODY_LIMIT_KEY] = limits.max_body_bytes
         exchange = _Exchange(self, environ)
         environ[ABORT_KEY] = exchange.abort
         try:
@@ -270,6 +402,9 @@ class _RequestHandler(WSGIRequestHandler):
         if not self.close_connection:
             self._drain(environ, body)
 
+    def _send_continue(self) -> None:
+        self.connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+
     def _execute(self, exchange: _Exchange, environ: WSGIEnvironment) -> None:
         result = None
         try:
@@ -281,17 +416,26 @@ class _RequestHandler(WSGIRequestHandler):
             exchange.finish()
         except (*_DISCONNECTS, OSError):
             raise
+        except (ClientDisconnected, BodyTooLargeError) as exc:
+            self.close_connection = True
+            if isinstance(exc, BodyTooLargeError) and exchange.reset_for_error():
+                self.connection.sendall(
+                    plain_error(413, "Payload Too Large", "Request Entity Too Large", error_type=_TOO_LARGE)
+                )
         except Exception:
             if exchange.aborted:
                 return  # the app tripped over the socket it asked us to cut: expected, not a bug
             _log.exception("WSGI app failed on %s %s", environ["REQUEST_METHOD"], environ["RAW_URI"])
             self.close_connection = True
             if exchange.reset_for_error():
-                exchange.start_response(
-                    "500 Internal Server Error",
-                    [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "21")],
+                self.connection.sendall(
+                    plain_error(
+                        500,
+                        "Internal Server Error",
+                        "bedrock-emulator internal error",
+                        error_type="InternalServerException",
+                    )
                 )
-                exchange.write(b"Internal Server Error")
             # Mid-stream the status is gone; closing without the last chunk tells the client.
         finally:
             close = getattr(result, "close", None)
@@ -305,11 +449,7 @@ class _RequestHandler(WSGIRequestHandler):
         """Fence wsgi.input at Content-Length so the app cannot read into the next request."""
         if environ.get("wsgi.input_terminated"):
             return None  # chunked: DechunkedInput already stops at the terminating chunk
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            self.close_connection = True
-            return None
+        length = int(environ.get("CONTENT_LENGTH") or 0)
         if length <= 0:
             return None
         body = LimitedStream(environ["wsgi.input"], length)
@@ -333,7 +473,7 @@ class _RequestHandler(WSGIRequestHandler):
                     if total > _MAX_DRAIN:
                         self.close_connection = True
                         break
-        except (ClientDisconnected, OSError, ValueError):
+        except (ClientDisconnected, OSError, ValueError, BodyTooLargeError):
             self.close_connection = True
 
     @override
@@ -354,8 +494,15 @@ class EmulatorServer:
     ...     requests.get(server.endpoint_url + "/_emulator/health")
     """
 
-    def __init__(self, app: WSGIApplication, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: WSGIApplication,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: ServerLimits | None = None,
+    ) -> None:
         self.app = app
+        self.limits = limits or ServerLimits()
         self.host = host
         self.port = port
         self._server: _WSGIServer | None = None
@@ -396,14 +543,13 @@ class EmulatorServer:
         thread.join()
         server.server_close()
         # Idle keep-alive connections would otherwise keep their threads (and clients) waiting.
-        with server.connections_lock:
-            open_connections = list(server.connections.items())
+        open_connections = server.register.snapshot()
         for conn, _ in open_connections:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
         deadline = time.monotonic() + _JOIN_TIMEOUT
         for _, worker in open_connections:
-            if worker is not threading.current_thread():
+            if worker is not None and worker is not threading.current_thread():
                 worker.join(max(0.0, deadline - time.monotonic()))
         _log.debug("stopped %s", self.endpoint_url)
 
@@ -456,6 +602,6 @@ class EmulatorServer:
             listener.bind((self.host, self.port))
             listener.listen(128)
             # Werkzeug dups the descriptor, so ours is closed either way.
-            return _WSGIServer(self.host, self.port, self.app, fd=listener.fileno())
+            return _WSGIServer(self.host, self.port, self.app, fd=listener.fileno(), limits=self.limits)
         finally:
             listener.close()

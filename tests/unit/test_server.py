@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import logging
 import socket
 import subprocess
@@ -231,7 +232,8 @@ def test_app_error_mid_request_answers_500_and_logs(caplog: pytest.LogCaptureFix
         conn.request("GET", "/")
         response = conn.getresponse()
         assert response.status == 500
-        assert response.read() == b"Internal Server Error"
+        assert response.getheader("x-amzn-ErrorType") == "InternalServerException"
+        assert json.loads(response.read()) == {"message": "bedrock-emulator internal error"}
     assert any("boom" in str(r.exc_info) for r in caplog.records if r.levelno == logging.ERROR)
 
 
