@@ -12,6 +12,10 @@ DEFAULT_CAPACITY = 10_000
 # Request and response bodies (and stream events) are kept for the most recent calls only, so a long
 # run of large streams cannot grow the journal without bound; older entries keep their summary.
 DEFAULT_DETAIL_CAPACITY = 500
+# ... and within this many bytes of bodies (a few large InvokeModel bodies must not pin gigabytes).
+DEFAULT_DETAIL_BYTES = 64 << 20
+# A stream event's share of that budget: an estimate, so recording costs no serialization.
+_EVENT_BYTES = 256
 
 
 @dataclass
@@ -47,11 +51,16 @@ class JournalEntry:
 
 class Journal:
     def __init__(
-        self, capacity: int = DEFAULT_CAPACITY, detail_capacity: int = DEFAULT_DETAIL_CAPACITY
+        self,
+        capacity: int = DEFAULT_CAPACITY,
+        detail_capacity: int = DEFAULT_DETAIL_CAPACITY,
+        detail_bytes: int = DEFAULT_DETAIL_BYTES,
     ) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=capacity)
-        self._detailed: deque[JournalEntry] = deque()
+        self._detailed: deque[tuple[JournalEntry, int]] = deque()
         self._detail_capacity = detail_capacity
+        self._detail_budget = detail_bytes
+        self._detail_bytes = 0
         self._lock = threading.Lock()
         self._sequence = itertools.count(1)
 
@@ -59,11 +68,21 @@ class Journal:
         with self._lock:
             entry.sequence = next(self._sequence)
             self._entries.append(entry)
-            self._detailed.append(entry)
-            while len(self._detailed) > self._detail_capacity:
-                old = self._detailed.popleft()
-                old.request_body = old.response_body = None
-                old.response_events = None
+            size = _detail_size(entry)
+            if size > self._detail_budget:
+                _strip(entry)  # alone over the budget: its summary is all that is kept
+                return
+            self._detailed.append((entry, size))
+            self._detail_bytes += size
+            while len(self._detailed) > self._detail_capacity or self._detail_bytes > self._detail_budget:
+                old, old_size = self._detailed.popleft()
+                self._detail_bytes -= old_size
+                _strip(old)
+
+    @property
+    def detail_bytes(self) -> int:
+        """Bytes of bodies (and estimated stream events) the journal holds now."""
+        return self._detail_bytes
 
     def entries(
         self,
@@ -89,7 +108,24 @@ class Journal:
                 self._entries.clear()
                 self._detailed.clear()
             else:
-                for entries in (self._entries, self._detailed):
-                    kept = [e for e in entries if e.tenant != tenant]
-                    entries.clear()
-                    entries.extend(kept)
+                kept = [e for e in self._entries if e.tenant != tenant]
+                self._entries.clear()
+                self._entries.extend(kept)
+                detailed = [(e, size) for e, size in self._detailed if e.tenant != tenant]
+                self._detailed.clear()
+                self._detailed.extend(detailed)
+            self._detail_bytes = sum(size for _, size in self._detailed)
+
+
+def _detail_size(entry: JournalEntry) -> int:
+    events = entry.response_events
+    return (
+        len(entry.request_body or b"")
+        + len(entry.response_body or b"")
+        + (len(events) * _EVENT_BYTES if events else 0)
+    )
+
+
+def _strip(entry: JournalEntry) -> None:
+    entry.request_body = entry.response_body = None
+    entry.response_events = None

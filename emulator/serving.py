@@ -166,7 +166,7 @@ class _Tracked:
 
     def __init__(self) -> None:
         self.thread: threading.Thread | None = None
-        self.state = HEAD
+        self.state = IDLE  # nothing asked yet: as closable as a keep-alive connection between requests
         self.since = time.monotonic()
         self.evicted = False
 
