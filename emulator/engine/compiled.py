@@ -99,6 +99,8 @@ class CompiledRule:
     connection: ConnectionFault | None
     stream_by_service: Mapping[str, StreamFaults]
     answer: ScriptedAnswer | None
+    # No required state, take or quota can pass a matching call on, so no later rule is reached.
+    fires_whenever_matched: bool
 
     @property
     def id(self) -> str:
@@ -143,6 +145,9 @@ def compile_rule(rule: Rule) -> CompiledRule:
         connection=_connection(rule),
         stream_by_service=streams,
         answer=_answer(rule.answer) if rule.answer is not None else None,
+        fires_whenever_matched=(
+            (rule.state is None or rule.state.required is None) and rule.take is None and rule.quota is None
+        ),
     )
 
 

@@ -1,8 +1,13 @@
 """The Engine: picks a call's scenario, then matches, counts and moves state atomically to make its Plan.
 
-Selection is lock-free dictionary lookups, so a call no scenario applies to costs almost nothing. The
-decision itself (first matching rule, its count, its state transition, quota admission) happens under one
-lock, so 32 threads racing through a ``first: 3`` rule see it fire exactly three times.
+Selection is lock-free dictionary lookups, so a call no scenario applies to costs almost nothing. Matching
+reads only the call, so each candidate rule's criteria (globs, body regexes) are evaluated before the lock:
+a slow body condition delays its own call, never another tenant's. The decision itself (first matching
+rule in the right state, its count, its state transition, quota admission) happens under one lock, so 32
+threads racing through a ``first: 3`` rule see it fire exactly three times.
+
+State is kept for at most ``max_tenants`` tenants; past that the least recently active tenant without a
+call in flight is forgotten and starts fresh, as after a reset (docs/scenarios.md).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from emulator.engine.plan import NO_PLAN, Plan, QuotaTicket
 from emulator.engine.problems import Problem, ScenarioError, UnknownScenarioError
 from emulator.engine.quotas import QuotaBook
 from emulator.engine.schema import Scenario
-from emulator.engine.state import StateBook
+from emulator.engine.state import DEFAULT_MAX_TENANTS, StateBook
 from emulator.wire.errors import AwsError
 
 _STRICT_NO_PLAN = replace(NO_PLAN, strict=True)
@@ -29,7 +34,12 @@ _STRICT_NO_PLAN = replace(NO_PLAN, strict=True)
 
 class Engine:
     def __init__(
-        self, *, seed: int | None = None, default_scenario: str | None = None, strict: bool = False
+        self,
+        *,
+        seed: int | None = None,
+        default_scenario: str | None = None,
+        strict: bool = False,
+        max_tenants: int = DEFAULT_MAX_TENANTS,
     ) -> None:
         self._seed = seed
         self._default = default_scenario
@@ -38,9 +48,13 @@ class Engine:
         self._lock = threading.Lock()
         self._scenarios: dict[str, CompiledScenario] = {}
         self._bindings: dict[str, str] = {}
-        self._states = StateBook()
-        self._quotas = QuotaBook()
         self._clock = Clock()
+        self._quotas = QuotaBook()
+        self._states = StateBook(
+            max_tenants,
+            in_use=lambda tenant: self._quotas.in_flight(tenant, self._clock.now()),
+            on_evict=self._quotas.reset,
+        )
 
     # ---- the scenario set ---------------------------------------------------------------------------
 
@@ -123,6 +137,11 @@ class Engine:
             found = self._states.peek(tenant, name)
             return None if found is None else (found.state, dict(found.counts))
 
+    def tenants_with_state(self) -> int:
+        """How many tenants the engine keeps counts, states or quota windows for (at most about max_tenants)."""
+        with self._lock:
+            return self._states.tenants()
+
     @property
     def clock(self) -> Clock:
         return self._clock
@@ -153,32 +172,34 @@ class Engine:
             if self._default is not None and self._default not in self._scenarios:
                 return replace(self._no_plan, warnings=(f"default scenario {self._default!r} is not loaded",))
             return self._no_plan
-        compiled = self._scenarios.get(name)
-        if compiled is None:  # deleted since select(); serve plainly
-            return self._no_plan
-        candidates = compiled.by_operation.get(call.operation)
-        if not candidates:
-            return compiled.idle_plan
-        with self._lock:
-            current = self._scenarios.get(name)
-            if current is None:
+        while True:
+            compiled = self._scenarios.get(name)
+            if compiled is None:  # deleted since select(); serve plainly
                 return self._no_plan
-            if current is not compiled:
-                compiled = current
-                candidates = compiled.by_operation.get(call.operation)
-                if not candidates:
-                    return compiled.idle_plan
-            return self._decide(compiled, candidates, call)
+            candidates = compiled.by_operation.get(call.operation)
+            if not candidates:
+                return compiled.idle_plan
+            matched = _matched(candidates, call)
+            with self._lock:
+                if self._scenarios.get(name) is compiled:
+                    return self._decide(compiled, candidates, matched, call)
+            # Replaced or deleted while matching: match again against what is loaded now.
 
-    def _decide(self, compiled: CompiledScenario, candidates: tuple[CompiledRule, ...], call: Call) -> Plan:
+    def _decide(
+        self,
+        compiled: CompiledScenario,
+        candidates: tuple[CompiledRule, ...],
+        matched: tuple[bool, ...],
+        call: Call,
+    ) -> Plan:
         state = self._states.get(call.tenant, compiled.name, compiled.scenario.initial_state)
         tickets: list[QuotaTicket] = []
-        for rule in candidates:
+        for rule, is_match in zip(candidates, matched, strict=True):
+            if not is_match:
+                continue
             spec = rule.rule
             required = spec.state.required if spec.state is not None else None
             if required is not None and state.state != required:
-                continue
-            if not rule.matcher.matches(call):
                 continue
             n = state.count(rule.id)
             draw = None
@@ -241,3 +262,15 @@ class Engine:
         with self._lock:
             for ticket in plan.quota_tickets:
                 self._quotas.settle(ticket, input_tokens + output_tokens)
+
+
+def _matched(candidates: tuple[CompiledRule, ...], call: Call) -> tuple[bool, ...]:
+    """Each candidate's criteria against the call, up to the first rule no later rule can follow."""
+    results: list[bool] = []
+    for rule in candidates:
+        is_match = rule.matcher.matches(call)
+        results.append(is_match)
+        if is_match and rule.fires_whenever_matched:
+            results.extend(False for _ in range(len(candidates) - len(results)))
+            break
+    return tuple(results)

@@ -6,59 +6,20 @@ A bad file is refused whole, with every problem located by file, rule, field pat
 
 from __future__ import annotations
 
-import json
 import re
+import reprlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from emulator.engine.checks import check_scenario
+from emulator.engine.document import parse_text
 from emulator.engine.problems import Problem, ScenarioError
 from emulator.engine.schema import SCENARIO_NAME_PATTERN, Scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
-# libyaml's parser is ~10x faster; the shipped library is parsed at every start.
-_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _refuse_duplicate_keys(node: Any) -> None:
-    # PyYAML keeps the last of two equal keys; a rule with two ``error:`` keys must not silently lose one.
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"each key once per mapping, {key!r} appears twice", key_node.start_mark
-                )
-            seen.add(key)
-            _refuse_duplicate_keys(value_node)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _refuse_duplicate_keys(item)
-
-
-def parse_text(text: str, source: str) -> Any:
-    """The document in ``text`` (JSON if it looks like JSON, else YAML)."""
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ScenarioError.single(
-                source, f"valid JSON: {error.msg}", path=f"line {error.lineno} column {error.colno}"
-            ) from None
-    try:
-        _refuse_duplicate_keys(yaml.compose(text, Loader=_FAST_LOADER))
-        return yaml.load(text, Loader=_FAST_LOADER)  # a safe loader, libyaml's when present
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ScenarioError.single(source, f"valid YAML: {problem}", path=where) from None
 
 
 def _format_location(location: tuple[int | str, ...]) -> str:
@@ -80,12 +41,25 @@ def _rule_id(data: Any, location: tuple[int | str, ...]) -> str | None:
     return None
 
 
+def _quoting() -> reprlib.Repr:
+    # What a refusal quotes of the input: a few items and characters, never the whole (maybe huge) value.
+    quoting = reprlib.Repr()
+    quoting.maxlevel = 2
+    quoting.maxdict = quoting.maxlist = quoting.maxtuple = quoting.maxset = 4
+    quoting.maxstring = quoting.maxother = 60
+    quoting.maxlong = 40
+    return quoting
+
+
+_QUOTE = _quoting()
+
+
 def _expected(error: Any) -> str:
     kind = error["type"]
     if kind == "missing":
         return "this field (it is required)"
     if kind == "extra_forbidden":
-        return f"a known field; {error['loc'][-1]!r} is not part of the scenario format (check the spelling)"
+        return f"a known field; {_QUOTE.repr(error['loc'][-1])} is not part of the scenario format (check the spelling)"
     if kind == "union_tag_invalid":
         context = error.get("ctx", {})
         return f"{context.get('discriminator')} one of {context.get('expected_tags')}, got {context.get('tag')!r}"
@@ -93,7 +67,7 @@ def _expected(error: Any) -> str:
     if kind in {"value_error", "assertion_error"}:
         return message
     message = message.removeprefix("Input should be ")
-    return f"{message[:1].lower()}{message[1:]}, got {error['input']!r}"
+    return f"{message[:1].lower()}{message[1:]}, got {_QUOTE.repr(error['input'])}"
 
 
 def scenario_from_data(data: Any, source: str, default_name: str | None = None) -> Scenario:

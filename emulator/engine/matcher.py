@@ -3,6 +3,11 @@
 Globs and regexes are compiled once at load so matching on the hot path is a few regex calls. Model
 globs are tried against the id as sent and the resolved foundation model id, so one rule covers a bare
 id, an inference profile and an ARN of the same model.
+
+A predicate reads only the call, so the engine runs it before taking its lock. Globs run on Python's
+``re``: ``fnmatch.translate`` wraps every ``*`` but the last in an atomic group, so a glob never
+backtracks into an earlier star and costs time linear in the value (tests/unit/test_engine_matcher.py
+times the worst shapes). Body regexes run on RE2 (``regexes.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 
 from emulator.engine.bodypath import parse_path, values_at
 from emulator.engine.call import Call
+from emulator.engine.regexes import Regex
 from emulator.engine.schema import BodyCondition, Match
 
 
@@ -41,10 +47,8 @@ def _contains(value: Any, needle: Any) -> bool:
 def _body_test(condition: BodyCondition) -> Callable[[Any], bool]:
     segments = parse_path(condition.path)
     if "regex" in condition.model_fields_set and condition.regex is not None:
-        pattern = re.compile(condition.regex)
-        return lambda body: any(
-            isinstance(v, str) and pattern.search(v) is not None for v in values_at(body, segments)
-        )
+        pattern = Regex(condition.regex)
+        return lambda body: any(isinstance(v, str) and pattern.search(v) for v in values_at(body, segments))
     if "contains" in condition.model_fields_set:
         needle = condition.contains
         return lambda body: any(_contains(v, needle) for v in values_at(body, segments))

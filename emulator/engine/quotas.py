@@ -3,6 +3,10 @@
 Sliding windows on the virtual clock (60 s for rpm/tpm, 24 h for tpd). Tokens are admitted on an
 estimate (input tokens plus the requested maximum output, as Bedrock reserves) and corrected to real
 usage when the call settles. Throttled calls consume nothing. Callers hold the engine's lock.
+
+A call admitted on an estimate is in flight until it settles; since a call that fails after admission
+never settles, it counts as in flight for at most a minute. The engine does not evict a tenant with a
+call in flight, so evicting never drops the window a running call is about to settle into.
 """
 
 from __future__ import annotations
@@ -66,16 +70,24 @@ class _Windows:
 
 class QuotaBook:
     def __init__(self) -> None:
-        self._windows: dict[QuotaKey, _Windows] = {}
+        self._tenants: dict[str, dict[tuple[str, str, str], _Windows]] = {}
+        # Per tenant, the admitted calls not settled yet: entry id -> when admitted (oldest first).
+        self._unsettled: dict[str, dict[int, float]] = {}
         self._ids = itertools.count(1)
+
+    def _windows(self, key: QuotaKey) -> _Windows | None:
+        tenant, scenario, rule, model = key
+        return self._tenants.get(tenant, {}).get((scenario, rule, model))
 
     def admit(
         self, key: QuotaKey, limits: QuotaEffect, now: float, estimated_tokens: int
     ) -> tuple[str | None, QuotaTicket | None]:
         """(throttle message, None) when a limit is reached, else (None, ticket for settling tokens)."""
-        windows = self._windows.get(key)
+        tenant, scenario, rule, model = key
+        by_key = self._tenants.setdefault(tenant, {})
+        windows = by_key.get((scenario, rule, model))
         if windows is None:
-            windows = self._windows[key] = _Windows()
+            windows = by_key[(scenario, rule, model)] = _Windows()
         windows.expire(now)
         if limits.rpm is not None and len(windows.requests) >= limits.rpm:
             return RPM_MESSAGE, None
@@ -95,11 +107,17 @@ class QuotaBook:
             windows.day.append((entry_id, entry))
             windows.day_tokens += estimated_tokens
         windows.open_entries[entry_id] = entry
+        unsettled = self._unsettled.setdefault(tenant, {})
+        _drop_stale(unsettled, now)
+        unsettled[entry_id] = now
         return None, QuotaTicket(key, entry_id)
 
     def settle(self, ticket: QuotaTicket, tokens: int) -> None:
         """Replaces an admitted call's estimate with the tokens it really used (if still in a window)."""
-        windows = self._windows.get(ticket.key)
+        unsettled = self._unsettled.get(ticket.key[0])
+        if unsettled is not None:
+            unsettled.pop(ticket.entry_id, None)
+        windows = self._windows(ticket.key)
         entry = windows.open_entries.get(ticket.entry_id) if windows is not None else None
         if windows is None or entry is None:
             return
@@ -110,21 +128,44 @@ class QuotaBook:
         if entry.in_day:
             windows.day_tokens += delta
 
+    def in_flight(self, tenant: str, now: float) -> bool:
+        """Whether a call of the tenant was admitted less than a minute ago and has not settled."""
+        unsettled = self._unsettled.get(tenant)
+        if not unsettled:
+            return False
+        _drop_stale(unsettled, now)
+        return bool(unsettled)
+
     def usage(self, key: QuotaKey, now: float) -> tuple[int, int, int]:
         """(requests this minute, tokens this minute, tokens today) for a key."""
-        windows = self._windows.get(key)
+        windows = self._windows(key)
         if windows is None:
             return 0, 0, 0
         windows.expire(now)
         return len(windows.requests), windows.minute_tokens, windows.day_tokens
 
+    def tenants(self) -> int:
+        """How many tenants have quota windows."""
+        return len(self._tenants)
+
     def reset(self, tenant: str | None = None) -> None:
         if tenant is None:
-            self._windows.clear()
+            self._tenants.clear()
+            self._unsettled.clear()
         else:
-            for key in [key for key in self._windows if key[0] == tenant]:
-                del self._windows[key]
+            self._tenants.pop(tenant, None)
+            self._unsettled.pop(tenant, None)
 
     def forget(self, scenario: str) -> None:
-        for key in [key for key in self._windows if key[1] == scenario]:
-            del self._windows[key]
+        for by_key in self._tenants.values():
+            for key in [key for key in by_key if key[0] == scenario]:
+                del by_key[key]
+
+
+def _drop_stale(unsettled: dict[int, float], now: float) -> None:
+    # Admission times only grow within a tenant (the clock never runs backwards), so the stale are first.
+    while unsettled:
+        entry_id, admitted = next(iter(unsettled.items()))
+        if admitted > now - MINUTE:
+            return
+        del unsettled[entry_id]

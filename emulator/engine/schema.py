@@ -7,7 +7,6 @@ operations an answer can shape) live in ``checks.py``; this module knows nothing
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,6 +23,7 @@ from pydantic import (
 )
 
 from emulator.engine.bodypath import parse_path
+from emulator.engine.regexes import Regex
 
 SCENARIO_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 RULE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
@@ -78,10 +78,7 @@ class BodyCondition(_Strict):
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as error:
-                raise ValueError(f"a valid regular expression ({error})") from None
+            Regex(value)  # raises ValueError saying what RE2 accepts
         return value
 
     @model_validator(mode="after")
