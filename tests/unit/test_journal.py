@@ -80,3 +80,34 @@ def test_journal_json_leaves_out_the_bodies():
     assert "response_events" not in data
     assert data["tenant"] == "t"
     assert data["status"] == 200
+
+
+def test_journal_keeps_bodies_within_its_byte_budget_newest_first():
+    journal = Journal(capacity=100, detail_capacity=100, detail_bytes=50_000)
+    for index in range(10):
+        big = entry(at=float(index))
+        big.request_body = b"x" * 20_000
+        journal.record(big)
+    kept = journal.entries()
+    assert len(kept) == 10  # every summary stays
+    assert [e.request_body is not None for e in kept] == [False] * 8 + [True] * 2
+    assert journal.detail_bytes <= 50_000
+
+
+def test_journal_never_holds_a_body_larger_than_its_whole_budget():
+    journal = Journal(detail_bytes=1_000)
+    huge = entry()
+    huge.request_body = b"x" * 5_000
+    journal.record(huge)
+    assert journal.entries()[0].request_body is None
+    assert journal.detail_bytes == 0
+
+
+def test_journal_budget_is_given_back_when_a_tenant_is_cleared():
+    journal = Journal(detail_bytes=100_000)
+    for tenant in ("a", "b"):
+        item = entry(tenant)
+        item.request_body = b"x" * 10_000
+        journal.record(item)
+    journal.clear("a")
+    assert 10_000 <= journal.detail_bytes < 20_000
