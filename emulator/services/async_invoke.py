@@ -1,7 +1,9 @@
 """Handlers of bedrock-runtime's asynchronous invocations: StartAsyncInvoke, GetAsyncInvoke and
 ListAsyncInvokes. An invocation is InProgress until its model's run time has passed on the virtual clock,
 then Completed, and its output files appear in a local directory standing for the S3 prefix
-(``BEDROCK_EMULATOR_ASYNC_OUTPUT_DIR``; a temporary directory by default)."""
+(``BEDROCK_EMULATOR_ASYNC_OUTPUT_DIR``; a temporary directory by default). An s3Uri whose key the
+directory cannot stand for (``.`` or ``..`` segments, control characters, a segment longer than a file
+name) is refused as an invalid S3 URI, and every output path is checked to resolve inside the root."""
 
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ ASYNC_MODELS: Final[Mapping[str, tuple[str, float]]] = {
 # Enough of an MP4 (an ``ftyp`` box) for tools that sniff the file type; there are no frames.
 _MP4_PLACEHOLDER: Final = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 _S3_URI: Final = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<prefix>.*))?")
+_MAX_S3_URI: Final = 1024  # the S3Uri shape's max length (botocore)
+_MAX_SEGMENT_BYTES: Final = 255  # a file name on the filesystems the output directory lives on
 _ARN: Final = re.compile(r"arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]+:\d{12}:async-invoke/(?P<id>[a-z0-9]{12})")
 
 
@@ -129,16 +133,32 @@ def output_root() -> Path:
     return Path(configured) if configured else Path(tempfile.gettempdir()) / "bedrock-emulator-async"
 
 
-def output_directory(invocation: Invocation) -> Path:
-    """The local directory standing for ``<s3Uri>/<invocation id>/``."""
-    s3_uri = invocation.output_config["s3OutputDataConfig"]["s3Uri"]
+def _s3_location(s3_uri: str) -> tuple[str, list[str]] | None:
+    """The bucket and key segments of an output s3Uri, or None when a local directory cannot stand for it."""
     match = _S3_URI.fullmatch(s3_uri)
-    if match is None:  # checked on start
+    if match is None or len(s3_uri) > _MAX_S3_URI:
+        return None
+    segments = [segment for segment in (match["prefix"] or "").split("/") if segment]
+    for segment in segments:
+        if segment in {".", ".."} or len(segment.encode()) > _MAX_SEGMENT_BYTES:
+            return None
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in segment):
+            return None
+    return match["bucket"], segments
+
+
+def output_directory(invocation: Invocation) -> Path:
+    """The local directory standing for ``<s3Uri>/<invocation id>/``, always inside ``output_root()``."""
+    s3_uri = invocation.output_config["s3OutputDataConfig"]["s3Uri"]
+    location = _s3_location(s3_uri)
+    if location is None:  # checked on start
         raise AwsError("InternalServerException", f"stored s3Uri {s3_uri} is malformed")
-    prefix = (match["prefix"] or "").strip("/")
-    return output_root().joinpath(
-        match["bucket"], *[p for p in prefix.split("/") if p], invocation.invocation_id
-    )
+    bucket, segments = location
+    root = output_root().resolve()
+    directory = root.joinpath(bucket, *segments, invocation.invocation_id).resolve()
+    if not directory.is_relative_to(root):  # a symbolic link inside the root pointing out of it
+        raise AwsError("InternalServerException", f"the output of s3Uri {s3_uri} resolves outside {root}")
+    return directory
 
 
 def _write_outputs(invocation: Invocation) -> None:
@@ -194,7 +214,7 @@ def start_async_invoke(call: OperationCall) -> Reply:
     output_config = body.get("outputDataConfig")
     s3 = output_config.get("s3OutputDataConfig") if isinstance(output_config, dict) else None
     s3_uri = s3.get("s3Uri") if isinstance(s3, dict) else None
-    if not isinstance(s3_uri, str) or _S3_URI.fullmatch(s3_uri) is None:
+    if not isinstance(s3_uri, str) or _s3_location(s3_uri) is None:
         raise validation(f"Invalid S3 URI: {s3_uri}. The S3 URI must be of the form s3://bucket/prefix.")
     kind, run_seconds = ASYNC_MODELS[bare_id]
     duration = (body["modelInput"].get("videoGenerationConfig") or {}).get("durationSeconds")

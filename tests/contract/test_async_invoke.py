@@ -166,3 +166,65 @@ def test_handlers_read_the_virtual_clock_the_data_plane_hands_over(output_dir: P
     assert status_at(1090.0) == "Completed"
     directory = output_dir / "clocked" / "out" / arn.rsplit("/", 1)[1]
     assert sorted(p.name for p in directory.iterdir()) == ["manifest.json", "output.mp4"]
+
+
+INVALID_S3_URI = "Invalid S3 URI: {}. The S3 URI must be of the form s3://bucket/prefix."
+
+
+@pytest.mark.parametrize(
+    "s3_uri",
+    [
+        "s3://my-videos/../../escaped",
+        "s3://my-videos/reel/../..",
+        "s3://my-videos/./reel",
+        "s3://my-videos/a\x00b",
+        "s3://my-videos/a\tb",
+        "s3://my-videos/" + "x" * 256,
+        "s3://my-videos/" + "x/" * 600,
+    ],
+)
+def test_s3_uris_a_local_directory_cannot_stand_for_are_refused_and_nothing_is_started(
+    bedrock_emulator: Any, output_dir: Path, s3_uri: str
+) -> None:
+    runtime = bedrock_emulator.client("bedrock-runtime")
+    with pytest.raises(runtime.exceptions.ValidationException) as refused:
+        runtime.start_async_invoke(
+            modelId=REEL, modelInput=VIDEO_INPUT, outputDataConfig={"s3OutputDataConfig": {"s3Uri": s3_uri}}
+        )
+    assert refused.value.response["Error"]["Message"] == INVALID_S3_URI.format(s3_uri)
+    assert runtime.list_async_invokes()["asyncInvokeSummaries"] == []
+
+
+def test_outputs_never_leave_the_root_even_through_a_symbolic_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from emulator.services.async_invoke import Invocation, output_directory
+    from emulator.wire.errors import AwsError
+
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "bucket").symlink_to(outside)
+    monkeypatch.setenv("BEDROCK_EMULATOR_ASYNC_OUTPUT_DIR", str(root))
+
+    def invocation(s3_uri: str) -> Invocation:
+        return Invocation(
+            invocation_id="abcdefghijkl",
+            arn="arn",
+            model_arn="model",
+            kind="video",
+            client_request_token=None,
+            output_config={"s3OutputDataConfig": {"s3Uri": s3_uri}},
+            submitted=datetime.now(UTC),
+            started_on_clock=0.0,
+            run_seconds=0.0,
+        )
+
+    assert output_directory(invocation("s3://my-videos/a/b")) == root.resolve() / "my-videos/a/b/abcdefghijkl"
+    with pytest.raises(AwsError) as escaped:
+        output_directory(invocation("s3://bucket/x"))
+    assert escaped.value.code == "InternalServerException"
+    with pytest.raises(AwsError):
+        output_directory(invocation("s3://my-videos/../../x"))
