@@ -207,6 +207,7 @@ class _Connection:
         self._closed = False
         self._buffered = 0  # bytes of request bodies not yet dispatched
         self._resets: deque[float] = deque()
+        self._ready: list[_Stream] = []  # complete requests of the batch being read
         self._state = IDLE
 
     # -- reader side -------------------------------------------------------------------------
@@ -252,6 +253,12 @@ class _Connection:
                         break
                     for event in events:
                         self._handle_event(event)
+                    # Requests complete in this batch start only now, so a reset that came in the
+                    # same read (the "rapid reset" pattern) means their app never runs.
+                    for stream in self._ready:
+                        if not stream.cancelled:
+                            self._workers.submit(functools.partial(self._run_stream, stream))
+                    self._ready.clear()
                     self._flush()
                     self._cond.notify_all()
                     self._note_state()
@@ -321,7 +328,7 @@ class _Connection:
     def _dispatch(self, stream: _Stream) -> None:
         stream.dispatched = True
         self._release(stream)
-        self._workers.submit(functools.partial(self._run_stream, stream))
+        self._ready.append(stream)
 
     def _release(self, stream: _Stream) -> None:
         """Stop counting ``stream``'s body as buffered; credit deferred bytes that now fit."""
@@ -601,10 +608,8 @@ class _Responder(WsgiResponse):
             ("Content-Type", "application/json"),
             ("x-amzn-ErrorType", "InternalServerException"),
         ]
-        try:
+        with contextlib.suppress(_StreamGoneError):
             self.respond(b'{"message":"bedrock-emulator internal error"}')
-        except _StreamGoneError:
-            pass
 
     def abort(self) -> None:
         self._aborted = True
