@@ -7,6 +7,12 @@ answer goes back unchanged (status, headers except hop-by-hop ones, body), an ev
 as it arrives. On the way it is captured, frames with their times, and ``DIR/<name>.yaml`` is rewritten
 after every exchange (atomically), so a crash loses nothing; the file replays the same answers in the same
 order (see ``engine.recording``).
+
+The upstream host is built only from a region of AWS's form and one of Bedrock's four services, never from
+the caller's text as sent: a credential scope naming ``@169.254.169.254#`` as its region is refused, not
+forwarded with the operator's signature. Event-stream frames are read with botocore's ``EventStreamBuffer``,
+the parser every botocore client uses; at a frame with a bad checksum the recording of that stream stops,
+noting where, and the replay sends a frame with a bad checksum at the same place.
 """
 
 from __future__ import annotations
@@ -15,29 +21,31 @@ import contextlib
 import json
 import logging
 import os
-import struct
+import re
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, AWSResponse
+from botocore.eventstream import ChecksumMismatch, EventStreamBuffer, EventStreamMessage, ParserError
 from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 from botocore.httpsession import URLLib3Session
 from botocore.session import Session
 from urllib3.exceptions import HTTPError
 
 from emulator.engine.recording import Exchange, RecordedFrame, replay_of
+from emulator.engine.schema import SCENARIO_NAME_PATTERN
 from emulator.journal import Journal, JournalEntry
-from emulator.wire import eventstream, routing, sigv4
+from emulator.wire import routing, sigv4
+from emulator.wire.errors import AwsError
 
 log = logging.getLogger("bedrock_emulator")
 
@@ -72,6 +80,9 @@ _NOT_FORWARDED = _HOP_BY_HOP | {
     "accept-encoding",
 }
 _EMULATOR_HEADERS = "x-bedrock-emulator-"
+# A region as AWS names them (us-east-1, us-gov-west-1, eu-central-2, ap-southeast-5): safe in a host name.
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
+SERVICES = frozenset({"bedrock-runtime", "bedrock-agent-runtime", "bedrock", "bedrock-agent"})
 _READ_SIZE = 64 * 1024
 _REASONS = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
@@ -90,9 +101,17 @@ class Recording:
     """The exchanges recorded so far, in the order their requests arrived, and the file they are saved to."""
 
     def __init__(self, directory: str | Path, name: str) -> None:
+        # The name becomes the scenario's name and the file's stem: a scenario name, never a path.
+        if not re.fullmatch(SCENARIO_NAME_PATTERN, name):
+            raise ValueError(
+                f"a recording name is a scenario name (letters, digits, '.', '_', '-', starting with a"
+                f" letter or digit, at most 128 characters), got {name[:60]!r}"
+            )
         self.name = name
         self.directory = Path(directory)
         self.path = self.directory / f"{name}.yaml"
+        if self.path.resolve().parent != self.directory.resolve():
+            raise ValueError(f"the recording {self.path} would not be written inside {self.directory}")
         self._slots: list[Exchange | None] = []
         self._lock = threading.Lock()
 
@@ -130,10 +149,10 @@ class Recording:
 
 
 class _FrameReader:
-    """Splits the relayed bytes into event-stream frames as they complete, noting when each arrived."""
+    """Reads the relayed bytes as event-stream frames with botocore's parser, noting when each completed."""
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
+        self._buffer = EventStreamBuffer()
         self.frames: list[RecordedFrame] = []
         self.corrupt_at: int | None = None
         self.unreadable = False
@@ -141,33 +160,38 @@ class _FrameReader:
     def feed(self, data: bytes, offset_seconds: float) -> None:
         if self.unreadable:
             return
-        self._buffer += data
-        while len(self._buffer) >= 12:
-            total = struct.unpack_from("!I", self._buffer)[0]
-            if len(self._buffer) < total:
-                return
-            raw = bytes(self._buffer[:total])
-            del self._buffer[:total]
-            self._take(raw, offset_seconds)
-
-    def _take(self, raw: bytes, offset_seconds: float) -> None:
-        # A bad message CRC is a fault worth replaying, so the frame is read with its CRC repaired.
-        repaired = raw[:-4] + struct.pack("!I", zlib.crc32(raw[:-4]))
+        self._buffer.add_data(data)
         try:
-            (frame,) = eventstream.decode_frames(repaired)
-            payload = frame.json() if frame.payload else {}
-        except (ValueError, struct.error):
+            for message in self._buffer:
+                self._take(message, offset_seconds)
+                if self.unreadable:
+                    return
+        except ChecksumMismatch:
+            # A bad checksum is a fault worth replaying: clients stop reading at that frame, so the recording
+            # stops there too, noting which event it was.
+            log.warning("record: an event-stream frame with a bad checksum; the stream is recorded up to it")
+            self.corrupt_at = sum(1 for f in self.frames if not f.exception)
+            self.unreadable = True
+        except ParserError:
             log.warning("record: an undecodable event-stream frame; the rest of this stream is not recorded")
             self.unreadable = True
+
+    def _take(self, message: EventStreamMessage, offset_seconds: float) -> None:
+        headers: dict[str, Any] = message.headers
+        try:
+            payload = json.loads(message.payload) if message.payload else {}
+        except ValueError:
+            log.warning(
+                "record: an event-stream payload that is not JSON; the rest of this stream is not recorded"
+            )
+            self.unreadable = True
             return
-        if repaired != raw and self.corrupt_at is None:
-            self.corrupt_at = sum(1 for f in self.frames if not f.exception)
-        kind = frame.headers.get(":message-type", "event")
+        kind = headers.get(":message-type", "event")
         if kind == "exception":
-            name = frame.headers.get(":exception-type", "")
+            name = str(headers.get(":exception-type", ""))
             self.frames.append(RecordedFrame(name, payload, offset_seconds, exception=True))
         elif kind == "event":
-            self.frames.append(RecordedFrame(frame.headers.get(":event-type", ""), payload, offset_seconds))
+            self.frames.append(RecordedFrame(str(headers.get(":event-type", "")), payload, offset_seconds))
         else:
             log.warning(
                 "record: a %r frame cannot be replayed; the rest of this stream is not recorded", kind
@@ -252,7 +276,11 @@ class Recorder:
             slot=self.recording.reserve() if match else None,
         )
         abort: Callable[[], None] | None = environ.get(ABORT_KEY)
-        url = self._url(capture.service, caller.region) + raw_path + (f"?{query}" if query else "")
+        try:
+            url = self._url(capture.service, caller.region, raw_path, query)
+        except AwsError as refused:
+            log.warning("record: refused to forward %s %s: %s", method, raw_path[:200], refused.message)
+            return _refuse(start_response, refused, capture.service)
         try:
             response = self._send(method, url, headers, body, caller.region)
         except (ConnectionClosedError, ReadTimeoutError) as exc:
@@ -277,10 +305,22 @@ class Recorder:
             return self._relay_stream(raw, capture, abort)
         return self._relay_body(raw, capture, abort)
 
-    def _url(self, service: str, region: str) -> str:
-        if "{" not in self.upstream:
-            return self.upstream
-        return self.upstream.replace("{service}", service).replace("{region}", region)
+    def _url(self, service: str, region: str, raw_path: str, query: str) -> str:
+        """The upstream URL for a request; AwsError when the caller's region or path could redirect it."""
+        if not _REGION.fullmatch(region):
+            shown = region if len(region) <= 64 else region[:64] + "..."
+            raise AwsError(
+                "InvalidSignatureException", f"Credential should be scoped to a valid region, not '{shown}'. "
+            )
+        if service not in SERVICES:
+            raise AwsError("UnknownOperationException")
+        base = self.upstream.replace("{service}", service).replace("{region}", region)
+        if not raw_path.startswith("/") or raw_path.startswith("//"):
+            raise AwsError("UnknownOperationException")
+        url = base + raw_path + (f"?{query}" if query else "")
+        if urlsplit(url).netloc != urlsplit(base).netloc:  # belt and braces: the host is the template's
+            raise AwsError("UnknownOperationException")
+        return url
 
     def _send(self, method: str, url: str, headers: dict[str, str], body: bytes, region: str) -> AWSResponse:
         forwarded = {
@@ -403,6 +443,20 @@ def _then_cut(body: bytes, abort: Callable[[], None] | None) -> Iterator[bytes]:
     yield body
     if abort is not None:
         abort()
+
+
+def _refuse(start_response: Callable[..., Any], error: AwsError, service: str) -> list[bytes]:
+    status = error.status(service)
+    body = json.dumps(error.body(), separators=(",", ":")).encode()
+    start_response(
+        _REASONS.get(status, str(status)),
+        [
+            ("x-amzn-ErrorType", error.error_type_header()),
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+        ],
+    )
+    return [body]
 
 
 def _cut(start_response: Callable[..., Any], abort: Callable[[], None] | None) -> list[bytes]:

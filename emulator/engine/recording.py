@@ -62,8 +62,15 @@ class Replay:
 
     def to_yaml(self) -> str:
         header = "".join(f"# skipped: {note}\n" for note in self.skipped)
-        dumped: str = yaml.safe_dump(self.document, sort_keys=False, allow_unicode=True)
+        dumped: str = yaml.dump(self.document, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True)
         return header + dumped
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes a value seen twice in full, so a long recording never meets the loader's bound on aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:  # noqa: ARG002 - PyYAML's signature
+        return True
 
 
 def _glob_literal(text: str) -> str:
@@ -180,9 +187,17 @@ class _Builder:
             if unknown:
                 self.skipped.append(f"{label}: the stream carried undeclared events {', '.join(unknown)}")
                 return
-            self._stream(rule, exchange.frames, disconnected=exchange.disconnected)
-            if exchange.corrupt_frame is not None and "answer" in rule:
-                rule.setdefault("stream", {})["corrupt_crc_at"] = exchange.corrupt_frame
+            frames, disconnected = exchange.frames, exchange.disconnected
+            corrupt = exchange.corrupt_frame
+            if corrupt is not None and corrupt >= sum(1 for f in frames if not f.exception):
+                # The recorder stops at a frame with a bad checksum, as clients do, so its content is
+                # unknown; clients never read it, so any event of the stream stands in for it.
+                stand_in = frames[-1] if frames else RecordedFrame(declared.stream.events[0], {}, 0.0)
+                frames = (*frames, RecordedFrame(stand_in.event_type, {}, stand_in.offset_seconds))
+                disconnected = False
+            self._stream(rule, frames, disconnected=disconnected)
+            if corrupt is not None and "answer" in rule:
+                rule.setdefault("stream", {})["corrupt_crc_at"] = corrupt
         else:
             answer = _unary_answer(exchange)
             if answer is None or not set(answer) <= {p for p, ops in ANSWER_OPERATIONS.items() if op in ops}:

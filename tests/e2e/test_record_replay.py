@@ -25,6 +25,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
+from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
 from botocore.exceptions import EventStreamError
 
 from emulator.app import create_app
@@ -349,3 +350,94 @@ def test_exported_journal_replays_a_failing_run(upstream: EmulatorServer) -> Non
     assert replayed[2].events() == original[2].events()
     assert replayed[4].cut
     assert replayed[4].events() == original[4].events()
+
+
+def _readable_events(body: bytes) -> tuple[list[tuple[str, bytes]], bool]:
+    """The events a botocore client reads from a stream body, and whether it stopped at a bad checksum."""
+    buffer = EventStreamBuffer()
+    buffer.add_data(body)
+    events: list[tuple[str, bytes]] = []
+    try:
+        events.extend((str(m.headers.get(":event-type")), m.payload) for m in buffer)
+    except ChecksumMismatch:
+        return events, True
+    return events, False
+
+
+@pytest.mark.usefixtures("chain_credentials")
+def test_a_stream_with_a_bad_checksum_replays_the_same_events_then_the_bad_checksum(tmp_path: Path) -> None:
+    with emulator() as upstream:
+        upstream.app.extensions["bedrock_emulator"].engine.load_text(  # type: ignore[attr-defined]
+            f"version: 1\nname: {UPSTREAM_KEY}\nrules:\n"
+            "  - {id: bad-crc, match: {operations: [ConverseStream]}, stream: {corrupt_crc_at: 2}}\n"
+        )
+        with recorder_in_front_of(upstream, tmp_path, "crc") as recorder_url:
+            recorded = call(recorder_url, "alice", converse_path(stream=True), CONVERSE)
+    seen, stopped = _readable_events(recorded.body)
+    assert stopped
+    assert len(seen) == 2
+    rule = yaml.safe_load((tmp_path / "crc.yaml").read_text())["rules"][0]
+    assert rule["stream"] == {"corrupt_crc_at": 2}
+    with emulator(scenario=(str(tmp_path / "crc.yaml"),)) as fresh:
+        replayed = call(fresh.endpoint_url, "crc", converse_path(stream=True), CONVERSE)
+    assert _readable_events(replayed.body) == (seen, True)
+
+
+@pytest.mark.usefixtures("chain_credentials")
+@pytest.mark.parametrize(
+    "region", ["@169.254.169.254#", "us-east-1.evil.example#", "us-east-1:8080", "US-EAST-1", "x" * 300]
+)
+def test_a_region_that_is_not_an_aws_region_is_refused_and_nothing_is_forwarded(
+    tmp_path: Path, region: str
+) -> None:
+    echo = _EchoUpstream()
+    with EmulatorServer(echo) as upstream:
+        settings = Settings(
+            library=False,
+            record=str(tmp_path),
+            upstream=upstream.endpoint_url + "/{service}/{region}",
+            record_name="regions",
+        )
+        with EmulatorServer(create_app(settings)) as recorder:
+            refused = call(recorder.endpoint_url, "alice", converse_path(), CONVERSE, region=region)
+            allowed = call(recorder.endpoint_url, "alice", converse_path(), CONVERSE, region="eu-west-3")
+    assert refused.status == 403
+    assert refused.error_type is not None
+    assert refused.error_type.startswith("InvalidSignatureException")
+    assert json.loads(refused.body)["message"].startswith("Credential should be scoped to a valid region")
+    assert len(refused.body) < 300
+    assert allowed.status == 200
+    assert [seen["path"] for seen in echo.received] == [f"/bedrock-runtime/eu-west-3{converse_path()}"]
+
+
+def test_the_upstream_host_is_built_only_from_a_checked_region_and_a_known_service(tmp_path: Path) -> None:
+    from emulator.recorder import Recorder
+    from emulator.wire.errors import AwsError
+
+    recorder = Recorder(
+        tmp_path,
+        "https://{service}.{region}.amazonaws.com",
+        name="hosts",
+        credentials=Credentials("key", "secret"),
+    )
+    assert (
+        recorder._url("bedrock-agent-runtime", "us-gov-west-1", "/knowledgebases/KB/retrieve", "a=1")
+        == "https://bedrock-agent-runtime.us-gov-west-1.amazonaws.com/knowledgebases/KB/retrieve?a=1"
+    )
+    for service, region, path in [
+        ("bedrock-runtime", "@169.254.169.254#", "/model/m/converse"),
+        ("evil.example#", "us-east-1", "/model/m/converse"),
+        ("bedrock-runtime", "us-east-1", "@169.254.169.254/model/m/converse"),
+        ("bedrock-runtime", "us-east-1", "//169.254.169.254/model/m/converse"),
+    ]:
+        with pytest.raises(AwsError):
+            recorder._url(service, region, path, "")
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/../../escape", "/etc/cron.d/x", "..", ".hidden", "a b"])
+def test_a_recording_name_that_is_not_a_scenario_name_is_refused(tmp_path: Path, name: str) -> None:
+    from emulator.recorder import Recorder
+
+    with pytest.raises(ValueError, match="recording name"):
+        Recorder(tmp_path / "rec", "https://example.invalid", name=name, credentials=Credentials("k", "s"))
+    assert not list(tmp_path.rglob("*.yaml"))

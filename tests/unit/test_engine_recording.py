@@ -173,6 +173,35 @@ def test_a_frame_with_a_bad_crc_is_corrupted_again_at_the_same_place() -> None:
     assert plan.stream.corrupt_crc_at == 2
 
 
+def test_a_bad_checksum_the_recorder_stopped_at_is_replayed_at_the_same_place() -> None:
+    # The recorder stops at the frame with the bad checksum: it has the two events before it, not the frame.
+    plan = _only_plan(Exchange("ConverseStream", NOVA, {}, 200, frames=_frames(2), corrupt_frame=2))
+    assert plan.stream is not None
+    assert plan.stream.corrupt_crc_at == 2
+    assert plan.answer is not None
+    assert plan.answer.events is not None
+    assert len(plan.answer.events) == 3  # the two recorded, then the one sent with a bad checksum
+
+
+def test_a_bad_checksum_on_the_first_frame_is_replayed_too() -> None:
+    plan = _only_plan(Exchange("ConverseStream", NOVA, {}, 200, frames=(), corrupt_frame=0))
+    assert plan.stream is not None
+    assert plan.stream.corrupt_crc_at == 0
+    assert plan.answer is not None
+    assert plan.answer.events is not None
+    assert [e.event_type for e in plan.answer.events] == ["messageStart"]
+
+
+def test_a_replay_file_never_uses_yaml_aliases() -> None:
+    shared = {"contentBlockIndex": 0, "delta": {"text": "same"}}
+    frames = tuple(RecordedFrame("contentBlockDelta", shared, 0.1 * i) for i in range(200))
+    replay = replay_of([Exchange("ConverseStream", NOVA, {}, 200, frames=frames)], name="replay")
+    text = replay.to_yaml()
+    assert "&id" not in text
+    assert "*id" not in text
+    assert load_text(text, "replay.yaml").name == "replay"
+
+
 def test_a_stream_with_undeclared_events_is_skipped_rather_than_refused_at_load() -> None:
     frames = (*_frames(2), RecordedFrame("brandNewEvent", {}, 0.3))
     replay = replay_of([Exchange("ConverseStream", NOVA, {}, 200, frames=frames)], name="replay")
