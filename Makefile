@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 
-.PHONY: install run test lint typecheck check bench docker-build clean
+.PHONY: install run test test-signed lint typecheck check bench docker-build clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need python3.11 (or python3 >= 3.11) on PATH"; exit 1; }
@@ -33,6 +33,15 @@ run: $(STAMP)
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m compileall -q emulator clients
 	$(BIN)/python -m pytest -q
+
+# The client suites once more with every request's SigV4 signature checked (docs/security.md): the plugin's
+# server takes BEDROCK_EMULATOR_* from the environment, and tests/signed.credentials knows its secret.
+SIGNED_SUITES := tests/clients tests/e2e/test_anthropic_sdk.py tests/e2e/test_aws_cli.py \
+	tests/e2e/test_langchain.py tests/e2e/test_seed_snippets.py tests/e2e/test_signed_requests.py \
+	tests/wire/test_signature_verification.py
+test-signed: $(STAMP) $(NODE_STAMP)
+	BEDROCK_EMULATOR_VERIFY_SIGNATURES=1 BEDROCK_EMULATOR_CREDENTIALS=$(CURDIR)/tests/signed.credentials \
+		$(BIN)/python -m pytest -q $(SIGNED_SUITES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check emulator clients tests bench

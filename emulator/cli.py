@@ -71,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--record-name", dest="record_name", help="name of the recorded scenario")
     serve.add_argument("--log-level", dest="log_level", help="logging level (default WARNING)")
+    serve.add_argument(
+        "--verify-signatures",
+        dest="verify_signatures",
+        action="store_true",
+        default=None,
+        help="reject requests whose SigV4 signature is wrong, as AWS does (BEDROCK_EMULATOR_VERIFY_SIGNATURES)",
+    )
+    serve.add_argument(
+        "--credentials",
+        help="file of ACCESS_KEY_ID=SECRET lines for --verify-signatures (BEDROCK_EMULATOR_CREDENTIALS)",
+    )
 
     validate = commands.add_parser("validate", help="check scenario files without serving")
     validate.add_argument("files", nargs="+")
@@ -107,6 +118,8 @@ def _serve(args: argparse.Namespace) -> int:
         "upstream": args.upstream,
         "record_name": args.record_name,
         "log_level": args.log_level,
+        "verify_signatures": args.verify_signatures,
+        "credentials": args.credentials,
         "library": args.library,
         "knowledge_bases": tuple(args.knowledge_bases) if args.knowledge_bases else None,
         "guardrails": tuple(args.guardrails) if args.guardrails else None,
@@ -117,6 +130,14 @@ def _serve(args: argparse.Namespace) -> int:
     if bool(settings.record) != bool(settings.upstream):
         print("bedrock-emulator: --record and --upstream go together", file=sys.stderr)
         return 2
+    if settings.verify_signatures:
+        from emulator.credentials import CredentialsFileError, require
+
+        try:
+            require(settings.credentials)
+        except CredentialsFileError as exc:
+            print(f"bedrock-emulator: {exc}", file=sys.stderr)
+            return 2
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )

@@ -37,7 +37,7 @@ from emulator.services.exchange import (
     StreamReply,
 )
 from emulator.settings import Settings
-from emulator.wire import routing, sigv4
+from emulator.wire import routing, signature, sigv4
 from emulator.wire.binding import parse_json_body
 from emulator.wire.errors import AwsError
 
@@ -130,6 +130,8 @@ class DataPlane:
         )
         outcome = _Outcome(entry, started, match.route.status if match else 200)
         try:
+            if self.settings.verify_signatures:  # off by default: then this test is all it costs
+                signature.verify(environ, headers, raw_body, service, self.settings.credentials)
             if match is None:
                 raise AwsError("UnknownOperationException")
             call = OperationCall(

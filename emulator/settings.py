@@ -32,6 +32,8 @@ class Settings(BaseModel):
     upstream: str | None = None  # real Bedrock endpoint to forward to when recording
     record_name: str | None = None  # name of the recorded scenario (default recorded-<date>)
     log_level: str = "WARNING"
+    verify_signatures: bool = False  # check SigV4 signatures against `credentials` (docs/security.md)
+    credentials: str | None = None  # file of ACCESS_KEY_ID=SECRET lines; `*=SECRET` matches any key
 
     @classmethod
     def from_sources(

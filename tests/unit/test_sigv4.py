@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from emulator.wire.sigv4 import ANONYMOUS, DEFAULT_REGION, Caller, caller_from
+from emulator.wire.sigv4 import (
+    ANONYMOUS,
+    DEFAULT_REGION,
+    MAX_AUTHORIZATION_LENGTH,
+    Caller,
+    caller_from,
+    parse_authorization,
+)
 
 _HEADER = (
     "AWS4-HMAC-SHA256 Credential={key}/20260101/{region}/bedrock/aws4_request, "
@@ -86,3 +95,44 @@ def test_header_signed_by_botocore_parses_to_its_key_and_region() -> None:
     request = AWSRequest(method="POST", url="http://127.0.0.1:8484/model/m/converse", data=b"{}")
     SigV4Auth(Credentials("botocore-tenant", "secret"), "bedrock", "ca-central-1").add_auth(request)
     assert caller_from(request.headers["Authorization"]) == Caller("botocore-tenant", "ca-central-1", True)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Credential=" * 6000,  # 66 KB: took the old backtracking pattern 2-3 s
+        "AWS4-HMAC-SHA256 " + "Credential=a/" * 5000,
+        "AWS4-HMAC-SHA256 Credential=" + "k" * 65_000 + "/20260101/us-east-1/bedrock/aws4_request",
+        "AWS4-HMAC-SHA256 " + ", " * 32_000,
+    ],
+)
+def test_crafted_64_kb_header_costs_well_under_50_ms_and_is_unsigned(header: str) -> None:
+    started = time.perf_counter()
+    caller = caller_from(header)
+    elapsed = time.perf_counter() - started
+
+    assert caller == Caller(ANONYMOUS, DEFAULT_REGION, False)
+    assert elapsed < 0.05
+
+
+def test_header_just_under_the_cap_still_names_its_tenant() -> None:
+    padding = "x" * (MAX_AUTHORIZATION_LENGTH - 200)
+    header = f"AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/bedrock/aws4_request, Signature={padding}"
+    assert len(header) <= MAX_AUTHORIZATION_LENGTH
+    assert caller_from(header) == Caller("k", "us-east-1", True)
+
+
+def test_header_over_the_cap_is_not_looked_into() -> None:
+    header = _HEADER.format(key="k", region="us-east-1") + ", Pad=" + "x" * MAX_AUTHORIZATION_LENGTH
+    assert parse_authorization(header) is None
+    assert caller_from(header).signed is False
+
+
+def test_parameters_split_on_commas_and_spaces_and_bare_tokens_are_kept_apart() -> None:
+    parsed = parse_authorization(
+        "AWS4-HMAC-SHA256 Credential=k /20260101/r/s/aws4_request,SignedHeaders=host"
+    )
+    assert parsed is not None
+    assert parsed.scheme == "AWS4-HMAC-SHA256"
+    assert parsed.params == {"Credential": "k", "SignedHeaders": "host"}
+    assert parsed.bare == ("/20260101/r/s/aws4_request",)
