@@ -23,8 +23,11 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
+from werkzeug.exceptions import ClientDisconnected
+
 from emulator import catalog
 from emulator.engine import Call, Engine, Plan, UnknownScenarioError, faults
+from emulator.engine.lru import LruMap
 from emulator.engine.plan import Drop, Hang, Truncate
 from emulator.journal import Journal, JournalEntry
 from emulator.services import handlers
@@ -36,12 +39,21 @@ from emulator.services.exchange import (
     ScriptedReply,
     StreamReply,
 )
+from emulator.serving import (
+    BODY_LIMIT_KEY,
+    BodyTooLargeError,
+    MalformedBodyError,
+    ServerLimits,
+    read_body,
+)
 from emulator.settings import Settings
-from emulator.wire import routing, signature, sigv4
+from emulator.wire import limits, routing, signature, sigv4
 from emulator.wire.binding import parse_json_body
 from emulator.wire.errors import AwsError
 
 log = logging.getLogger("bedrock_emulator")
+
+DEFAULT_BODY_LIMIT = ServerLimits().max_body_bytes  # when the server does not say (WSGI test clients)
 
 ABORT_KEY = "bedrock_emulator.abort"
 SCENARIO_HEADER = "x-bedrock-emulator-scenario"
@@ -90,7 +102,9 @@ class DataPlane:
         self.settings = settings
         self.engine = engine
         self.journal = journal
-        self._counters: dict[str, int] = {}
+        # Per-tenant request counters (for deterministic request ids), least recently used evicted
+        # beyond the engine's tenant cap: an evicted tenant's ids start again, like after a reset.
+        self._counters: LruMap[str, int] = LruMap(engine.max_tenants)
         self._counter_lock = threading.Lock()
 
     # The WSGI entry -------------------------------------------------------------------------------
@@ -108,14 +122,25 @@ class DataPlane:
         pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         query = dict(pairs)
         caller = sigv4.caller_from(headers.get("authorization"), query.get("X-Amz-Credential"))
-        raw_body = _body(environ)
+        match = routing.resolve(method, raw_path)
+        service = match.service if match else "bedrock-runtime"
+        operation = match.operation if match else "Unknown"
+        try:
+            raw_body, refusal = _body(environ, service, operation), None
+        except AwsError as error:
+            raw_body, refusal = b"", error
+        except MalformedBodyError:
+            raise  # the transport answers a garbled body framing with its own 400
+        except (ClientDisconnected, OSError) as exc:  # gone or stalled mid-body: nobody to answer
+            log.debug("request body for %s %s not received: %r", method, raw_path, exc)
+            abort = environ.get(ABORT_KEY)
+            if abort is not None:
+                abort()
+            return _Answer(400, [("Content-Length", "0")], b"")
         try:
             json_body = parse_json_body(raw_body)
         except AwsError:
             json_body = UNPARSED
-        match = routing.resolve(method, raw_path)
-        service = match.service if match else "bedrock-runtime"
-        operation = match.operation if match else "Unknown"
         request_id = self._request_id(caller.tenant, raw_path, raw_body)
         entry = JournalEntry(
             time=time.time(),
@@ -130,6 +155,8 @@ class DataPlane:
         )
         outcome = _Outcome(entry, started, match.route.status if match else 200)
         try:
+            if refusal is not None:
+                raise refusal
             if self.settings.verify_signatures:  # off by default: then this test is all it costs
                 signature.verify(environ, headers, raw_body, service, self.settings.credentials)
             if match is None:
@@ -354,19 +381,22 @@ def _query_lists(pairs: list[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
     return {key: tuple(values) for key, values in lists.items()}
 
 
-def _body(environ: dict[str, Any]) -> bytes:
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    length = environ.get("CONTENT_LENGTH")
-    if length:
-        try:
-            return bytes(stream.read(int(length)))
-        except ValueError:
-            return b""
-    if environ.get("wsgi.input_terminated"):
-        return bytes(stream.read())
-    return b""
+def _body(environ: dict[str, Any], service: str, operation: str) -> bytes:
+    """The request body within the operation's limit (botocore's, or the server's cap), read in bounded
+    pieces; a declared length over the limit is refused before any of it is read."""
+    hard_cap = int(environ.get(BODY_LIMIT_KEY, DEFAULT_BODY_LIMIT))
+    declared = environ.get("CONTENT_LENGTH") or ""
+    declared_length = int(declared) if declared.isdigit() else 0
+    payload = None
+    if declared_length > limits.PAYLOAD_FLOOR or environ.get("wsgi.input_terminated"):
+        payload = limits.payload_max(service, operation)
+    limit = min(payload[1], hard_cap) if payload else hard_cap
+    try:
+        return read_body(environ, limit)
+    except BodyTooLargeError:
+        if payload is not None and limit == payload[1]:
+            raise limits.payload_too_long(*payload) from None
+        raise limits.too_large(limit) from None
 
 
 def _truncated(prefix: bytes, abort: Callable[[], None] | None) -> Iterator[bytes]:

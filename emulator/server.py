@@ -52,6 +52,7 @@ from emulator.serving import (
     SERVER_SOFTWARE,
     BodyTooLargeError,
     ConnectionRegister,
+    MalformedBodyError,
     ServerLimits,
     WsgiResponse,
     plain_error,
@@ -208,6 +209,74 @@ class _Exchange(WsgiResponse):
         return "".join(lines).encode("latin-1")
 
 
+class _Dechunked:
+    """``Transfer-Encoding: chunked`` read strictly: a chunk cut short is a disconnect, a bad size line or
+    terminator is a malformed body, and a forged size costs nothing (reads stay 64 KiB at most).
+
+    Werkzeug's own dechunker keeps counting down a forged ``ffffffffffffffff`` chunk after the client
+    has gone, handing out empty reads as data: the unbounded read this class replaces.
+    """
+
+    def __init__(self, rfile: Any) -> None:
+        self._rfile = rfile
+        self._left = 0
+        self._done = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = _PIECE if size is None or size < 0 else size
+        out = bytearray()
+        while len(out) < want and not self._done:
+            if self._left == 0:
+                self._left = self._chunk_size()
+                if self._left == 0:
+                    self._trailer()
+                    break
+            piece = self._rfile.read(min(self._left, want - len(out), _PIECE))
+            if not piece:
+                raise ClientDisconnected()
+            out += piece
+            self._left -= len(piece)
+            if self._left == 0:
+                self._terminator()
+        return bytes(out)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        limit = _PIECE if size is None or size < 0 else size
+        out = bytearray()
+        while len(out) < limit and not out.endswith(b"\n"):
+            piece = self.read(1)
+            if not piece:
+                break
+            out += piece
+        return bytes(out)
+
+    def _chunk_size(self) -> int:
+        line = self._rfile.readline(256)
+        if not line:
+            raise ClientDisconnected()
+        digits = line.split(b";", 1)[0].strip()
+        if not line.endswith(b"\n") or not digits or len(digits) > 16:
+            raise MalformedBodyError("invalid chunk size line")
+        try:
+            return int(digits, 16)
+        except ValueError:
+            raise MalformedBodyError("invalid chunk size line") from None
+
+    def _terminator(self) -> None:
+        if self._rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise MalformedBodyError("missing chunk terminator")
+
+    def _trailer(self) -> None:
+        self._done = True
+        for _ in range(64):  # trailer fields, then the empty line
+            line = self._rfile.readline(8192)
+            if not line:
+                raise ClientDisconnected()
+            if line in (b"\r\n", b"\n"):
+                return
+        raise MalformedBodyError("too many trailer fields")
+
+
 class _CappedInput:
     """wsgi.input for one request: refuses to read past the server's body cap, reads in bounded pieces,
     and sends the interim ``100 Continue`` only when the app first reads (an app that refuses a body
@@ -224,7 +293,7 @@ class _CappedInput:
         pieces: list[bytes] = []
         got = 0
         while got < want:
-            piece = self._stream.read(min(want - got, _PIECE))
+            piece = self._underlying(self._stream.read, min(want - got, _PIECE))
             if not piece:
                 break
             pieces.append(piece)
@@ -232,7 +301,14 @@ class _CappedInput:
         return self._count(b"".join(pieces))
 
     def readline(self, size: int | None = -1) -> bytes:
-        return self._count(self._stream.readline(min(self._want(size), _PIECE)))
+        return self._count(self._underlying(self._stream.readline, min(self._want(size), _PIECE)))
+
+    @staticmethod
+    def _underlying(reader: Callable[[int], bytes], size: int) -> bytes:
+        try:
+            return reader(size)
+        except ValueError as exc:  # Werkzeug's dechunker on a bad chunk header or a short chunk
+            raise MalformedBodyError(str(exc)) from exc
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self.readline, b"")
@@ -381,6 +457,8 @@ class _RequestHandler(WSGIRequestHandler):
             self.send_error(400, "Invalid Content-Length")
             return
         body = self._bound_body(environ)
+        if environ.get("wsgi.input_terminated"):
+            environ["wsgi.input"] = _Dechunked(self.rfile)
         expect = self.headers.get("Expect", "").lower().strip(" \t") == "100-continue"
         environ["wsgi.input"] = _CappedInput(
             environ["wsgi.input"], limits.max_body_bytes, self._send_continue if expect else None
@@ -416,12 +494,14 @@ class _RequestHandler(WSGIRequestHandler):
             exchange.finish()
         except (*_DISCONNECTS, OSError):
             raise
-        except (ClientDisconnected, BodyTooLargeError) as exc:
+        except (ClientDisconnected, BodyTooLargeError, MalformedBodyError) as exc:
             self.close_connection = True
             if isinstance(exc, BodyTooLargeError) and exchange.reset_for_error():
                 self.connection.sendall(
                     plain_error(413, "Payload Too Large", "Request Entity Too Large", error_type=_TOO_LARGE)
                 )
+            elif isinstance(exc, MalformedBodyError) and exchange.reset_for_error():
+                self.connection.sendall(plain_error(400, "Bad Request", "Malformed request body framing"))
         except Exception:
             if exchange.aborted:
                 return  # the app tripped over the socket it asked us to cut: expected, not a bug
@@ -473,7 +553,7 @@ class _RequestHandler(WSGIRequestHandler):
                     if total > _MAX_DRAIN:
                         self.close_connection = True
                         break
-        except (ClientDisconnected, OSError, ValueError, BodyTooLargeError):
+        except (ClientDisconnected, OSError, ValueError, BodyTooLargeError, MalformedBodyError):
             self.close_connection = True
 
     @override

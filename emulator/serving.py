@@ -40,6 +40,7 @@ __all__ = [
     "SERVER_SOFTWARE",
     "BodyTooLargeError",
     "ConnectionRegister",
+    "MalformedBodyError",
     "ServerLimits",
     "WsgiResponse",
     "plain_error",
@@ -65,6 +66,10 @@ class ServerLimits:
     max_body_bytes: int = 64 << 20
     max_stream_workers: int = 256
     max_concurrent_streams: int = 128
+
+
+class MalformedBodyError(Exception):
+    """The request body's framing is broken (a bad chunk header, a chunk cut short)."""
 
 
 class BodyTooLargeError(Exception):

@@ -41,6 +41,7 @@ class Engine:
         strict: bool = False,
         max_tenants: int = DEFAULT_MAX_TENANTS,
     ) -> None:
+        self.max_tenants = max_tenants
         self._seed = seed
         self._default = default_scenario
         self._strict = strict

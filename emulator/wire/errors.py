@@ -71,6 +71,8 @@ COMMON_ERROR_STATUS: dict[str, int] = {
     "MissingAuthenticationTokenException": 403,
     "SerializationException": 400,
     "UnsupportedMediaTypeException": 415,
+    # A body over the emulator's hard cap (docs/limits.md); AWS documents no figure for Converse.
+    "RequestEntityTooLargeException": 413,
     # Not an AWS code: what the emulator answers for an operation it does not serve yet.
     "NotImplementedException": 501,
 }
