@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from emulator import admin, dashboard, generation
+from emulator.admin_guard import AdminGuard
 from emulator.dataplane import DataPlane
 from emulator.engine import Engine
 from emulator.journal import Journal
@@ -23,7 +24,8 @@ from emulator.settings import Settings
 
 
 class _Dispatcher:
-    """``/_emulator/...`` to Flask (the admin API), everything else to the data plane."""
+    """``/_emulator/...`` to Flask (the admin API, behind its `AdminGuard`), everything else to the data
+    plane, which checks no Host or Origin (see ``emulator/admin_guard.py``)."""
 
     def __init__(self, admin_app: Callable[..., Any], dataplane: Callable[..., Any]) -> None:
         self.admin_app = admin_app
@@ -117,7 +119,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         from emulator.recorder import Recorder  # lazy: botocore's session import would slow every start
 
         traffic = Recorder(settings.record, settings.upstream, name=settings.record_name, journal=journal)
-    app.wsgi_app = _Dispatcher(app.wsgi_app, traffic)  # type: ignore[method-assign]
+    token = settings.admin_token.get_secret_value() if settings.admin_token is not None else None
+    guarded = AdminGuard(app.wsgi_app, allowed_hosts=settings.allowed_host, token=token)
+    app.wsgi_app = _Dispatcher(guarded, traffic)  # type: ignore[method-assign]
     # Handler modules and Faker are the slowest imports; load them beside the server starting, not
     # in front of it (a request arriving first simply waits for them).
     threading.Thread(target=_warm_up, name="bedrock-emulator-warm-up", daemon=True).start()

@@ -8,6 +8,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from emulator import healthcheck, log_setup
+from emulator.config_error import ConfigError
 from emulator.settings import DEFAULT_PORT, Settings
 
 
@@ -70,7 +72,34 @@ def _parser() -> argparse.ArgumentParser:
         help="real endpoint to forward to when recording, e.g. https://{service}.{region}.amazonaws.com",
     )
     serve.add_argument("--record-name", dest="record_name", help="name of the recorded scenario")
-    serve.add_argument("--log-level", dest="log_level", help="logging level (default WARNING)")
+    serve.add_argument(
+        "--log-level",
+        dest="log_level",
+        help="DEBUG, INFO (the default: one line per served call), WARNING or ERROR (BEDROCK_EMULATOR_LOG_LEVEL)",
+    )
+    serve.add_argument(
+        "--log-format",
+        dest="log_format",
+        help="text (the default) or json: one JSON object per line (BEDROCK_EMULATOR_LOG_FORMAT)",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        dest="allowed_host",
+        action="append",
+        help="a Host name the admin API also answers to, e.g. the compose service name; name, name:port "
+        "or *; repeatable (BEDROCK_EMULATOR_ALLOWED_HOST, comma-separated)",
+    )
+    serve.add_argument(
+        "--admin-token",
+        dest="admin_token",
+        help="require Authorization: Bearer TOKEN on the admin API; prefer the variable, which ps does not "
+        "show (BEDROCK_EMULATOR_ADMIN_TOKEN)",
+    )
+    serve.add_argument(
+        "--endpoint-file",
+        dest="endpoint_file",
+        help="write the served URL to this file once listening, for `health` (BEDROCK_EMULATOR_ENDPOINT_FILE)",
+    )
     serve.add_argument(
         "--verify-signatures",
         dest="verify_signatures",
@@ -85,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check scenario files without serving")
     validate.add_argument("files", nargs="+")
+
+    health = commands.add_parser("health", help="exit 0 when the emulator answers its health check")
+    healthcheck.add_arguments(health)
     return parser
 
 
@@ -92,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "validate":
         return _validate(args.files)
+    if args.command == "health":
+        return healthcheck.run(args)
     return _serve(args)
 
 
@@ -118,6 +152,10 @@ def _serve(args: argparse.Namespace) -> int:
         "upstream": args.upstream,
         "record_name": args.record_name,
         "log_level": args.log_level,
+        "log_format": args.log_format,
+        "allowed_host": tuple(args.allowed_host) if args.allowed_host else None,
+        "admin_token": args.admin_token,
+        "endpoint_file": args.endpoint_file,
         "verify_signatures": args.verify_signatures,
         "credentials": args.credentials,
         "library": args.library,
@@ -126,7 +164,12 @@ def _serve(args: argparse.Namespace) -> int:
         "agents": tuple(args.agents) if args.agents else None,
         "flows": tuple(args.flows) if args.flows else None,
     }
-    settings = Settings.from_sources(flags)
+    try:
+        settings = Settings.from_sources(flags)
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            print(f"bedrock-emulator: {line}", file=sys.stderr)
+        return 2
     if bool(settings.record) != bool(settings.upstream):
         print("bedrock-emulator: --record and --upstream go together", file=sys.stderr)
         return 2
@@ -138,9 +181,7 @@ def _serve(args: argparse.Namespace) -> int:
         except CredentialsFileError as exc:
             print(f"bedrock-emulator: {exc}", file=sys.stderr)
             return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    log_setup.configure(settings.log_level, settings.log_format)
     from emulator.app import create_app
     from emulator.engine import ScenarioError
     from emulator.server import EmulatorServer
@@ -150,16 +191,34 @@ def _serve(args: argparse.Namespace) -> int:
     except (ScenarioError, ValueError) as exc:  # ValueError: recording without AWS credentials
         print(f"bedrock-emulator: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a scenario or definitions folder that cannot be listed or read
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"bedrock-emulator: {where}cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     server = EmulatorServer(app, settings.host, settings.port)
 
+    published: list[str] = []
+
     def announce(ready: EmulatorServer) -> None:
-        print(f"bedrock-emulator serving on {ready.endpoint_url}", file=sys.stderr, flush=True)
+        log_setup.notice(f"bedrock-emulator serving on {ready.endpoint_url}", endpoint=ready.endpoint_url)
+        if settings.endpoint_file:
+            url = healthcheck.probe_url(ready.host, ready.port)
+            try:
+                healthcheck.publish(settings.endpoint_file, url)
+                published.append(url)
+            except OSError as exc:  # a read-only file system: the health check falls back to the port
+                logging.getLogger("bedrock_emulator").warning(
+                    "cannot write the endpoint file %s: %s", settings.endpoint_file, exc
+                )
 
     try:
         server.serve_forever(on_ready=announce)
     except OSError as exc:
         print(f"bedrock-emulator: cannot serve on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 2
+    finally:
+        for url in published:
+            healthcheck.withdraw(settings.endpoint_file or "", url)
     return 0
 
 

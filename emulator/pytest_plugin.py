@@ -108,11 +108,12 @@ class BedrockEmulator:
     def admin(self, method: str, path: str, payload: Any = None) -> Any:
         """Call the admin API over HTTP (what a non-Python client would do)."""
         data = None if payload is None else json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json"}
+        token = self._state.settings.admin_token  # serve --admin-token, or BEDROCK_EMULATOR_ADMIN_TOKEN
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         req = urllib.request.Request(
-            f"{self.endpoint_url}/_emulator/{path.lstrip('/')}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
+            f"{self.endpoint_url}/_emulator/{path.lstrip('/')}", data=data, method=method, headers=headers
         )
         with urllib.request.urlopen(req, timeout=10) as response:
             return json.loads(response.read() or b"null")

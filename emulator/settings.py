@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from emulator.admin_guard import HostPattern
+from emulator.config_error import explain
 
 ENV_PREFIX = "BEDROCK_EMULATOR_"
 DEFAULT_PORT = 8484
+# List variables split on commas and os.pathsep, but these hold host:port entries: commas only.
+_COMMA_LISTS = frozenset({"allowed_host"})
 
 
 class Settings(BaseModel):
@@ -31,28 +36,64 @@ class Settings(BaseModel):
     record: str | None = None  # directory to write recorded exchanges to
     upstream: str | None = None  # real Bedrock endpoint to forward to when recording
     record_name: str | None = None  # name of the recorded scenario (default recorded-<date>)
-    log_level: str = "WARNING"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # INFO: a line per call
+    log_format: Literal["text", "json"] = "text"  # json: one object per line (docs/logging.md)
+    # Host names the admin API answers to besides loopback ones: name, name:port or * (docs/admin-security.md)
+    allowed_host: tuple[str, ...] = ()
+    admin_token: SecretStr | None = None  # when set, /_emulator/ (but health and ui) needs Bearer <token>
+    endpoint_file: str | None = None  # the served URL is written here once listening (the health check)
     verify_signatures: bool = False  # check SigV4 signatures against `credentials` (docs/security.md)
     credentials: str | None = None  # file of ACCESS_KEY_ID=SECRET lines; `*=SECRET` matches any key
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("allowed_host")
+    @classmethod
+    def _host_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            HostPattern.parse(entry)  # ValueError names the bad entry
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _header_safe_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            token = value.get_secret_value()
+            if not token or not all("!" <= char <= "~" for char in token):
+                raise ValueError("expected a token of visible ASCII characters, without spaces")
+        return value
 
     @classmethod
     def from_sources(
         cls, flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
     ) -> Settings:
-        """Environment first, then flags that were given (None means "not given")."""
+        """Environment first, then flags that were given (None means "not given").
+
+        Raises `ConfigError` naming the flag or variable of each unusable value."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        origins: dict[str, str] = {}
         for name, field_info in cls.model_fields.items():
             raw = environ.get(ENV_PREFIX + name.upper())
             if raw is None or raw == "":
                 continue
-            if field_info.annotation == tuple[str, ...]:
+            origins[name] = ENV_PREFIX + name.upper()
+            if name in _COMMA_LISTS:
+                values[name] = tuple(part.strip() for part in raw.split(",") if part.strip())
+            elif field_info.annotation == tuple[str, ...]:
                 values[name] = tuple(part for part in raw.replace(",", os.pathsep).split(os.pathsep) if part)
             elif field_info.annotation is bool:
-                values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
+                values[name] = raw.strip()  # pydantic reads 1/0, true/false, yes/no, on/off; nothing else
             else:
                 values[name] = raw
         for name, value in (flags or {}).items():
             if value is not None and value != ():
                 values[name] = value
-        return cls.model_validate(values)
+                origins[name] = "--" + name.replace("_", "-")
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            raise explain(error, cls, origins) from None

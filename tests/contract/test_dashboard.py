@@ -3,7 +3,8 @@
 The HTTP tests pin what keeps the page safe to open: served as HTML under a nonce-based CSP, and every
 URL it names is a relative ``/_emulator/`` path the admin API actually routes. The browser test plays a
 user: a boto3 call appears in the journal table by itself (auto-refresh), and binding ``throttle-always``
-from the page throttles the tenant's next call. CI has no browser, so that test skips with the reason.
+from the page throttles the tenant's next call; with ``--admin-token`` the page shows nothing until the
+token is entered, then works as before. CI has no browser, so those tests skip with the reason.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from emulator.server import EmulatorServer
 from emulator.settings import Settings
 
 MODEL = "amazon.nova-micro-v1:0"
+ADMIN_TOKEN = "dashboard-admin-token"
 MESSAGES = [{"role": "user", "content": [{"text": "hello from the dashboard test"}]}]
 # The admin calls the page's script makes: method, the path literal as the script spells it, and a
 # concrete path (relative to /_emulator/) that the admin API must route for that method.
@@ -55,6 +57,12 @@ def app() -> Flask:
 @pytest.fixture(scope="module")
 def server(app: Flask) -> Iterator[EmulatorServer]:
     with EmulatorServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def token_server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(create_app(Settings(port=0, admin_token=ADMIN_TOKEN))) as server:
         yield server
 
 
@@ -153,6 +161,24 @@ def test_ui_calls_only_routes_the_admin_api_serves(app: Flask, method: str, lite
 def get_ui_text(app: Flask) -> str:
     response = app.test_client().get("/_emulator/ui")
     return response.get_data(as_text=True)
+
+
+def test_with_a_token_the_page_is_served_and_asks_for_it_but_the_data_needs_it(
+    token_server: EmulatorServer,
+) -> None:
+    page = get_ui(token_server.endpoint_url)
+    parts = urlsplit(token_server.endpoint_url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+    try:
+        connection.request("GET", "/_emulator/scenarios")
+        data_status = connection.getresponse().status
+    finally:
+        connection.close()
+
+    assert page.status == 200
+    assert 'id="token-form"' in page.text
+    assert "sessionStorage" in page.text
+    assert data_status == 401
 
 
 def test_install_twice_registers_the_page_once() -> None:
@@ -329,3 +355,68 @@ def test_browser_filters_the_journal_resets_a_tenant_and_advances_the_clock(
     _wait_for("the reset confirmation", lambda: _message_is(browser, f"reset {tenant}"))
     _wait_for("the emptied journal", lambda: _journal_rows(browser, tenant, count=0) is not None)
     assert app.extensions["bedrock_emulator"].journal.entries(tenant=tenant) == []
+
+
+def _panel_shown(driver: Any) -> bool:
+    from selenium.webdriver.common.by import By
+
+    return bool(driver.find_element(By.ID, "token-panel").is_displayed())
+
+
+def test_browser_asks_for_the_admin_token_shows_nothing_without_it_and_works_with_it(
+    token_server: EmulatorServer, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    tenant = "dashboard-token"
+    client = boto3.client(
+        "bedrock-runtime",
+        endpoint_url=token_server.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=tenant,
+        aws_secret_access_key="secret",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+    )
+    client.converse(modelId=MODEL, messages=MESSAGES)
+    browser.get(token_server.endpoint_url + "/_emulator/ui")
+
+    _wait_for("the token prompt", lambda: _panel_shown(browser))
+    assert browser.find_element(By.ID, "message").text == "enter the admin token to see this emulator"
+    assert _journal_rows(browser, tenant, count=0) is not None
+    assert browser.find_elements(By.CSS_SELECTOR, "#scenario-rows tr") == []
+    _wait_for(
+        "health, which needs no token", lambda: browser.find_element(By.ID, "health-status").text == "ok"
+    )
+
+    browser.find_element(By.ID, "token").send_keys("not-the-token", Keys.ENTER)
+    _wait_for("the refusal", lambda: _message_is(browser, "the admin token was refused; enter it again"))
+    assert _panel_shown(browser)
+
+    browser.find_element(By.ID, "token").send_keys(ADMIN_TOKEN, Keys.ENTER)
+    (row,) = _wait_for("the call in the journal", lambda: _journal_rows(browser, tenant))
+    assert row[2:5] == ["Converse", MODEL, "200"]
+    assert not _panel_shown(browser)
+
+    browser.find_element(By.ID, "tenant").send_keys(tenant)
+    Select(browser.find_element(By.ID, "bind-scenario")).select_by_value("throttle-always")
+    browser.find_element(By.ID, "bind-button").click()
+    _wait_for("the bind confirmation", lambda: _message_is(browser, f"bound throttle-always to {tenant}"))
+    with pytest.raises(ClientError) as raised:
+        client.converse(modelId=MODEL, messages=MESSAGES)
+    assert raised.value.response["Error"]["Code"] == "ThrottlingException"
+
+    # The export link cannot carry a header: with a token the page fetches the file itself.
+    browser.find_element(By.ID, "export-link").click()
+    time.sleep(0.5)
+    assert browser.current_url == token_server.endpoint_url + "/_emulator/ui"
+    assert _message_is(browser, f"bound throttle-always to {tenant}")
+
+    # The token lives in this tab's session storage: a reload does not ask again.
+    browser.refresh()
+    _wait_for("both calls after a reload", lambda: _journal_rows(browser, tenant, count=2))
+    assert not _panel_shown(browser)
+    stored = browser.execute_script("return sessionStorage.getItem('bedrock-emulator.admin-token');")
+    assert stored == ADMIN_TOKEN
+    client.close()

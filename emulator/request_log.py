@@ -1,0 +1,89 @@
+"""One INFO line per served Bedrock call, on the ``bedrock_emulator.requests`` logger.
+
+The data plane calls `log_call` where it journals a call: when a unary answer is ready, and when a
+stream ends (so its line carries how it ended). Nothing is built unless INFO is enabled for the logger,
+so ``--log-level WARNING`` costs one ``isEnabledFor`` per call.
+
+A line reads, in the text format::
+
+    POST /model/amazon.nova-micro-v1:0/converse 200 operation=Converse tenant=AKID latency_ms=3.1 request_id=...
+
+and the same fields travel on the record (``record.fields``) for the JSON format (`emulator.log_setup`).
+The query string is never logged: presigned URLs carry credentials in it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulator.journal import JournalEntry
+
+__all__ = ["CALL_FIELDS", "LOGGER_NAME", "log_call"]
+
+LOGGER_NAME = "bedrock_emulator.requests"
+# The keys every request line's ``call`` mapping has, in this order (null when not applicable).
+CALL_FIELDS = (
+    "method",
+    "path",
+    "status",
+    "service",
+    "operation",
+    "tenant",
+    "model",
+    "error_code",
+    "rule",
+    "latency_ms",
+    "request_id",
+    "stream_end",
+    "events_sent",
+    "protocol",
+)
+
+_log = logging.getLogger(LOGGER_NAME)
+_PLAIN = re.compile(r"[!#-~]+")  # visible ASCII but the double quote
+
+
+def log_call(entry: JournalEntry, method: str, path: str) -> None:
+    """Log one served call (after it is journaled); free when INFO is off for the logger."""
+    if not _log.isEnabledFor(logging.INFO):
+        return
+    call: dict[str, Any] = {
+        "method": method,
+        "path": path.partition("?")[0],
+        "status": entry.status,
+        "service": entry.service,
+        "operation": entry.operation,
+        "tenant": entry.tenant,
+        "model": entry.model,
+        "error_code": entry.error_code,
+        "rule": entry.rule,
+        "latency_ms": entry.latency_ms,
+        "request_id": entry.request_id,
+        "stream_end": entry.stream_end,
+        "events_sent": entry.events_sent,
+        "protocol": entry.protocol,
+    }
+    _log.info("%s", _text(call), extra={"fields": call})
+
+
+def _text(call: dict[str, Any]) -> str:
+    words = [_value(call["method"]), _value(call["path"]), str(call["status"])]
+    for key in ("operation", "tenant", "model", "error_code", "rule", "latency_ms", "request_id"):
+        if call[key] is not None:
+            words.append(f"{key}={_value(call[key])}")
+    if call["stream_end"] is not None:
+        words.append(f"stream_end={_value(call['stream_end'])}")
+        if call["events_sent"] is not None:
+            words.append(f"events_sent={call['events_sent']}")
+    return " ".join(words)
+
+
+def _value(value: object) -> str:
+    text = str(value)
+    # Anything but plain visible ASCII is JSON-quoted, so a crafted access key or path can never start a
+    # new log line or pass for another field.
+    return text if _PLAIN.fullmatch(text) else json.dumps(text)
