@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import ClientDisconnected
 
-from emulator import catalog
+from emulator import catalog, request_log
 from emulator.engine import Call, Engine, Plan, UnknownScenarioError, faults
 from emulator.engine.lru import LruMap
 from emulator.engine.plan import Drop, Hang, Truncate
@@ -95,6 +95,8 @@ class _Outcome:
     entry: JournalEntry
     started: float
     success_status: int = 200  # the operation's, from the route table
+    method: str = ""  # for the request log line
+    path: str = ""
 
 
 class DataPlane:
@@ -153,7 +155,7 @@ class DataPlane:
             request_body=raw_body,
             protocol=environ.get("SERVER_PROTOCOL"),
         )
-        outcome = _Outcome(entry, started, match.route.status if match else 200)
+        outcome = _Outcome(entry, started, match.route.status if match else 200, method, raw_path)
         try:
             if refusal is not None:
                 raise refusal
@@ -360,6 +362,7 @@ class DataPlane:
         entry.latency_ms = round((time.perf_counter() - outcome.started) * 1000, 3)
         entry.stream_end = stream_end
         self.journal.record(entry)
+        request_log.log_call(entry, outcome.method, outcome.path)
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:

@@ -17,12 +17,6 @@ from test_cli_config import Serving, clean_env
 from emulator.request_log import CALL_FIELDS
 
 MODEL = "amazon.nova-micro-v1:0"
-# The data plane calls request_log.log_call where it journals a call; until that line is in
-# DataPlane._finish these two tests fail, and strictly expected so: the run after the wiring fails until
-# this marker is removed.
-NOT_WIRED_YET = pytest.mark.xfail(
-    strict=True, reason="DataPlane._finish does not call request_log.log_call yet"
-)
 MESSAGES = [{"role": "user", "content": [{"text": "Say something about rivers."}]}]
 
 
@@ -57,7 +51,6 @@ def journal(serving: Serving) -> list[dict[str, Any]]:
     return entries
 
 
-@NOT_WIRED_YET
 def test_text_lines_one_per_call_with_the_journal_request_ids(tmp_path: Path) -> None:
     serving = Serving(["--port", "0"], clean_env(), tmp_path)
     try:
@@ -81,7 +74,6 @@ def test_text_lines_one_per_call_with_the_journal_request_ids(tmp_path: Path) ->
     assert "error_code=ThrottlingException rule=throttle-always/" in throttled
 
 
-@NOT_WIRED_YET
 def test_json_lines_carry_every_call_field(tmp_path: Path) -> None:
     serving = Serving(["--port", "0", "--log-format", "json"], clean_env(), tmp_path)
     try:
