@@ -60,6 +60,9 @@ class EmulatorState:
         executions.forget(tenant)
 
 
+ADMIN_MAX_BODY_BYTES = 16 << 20  # twice the scenario-text bound (emulator/engine/document.py)
+
+
 def _version() -> str:
     try:
         return version("bedrock-emulator")
@@ -107,6 +110,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app = Flask("bedrock_emulator")
     app.config["JSON_SORT_KEYS"] = False
+    # Admin request bodies (scenario texts, bindings) are small: Werkzeug refuses bigger ones with a 413
+    # from the Content-Length, or while reading a chunked body, before they are held.
+    app.config["MAX_CONTENT_LENGTH"] = ADMIN_MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider has it
     app.extensions["bedrock_emulator"] = EmulatorState(
         settings, engine, journal, dataplane, time.monotonic(), _version()

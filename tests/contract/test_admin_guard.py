@@ -409,3 +409,18 @@ def test_pytest_plugin_admin_helper_sends_the_token(token_server: EmulatorServer
 
 def test_the_token_never_appears_in_the_settings_repr() -> None:
     assert TOKEN not in repr(Settings(admin_token=TOKEN))
+
+
+def test_admin_body_over_its_limit_is_refused_with_json_413() -> None:
+    from emulator.app import ADMIN_MAX_BODY_BYTES
+
+    with EmulatorServer(create_app(Settings(library=False))) as server:
+        conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
+        conn.putrequest("PUT", "/_emulator/scenarios")
+        conn.putheader("Content-Type", "text/yaml")
+        conn.putheader("Content-Length", str(ADMIN_MAX_BODY_BYTES + 1))
+        conn.endheaders()
+        response = conn.getresponse()
+        assert response.status == 413
+        assert response.getheader("Content-Type") == "application/json"
+        conn.close()
