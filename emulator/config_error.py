@@ -40,7 +40,8 @@ def explain(error: ValidationError, model: type[BaseModel], origins: Mapping[str
         field = str(problem["loc"][0]) if problem["loc"] else ""
         info = model.model_fields.get(field)
         source = origins.get(field, field)
-        lines.append(f"{source}: {_expectation(problem, info)}")
+        expectation = _expectation(problem, info)
+        lines.append(f"{source}: {expectation}" if source else expectation)
     return ConfigError("\n".join(lines))
 
 

@@ -6,7 +6,15 @@ import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from emulator.admin_guard import HostPattern
 from emulator.config_error import explain
@@ -44,6 +52,15 @@ class Settings(BaseModel):
     endpoint_file: str | None = None  # the served URL is written here once listening (the health check)
     verify_signatures: bool = False  # check SigV4 signatures against `credentials` (docs/security.md)
     credentials: str | None = None  # file of ACCESS_KEY_ID=SECRET lines; `*=SECRET` matches any key
+
+    @model_validator(mode="after")
+    def _credentials_for_verification(self) -> Settings:
+        if self.verify_signatures and not self.credentials:
+            raise ValueError(
+                "verify_signatures needs credentials: a file of ACCESS_KEY_ID=SECRET lines "
+                "(--credentials FILE or BEDROCK_EMULATOR_CREDENTIALS)"
+            )
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod
