@@ -57,7 +57,7 @@ class Settings(BaseModel):
     def _credentials_for_verification(self) -> Settings:
         if self.verify_signatures and not self.credentials:
             raise ValueError(
-                "verify_signatures needs credentials: a file of ACCESS_KEY_ID=SECRET lines "
+                "--verify-signatures needs a credentials file of ACCESS_KEY_ID=SECRET lines "
                 "(--credentials FILE or BEDROCK_EMULATOR_CREDENTIALS)"
             )
         return self
