@@ -18,6 +18,7 @@ from emulator import generation
 from emulator.catalog import FoundationModel, max_tokens_error
 from emulator.generation import Completion, ToolSpec
 from emulator.services.exchange import ScriptedReply, StreamEvent
+from emulator.wire.binding import START_OF_MAP, read_json
 from emulator.wire.errors import AwsError, constraint_violation, validation
 
 _PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -53,7 +54,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         )
     inference = body.get("inferenceConfig") or {}
     if not isinstance(inference, dict):
-        raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+        raise AwsError("SerializationException", START_OF_MAP)
     max_tokens = inference.get("maxTokens")
     if max_tokens is not None:
         if not isinstance(max_tokens, int) or isinstance(max_tokens, bool):
@@ -93,7 +94,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
     previous_role: str | None = None
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
-            raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+            raise AwsError("SerializationException", START_OF_MAP)
         role = message.get("role")
         if role not in ("user", "assistant"):
             raise _constraint(
@@ -171,7 +172,7 @@ def _read_content(
     has_tool_block = False
     for position, block in enumerate(content):
         if not isinstance(block, dict):
-            raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+            raise AwsError("SerializationException", START_OF_MAP)
         if "text" in block:
             text = block["text"]
             if not isinstance(text, str) or not text.strip():
@@ -201,9 +202,15 @@ def _read_content(
                     f"The content field at messages.{index}.content.{position}.toolResult cannot be empty "
                     "when status value is error."
                 )
-            for part in result_content:
-                if isinstance(part, dict):
-                    texts.append(str(part.get("text") or json.dumps(part.get("json"), sort_keys=True)))
+            for part_index, part in enumerate(result_content):
+                if not isinstance(part, dict):
+                    continue
+                if "json" in part and not isinstance(part["json"], dict):
+                    raise validation(
+                        f"The format of the value at messages.{index}.content.{position}.toolResult.content."
+                        f"{part_index}.json is invalid. Provide a json object for the field and try again."
+                    )
+                texts.append(str(part.get("text") or json.dumps(part.get("json"), sort_keys=True)))
     return texts, has_tool_result, has_tool_block
 
 
@@ -222,15 +229,31 @@ def _tools(tool_config: Any, model: FoundationModel) -> tuple[ToolSpec, ...]:
     if tools and not model.tool_use:
         raise validation("This model doesn't support tool use.")
     specs: list[ToolSpec] = []
-    for tool in tools:
+    for index, tool in enumerate(tools):
         spec = tool.get("toolSpec") if isinstance(tool, dict) else None
         if not spec:
             continue  # cachePoint / systemTool entries carry no schema
-        schema = (spec.get("inputSchema") or {}).get("json") or {"type": "object"}
-        if isinstance(schema, str):
-            schema = json.loads(schema)
+        schema = _input_schema(spec.get("inputSchema") or {}, index)
         specs.append(ToolSpec(str(spec.get("name", "")), str(spec.get("description", "")), schema))
     return tuple(specs)
+
+
+def _input_schema(input_schema: Mapping[str, Any], index: int) -> dict[str, Any]:
+    """A tool's JSON schema: a JSON object (or one sent as a string) whose ``type``, if given, is object."""
+    schema = input_schema.get("json") or {"type": "object"}
+    if isinstance(schema, str):
+        try:
+            schema = read_json(schema.encode())
+        except ValueError:
+            schema = None
+    at = f"toolConfig.tools.{index}.toolSpec.inputSchema.json"
+    if not isinstance(schema, dict):
+        raise validation(
+            f"The format of the value at {at} is invalid. Provide a json object for the field and try again."
+        )
+    if schema.get("type", "object") != "object":
+        raise validation(f"The value at {at}.type must be one of the following: object.")
+    return schema
 
 
 def _tool_choice(tool_config: Any) -> str | None:

@@ -239,49 +239,67 @@ _STRING_BY_NAME: tuple[tuple[str, str], ...] = (
 
 
 def arguments_for(schema: dict[str, Any], digest: int) -> dict[str, Any]:
-    """Arguments that validate against a tool's JSON schema (object at the top)."""
+    """Arguments that validate against a tool's JSON schema (object at the top).
+
+    The schema is whatever the caller sent: a keyword of the wrong type counts as absent, and sizes are
+    kept small (a ``minItems`` of a billion yields a few items, not a billion), so no schema can make
+    this fail or run away.
+    """
     fake = _faker()
     fake.seed_instance(digest ^ 0x5EED)
     rng = random.Random(digest)
-    value = _value(
-        schema if schema.get("type", "object") == "object" else {"type": "object"}, "", fake, rng, 0
-    )
+    top = schema if isinstance(schema, dict) and schema.get("type", "object") == "object" else {}
+    value = _value(top or {"type": "object"}, "", fake, rng, 0)
     return value if isinstance(value, dict) else {}
+
+
+_MAX_ITEMS = 8
+_MAX_LENGTH = 10_000
+_MAX_MAGNITUDE = 1e15  # bounds beyond this are clamped: random draws need finite, modest numbers
 
 
 def _value(schema: dict[str, Any], name: str, fake: Faker, rng: random.Random, depth: int) -> Any:
     if "const" in schema:
         return schema["const"]
-    if schema.get("enum"):
-        return rng.choice(list(schema["enum"]))
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        return rng.choice(enum)
     for combinator in ("anyOf", "oneOf"):
-        if schema.get(combinator):
-            return _value(schema[combinator][0], name, fake, rng, depth)
-    if schema.get("allOf"):
-        merged: dict[str, Any] = {}
-        for part in schema["allOf"]:
+        branch = next((b for b in _list(schema.get(combinator)) if isinstance(b, dict)), None)
+        if branch is not None:
+            return _value(branch, name, fake, rng, depth)
+    parts = [part for part in _list(schema.get("allOf")) if isinstance(part, dict)]
+    if parts:
+        merged: dict[str, Any] = {key: value for key, value in schema.items() if key != "allOf"}
+        for part in parts:
             merged.update(part)
         return _value(merged, name, fake, rng, depth)
     kind = schema.get("type", "object" if "properties" in schema else "string")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
     if kind == "object":
-        properties: dict[str, Any] = schema.get("properties", {})
-        required = set(schema.get("required", []))
+        properties = schema.get("properties")
+        required = {key for key in _list(schema.get("required")) if isinstance(key, str)}
         result: dict[str, Any] = {}
-        for key, sub in properties.items():
+        for key, sub in properties.items() if isinstance(properties, dict) else ():
             # A model fills in the tool's top-level parameters; deeper optional ones only sometimes.
             if key in required or depth == 0 or (depth < 2 and rng.random() < 0.5):
                 result[key] = _value(sub if isinstance(sub, dict) else {}, key, fake, rng, depth + 1)
         return result
     if kind == "array":
-        items = schema.get("items", {"type": "string"})
-        low = int(schema.get("minItems", 1))
-        high = max(low, min(int(schema.get("maxItems", low + 2)), low + 2))
-        return [_value(items, name, fake, rng, depth + 1) for _ in range(rng.randint(low, high))]
+        items = schema.get("items")
+        if isinstance(items, list):  # draft-4 tuple form: the first item's schema stands for all
+            items = next((item for item in items if isinstance(item, dict)), None)
+        low = int(_number(schema.get("minItems"), 1, 0, _MAX_ITEMS))
+        high = max(
+            low, min(int(_number(schema.get("maxItems"), _MAX_ITEMS, 0, _MAX_ITEMS)), low + 2, _MAX_ITEMS)
+        )
+        item_schema = items if isinstance(items, dict) else {"type": "string"}
+        return [_value(item_schema, name, fake, rng, depth + 1) for _ in range(rng.randint(low, high))]
     if kind == "integer":
         low_i, high_i = _bounds(schema, 0, 100)
-        return rng.randint(math.ceil(low_i), math.floor(high_i))
+        first, last = math.ceil(low_i), math.floor(high_i)
+        return rng.randint(first, last) if first <= last else first
     if kind == "number":
         low_n, high_n = _bounds(schema, 0, 100)
         return round(rng.uniform(low_n, high_n), 2)
@@ -292,14 +310,30 @@ def _value(schema: dict[str, Any], name: str, fake: Faker, rng: random.Random, d
     return _string(schema, name, fake)
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _number(value: Any, default: float, low: float, high: float) -> float:
+    """A schema keyword as a number within [low, high], or ``default`` when it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    if isinstance(value, int) and abs(value) >= 2**53:  # beyond any useful bound (or a double's range)
+        return high if value > 0 else low
+    number = float(value)
+    return min(max(number, low), high) if math.isfinite(number) else default
+
+
 def _bounds(schema: dict[str, Any], low: float, high: float) -> tuple[float, float]:
-    minimum = schema.get("minimum", schema.get("exclusiveMinimum", low))
-    maximum = schema.get("maximum", schema.get("exclusiveMaximum", max(high, minimum + 1)))
-    if "exclusiveMinimum" in schema and not isinstance(schema["exclusiveMinimum"], bool):
+    limit = _MAX_MAGNITUDE
+    exclusive_min, exclusive_max = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    minimum = _number(schema.get("minimum", exclusive_min), low, -limit, limit)
+    maximum = _number(schema.get("maximum", exclusive_max), max(high, minimum + 1), -limit, limit)
+    if isinstance(exclusive_min, int | float) and not isinstance(exclusive_min, bool):
         minimum += 1
-    if "exclusiveMaximum" in schema and not isinstance(schema["exclusiveMaximum"], bool):
+    if isinstance(exclusive_max, int | float) and not isinstance(exclusive_max, bool):
         maximum -= 1
-    return float(minimum), float(max(minimum, maximum))
+    return minimum, max(minimum, maximum)
 
 
 def _string(schema: dict[str, Any], name: str, fake: Faker) -> str:
@@ -318,8 +352,8 @@ def _string(schema: dict[str, Any], name: str, fake: Faker) -> str:
     text = next((str(getattr(fake, method)()) for key, method in _STRING_BY_NAME if key in lowered), None)
     if text is None:
         text = " ".join(fake.words(nb=2))
-    min_length = int(schema.get("minLength", 0))
-    max_length = int(schema.get("maxLength", 10_000))
+    min_length = int(_number(schema.get("minLength"), 0, 0, _MAX_LENGTH))
+    max_length = int(_number(schema.get("maxLength"), _MAX_LENGTH, 0, _MAX_LENGTH))
     if len(text) < min_length:
         text = text + "x" * (min_length - len(text))
     return text[:max_length]

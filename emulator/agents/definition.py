@@ -289,16 +289,16 @@ def _inline_group(group: Mapping[str, Any]) -> list[Action]:
         ]
     payload = (group.get("apiSchema") or {}).get("payload")
     if isinstance(payload, str):
-        import json
-
         import yaml
 
+        from emulator.wire.binding import read_json
+
         try:
-            document = json.loads(payload)
+            document = read_json(payload.encode())
         except ValueError:
             try:
                 document = yaml.safe_load(payload)
-            except yaml.YAMLError as exc:
+            except (yaml.YAMLError, RecursionError) as exc:  # YAML nests without a bound
                 raise AwsError(
                     "ValidationException", f"The API schema of action group {name} is invalid."
                 ) from exc

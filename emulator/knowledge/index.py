@@ -85,7 +85,7 @@ class LexicalIndex:
         }
         self._norms = [self._norm(e.frequencies) for e in self._entries]
         self._bm25: bm25s.BM25 | None = None
-        if self._entries:
+        if any(entry.length for entry in self._entries):  # bm25s cannot index a corpus without terms
             self._bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
             self._bm25.index([_terms(e) for e in self._entries], show_progress=False)
 

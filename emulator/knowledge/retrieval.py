@@ -25,6 +25,7 @@ from emulator.knowledge.registry import (
     Chunk,
     KnowledgeBase,
 )
+from emulator.wire.binding import read_json
 from emulator.wire.errors import AwsError
 
 DEFAULT_NUMBER_OF_RESULTS = 5
@@ -179,7 +180,7 @@ def _offset(token: str | None, fingerprint: str) -> int:
     if token is None:
         return 0
     try:
-        decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        decoded = read_json(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         offset = decoded["o"]
         same = decoded["f"] == fingerprint
     except (ValueError, KeyError, TypeError) as exc:

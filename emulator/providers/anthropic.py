@@ -99,7 +99,13 @@ _MESSAGES_SCHEMA: Schema = obj(
         "temperature": number(0, 1),
         "top_p": number(0, 1),
         "top_k": integer(0, 500),
-        "tools": array({"type": "object", "required": ["name"]}),
+        "tools": array(
+            {
+                "type": "object",
+                "required": ["name"],
+                "properties": {"name": string(), "description": string(), "input_schema": {"type": "object"}},
+            }
+        ),
         "tool_choice": {
             "type": "object",
             "required": ["type"],
@@ -190,6 +196,8 @@ def _messages_semantics(body: dict[str, Any], model: ModelInfo) -> None:
             f"The maximum tokens you requested exceeds the model limit of {model.max_output_tokens}"
         )
     messages = body["messages"]
+    if not messages:
+        raise validation("messages: at least one message is required")  # Anthropic's own text
     for index, message in enumerate(messages):
         content = message["content"]
         final_assistant = index == len(messages) - 1 and message["role"] == "assistant"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from emulator.generation import Completion, ToolSpec, complete, count_tokens
+from emulator.wire.binding import read_json
 from emulator.wire.errors import AwsError
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -91,8 +92,8 @@ class Provider(Protocol):
 def parse_body(raw: bytes) -> Any:
     """The JSON value of a raw InvokeModel body, or Bedrock's error for one that is not JSON."""
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+        return read_json(raw)  # bounded: no deep nesting, no NaN or infinite numbers
+    except ValueError:
         raise AwsError("ValidationException", MALFORMED_BODY) from None
 
 

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from emulator import catalog
 from emulator.services.exchange import JsonReply, OperationCall, Reply
+from emulator.wire.binding import START_OF_MAP
 from emulator.wire.errors import AwsError, validation
 
 OUTPUT_DIR_VARIABLE: Final = "BEDROCK_EMULATOR_ASYNC_OUTPUT_DIR"
@@ -193,7 +194,7 @@ def _timestamp(moment: datetime) -> str:
 def start_async_invoke(call: OperationCall) -> Reply:
     body = call.json()
     if not isinstance(body, dict):
-        raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+        raise AwsError("SerializationException", START_OF_MAP)
     model_id = body.get("modelId")
     if not isinstance(model_id, str) or not model_id:
         raise validation(

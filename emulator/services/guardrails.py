@@ -10,6 +10,7 @@ from typing import Any
 from emulator.guardrails import detectors, registry
 from emulator.guardrails.evaluation import evaluate
 from emulator.services.exchange import JsonReply, OperationCall, Reply
+from emulator.wire.binding import START_OF_MAP
 from emulator.wire.errors import AwsError, validation
 
 _SEVERITY = {"NONE": 0.0, "LOW": 0.4, "MEDIUM": 0.6, "HIGH": 1.0}
@@ -17,7 +18,7 @@ _SEVERITY = {"NONE": 0.0, "LOW": 0.4, "MEDIUM": 0.6, "HIGH": 1.0}
 
 def _object(value: Any) -> Mapping[str, Any]:
     if not isinstance(value, dict):
-        raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+        raise AwsError("SerializationException", START_OF_MAP)
     return value
 
 

@@ -12,7 +12,8 @@ import importlib
 import threading
 from collections.abc import Callable
 
-from emulator.services.exchange import OperationCall, Reply
+from emulator.services.exchange import UNPARSED, OperationCall, Reply
+from emulator.wire import shapes
 from emulator.wire.errors import AwsError
 
 Handler = Callable[[OperationCall], Reply]
@@ -52,6 +53,7 @@ def table() -> dict[str, Handler]:
 
 def warm_up() -> None:
     table()
+    shapes.warm_up("bedrock-runtime")  # the model operations' body checks, off the first call's path
 
 
 def dispatch(call: OperationCall) -> Reply:
@@ -61,7 +63,19 @@ def dispatch(call: OperationCall) -> Reply:
             "NotImplementedException",
             f"The {call.operation} operation of {call.service} is not implemented by bedrock-emulator yet.",
         )
+    _read_body(call)
     return handler(call)
+
+
+def _read_body(call: OperationCall) -> None:
+    """What AWS's front end does before the service sees a request: refuse a body it cannot read into
+    the operation's input (unreadable JSON, a member of the wrong type) with a SerializationException."""
+    body = call.json_body
+    if body is UNPARSED:
+        if shapes.binds_body(call.service, call.operation):
+            call.json()  # raises the parser's SerializationException
+    elif type(body) is dict and body:
+        shapes.check(call.service, call.operation, body)
 
 
 def implemented() -> frozenset[str]:
