@@ -21,6 +21,7 @@ from emulator.journal import Journal
 from emulator.library import shipped_scenarios
 from emulator.services import handlers
 from emulator.settings import Settings
+from emulator.state import AppState
 
 
 class _Dispatcher:
@@ -45,6 +46,7 @@ class EmulatorState:
     dataplane: DataPlane
     started: float
     version: str
+    state: AppState
 
     def reset(self, tenant: str | None = None) -> None:
         """Forget a tenant's (or everyone's) counters, quotas, states, journal and created resources."""
@@ -54,6 +56,7 @@ class EmulatorState:
 
         self.engine.reset(tenant)
         self.journal.clear(tenant)
+        self.state.forget(tenant)
         guardrails.current().forget(tenant)
         async_invoke.forget(tenant)
         agents.forget(tenant)
@@ -106,7 +109,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         engine.load_path(source)
     _configure_definitions(settings)
     journal = Journal(settings.journal_size)
-    dataplane = DataPlane(settings, engine, journal)
+    state = AppState()
+    dataplane = DataPlane(settings, engine, journal, state)
 
     app = Flask("bedrock_emulator")
     app.config["JSON_SORT_KEYS"] = False
@@ -115,7 +119,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.config["MAX_CONTENT_LENGTH"] = ADMIN_MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider has it
     app.extensions["bedrock_emulator"] = EmulatorState(
-        settings, engine, journal, dataplane, time.monotonic(), _version()
+        settings, engine, journal, dataplane, time.monotonic(), _version(), state
     )
     app.register_blueprint(admin.blueprint)
     dashboard.install(app)

@@ -47,6 +47,7 @@ from emulator.serving import (
     read_body,
 )
 from emulator.settings import Settings
+from emulator.state import AppState
 from emulator.wire import limits, routing, signature, sigv4
 from emulator.wire.binding import parse_json_body
 from emulator.wire.errors import AwsError
@@ -100,10 +101,13 @@ class _Outcome:
 
 
 class DataPlane:
-    def __init__(self, settings: Settings, engine: Engine, journal: Journal) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, journal: Journal, state: AppState | None = None
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self.journal = journal
+        self.state = state or AppState()
         # Per-tenant request counters (for deterministic request ids), least recently used evicted
         # beyond the engine's tenant cap: an evicted tenant's ids start again, like after a reset.
         self._counters: LruMap[str, int] = LruMap(engine.max_tenants)
@@ -178,6 +182,7 @@ class DataPlane:
                 now=self.engine.clock.now(),
                 query_lists=_query_lists(pairs),
                 json_body=json_body,
+                state=self.state,
             )
             engine_call, plan = self._plan(call, headers)
             entry.rule = plan.rule_label

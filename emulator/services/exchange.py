@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.generation import Completion, ToolCall, count_tokens
+from emulator.state import AppState
 from emulator.wire.binding import parse_json_body
 
 UNPARSED: Any = object()  # marker: the body is not a JSON object
@@ -68,6 +69,8 @@ class OperationCall:
     # The body as the data plane already parsed it (once per request), or UNPARSED when it is not a JSON
     # object; ``json()`` then raises the SerializationException the front end would send.
     json_body: Any = field(default=None, repr=False, compare=False)
+    # The app's stores (emulator/state): created resources and everything remembered per tenant.
+    state: AppState = field(default_factory=AppState, repr=False, compare=False)
 
     def json(self) -> Any:
         """The body parsed as a JSON object, or the SerializationException AWS answers for it."""
