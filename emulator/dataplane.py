@@ -145,7 +145,7 @@ class DataPlane:
             return _Answer(400, [("Content-Length", "0")], b"")
         try:
             json_body = parse_json_body(raw_body)
-        except AwsError:
+        except Exception:  # any unreadable body: the handler raises its SerializationException
             json_body = UNPARSED
         request_id = self._request_id(caller.tenant, raw_path, raw_body)
         entry = JournalEntry(
@@ -280,7 +280,7 @@ class DataPlane:
         warnings: list[str],
     ) -> _Answer:
         if isinstance(reply, JsonReply):
-            body = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
+            body = _json_bytes(reply.body)
             content_type = "application/json"
         else:
             body = reply.body
@@ -347,7 +347,7 @@ class DataPlane:
 
     def _error(self, error: AwsError, service: str, outcome: _Outcome) -> _Answer:
         status = error.status(service)
-        body = json.dumps(error.body(), separators=(",", ":"), ensure_ascii=False).encode()
+        body = _json_bytes(error.body())
         headers = [
             ("x-amzn-RequestId", outcome.entry.request_id),
             ("x-amzn-ErrorType", error.error_type_header()),
@@ -405,6 +405,11 @@ def _body(environ: dict[str, Any], service: str, operation: str) -> bytes:
         if payload is not None and limit == payload[1]:
             raise limits.payload_too_long(*payload) from None
         raise limits.too_large(limit) from None
+
+
+def _json_bytes(value: Any) -> bytes:
+    """Compact UTF-8 JSON; a lone surrogate from an echoed input becomes ``?`` instead of an error."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "replace")
 
 
 def _truncated(prefix: bytes, abort: Callable[[], None] | None) -> Iterator[bytes]:

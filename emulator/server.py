@@ -209,6 +209,34 @@ class _Exchange(WsgiResponse):
         return "".join(lines).encode("latin-1")
 
 
+def _well_formed(head: bytes) -> bool:
+    """Every header line is ``name: value`` (no continuation lines, no line without a colon).
+
+    A line without a colon would end Python's header parsing silently, hiding the fields after it
+    (a Content-Length among them): the request is refused instead.
+    """
+    for raw in head.split(b"\n"):
+        line = raw.rstrip(b"\r")
+        if not line:
+            continue
+        name, colon, _ = line.partition(b":")
+        if not colon or not name or name != name.strip() or line[:1] in (b" ", b"\t"):
+            return False
+    return True
+
+
+def _ambiguous_framing(lengths: list[str], headers: Any) -> str | None:
+    """Why the body's length is ambiguous (the request-smuggling shapes of RFC 9112 6.3), or None."""
+    if len({value.strip() for value in lengths}) > 1:
+        return "Conflicting Content-Length fields"
+    if lengths and headers.get("Transfer-Encoding"):
+        return "Both Transfer-Encoding and Content-Length"
+    encoding = (headers.get("Transfer-Encoding") or "").strip().lower()
+    if encoding and encoding != "chunked":
+        return "Unsupported Transfer-Encoding"
+    return None
+
+
 class _Dechunked:
     """``Transfer-Encoding: chunked`` read strictly: a chunk cut short is a disconnect, a bad size line or
     terminator is a malformed body, and a forged size costs nothing (reads stay 64 KiB at most).
@@ -405,7 +433,14 @@ class _RequestHandler(WSGIRequestHandler):
             head = self._read_head(limits.max_header_bytes)
             if head is None:
                 return
+            if not _well_formed(head):
+                self.send_error(400, "Malformed header field")
+                return
             if not self._parse_with_head(head):
+                return
+            framing = _ambiguous_framing(self.headers.get_all("Content-Length") or [], self.headers)
+            if framing:
+                self.send_error(400, framing)
                 return
             register.mark(conn, BUSY)
             if self.command not in {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}:

@@ -221,8 +221,25 @@ def test_non_numeric_or_huge_content_length_gets_a_400_status_line(server: Emula
         (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n\r\n", 414),
         (b"GET / HTTP/1.1\r\n" + b"X-Big: " + b"a" * 70000 + b"\r\n\r\n", 431),
         (b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(150)) + b"\r\n", 431),
+        (b"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nabcdefg", 400),
+        (b"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nX-No-Colon\r\nContent-Length: 2\r\n\r\n{}", 400),
+        (b"POST / HTTP/1.1\r\nX-A: b\r\n folded\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
     ],
-    ids=["tls-hello", "http-9.9", "no-version", "long-line", "big-header", "many-headers"],
+    ids=[
+        "tls-hello",
+        "http-9.9",
+        "no-version",
+        "long-line",
+        "big-header",
+        "many-headers",
+        "two-lengths",
+        "length-and-chunked",
+        "line-without-colon",
+        "folded-line",
+        "unknown-coding",
+    ],
 )
 def test_http_garbage_gets_a_status_line(server: EmulatorServer, request_bytes: bytes, status: int) -> None:
     conn = _connect(server)
