@@ -48,7 +48,7 @@ from emulator.serving import (
 )
 from emulator.settings import Settings
 from emulator.state import AppState
-from emulator.wire import limits, routing, signature, sigv4
+from emulator.wire import limits, routing, serialize, signature, sigv4
 from emulator.wire.binding import parse_json_body
 from emulator.wire.errors import AwsError
 
@@ -279,17 +279,22 @@ class DataPlane:
         outcome: _Outcome,
         warnings: list[str],
     ) -> _Answer:
+        bound_headers: Mapping[str, str] = {}
+        bound_status = None
         if isinstance(reply, JsonReply):
-            body = _json_bytes(reply.body)
+            wire = serialize.output(call.service, call.operation, reply.body)
+            body = _json_bytes(wire.body)
+            bound_headers, bound_status = wire.headers, wire.status
             content_type = "application/json"
         else:
             body = reply.body
             content_type = reply.content_type
         headers = self._common_headers(call.request_id, plan, warnings)
         headers.extend(reply.headers.items())
+        headers.extend(bound_headers.items())
         headers.append(("Content-Type", content_type))
         headers.append(("Content-Length", str(len(body))))
-        status = reply.status or outcome.success_status
+        status = reply.status or bound_status or outcome.success_status
         outcome.entry.status = status
         outcome.entry.response_body = body
         connection = plan.connection

@@ -6,6 +6,7 @@ A handler gets an ``OperationCall`` (the bound request) and returns a ``JsonRepl
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any
 
 from emulator.generation import Completion, ToolCall, count_tokens
 from emulator.state import AppState
+from emulator.wire import inputs
 from emulator.wire.binding import parse_json_body
 
 UNPARSED: Any = object()  # marker: the body is not a JSON object
@@ -77,6 +79,13 @@ class OperationCall:
         if self.json_body is UNPARSED or self.json_body is None:
             return parse_json_body(self.raw_body)
         return self.json_body
+
+    @functools.cached_property
+    def input(self) -> Mapping[str, Any]:
+        """The operation's input by member name, from URI labels, query, headers and body
+        (``emulator/wire/inputs.py``); in a handler, already checked against botocore's model
+        (types and constraints) by ``dispatch``. Read it, do not change it."""
+        return inputs.bind(self)
 
 
 @dataclass

@@ -47,6 +47,8 @@ _TARGET = {
     "timestamp": "a Timestamp",
 }
 _NON_BODY_LOCATIONS = frozenset({"uri", "querystring", "header", "headers", "statusCode"})
+# What ``model`` keeps of each operation (the rest is documentation and SDK hints).
+_KEPT_OPERATION_KEYS = frozenset({"input", "output", "errors", "http"})
 
 
 class _MismatchError(Exception):
@@ -74,7 +76,8 @@ def binds_body(service: str, operation: str) -> bool:
 
 
 def model(service: str) -> Mapping[str, Any] | None:
-    """botocore's model of a service (operations and shapes, without documentation), or None."""
+    """botocore's model of a service (operations with their input, output, errors and http binding,
+    and shapes; no documentation), or None. Shared: read it, never change it."""
     return _registry.model(service)
 
 
@@ -125,7 +128,7 @@ def _load(service: str) -> Mapping[str, Any] | None:
     # Kept without its documentation strings, which are most of its size.
     return {
         "operations": {
-            name: {key: value for key, value in operation.items() if key in ("input", "http")}
+            name: {key: value for key, value in operation.items() if key in _KEPT_OPERATION_KEYS}
             for name, operation in model["operations"].items()
         },
         "shapes": {name: _undocumented(shape) for name, shape in model["shapes"].items()},
