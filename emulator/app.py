@@ -19,22 +19,29 @@ from emulator.dataplane import DataPlane
 from emulator.engine import Engine
 from emulator.journal import Journal
 from emulator.library import shipped_scenarios
+from emulator.s3.dispatch import S3Dispatcher
 from emulator.services import handlers
 from emulator.settings import Settings
 from emulator.state import AppState
 
 
 class _Dispatcher:
-    """``/_emulator/...`` to Flask (the admin API, behind its `AdminGuard`), everything else to the data
-    plane, which checks no Host or Origin (see ``emulator/admin_guard.py``)."""
+    """``/_emulator/...`` to Flask (the admin API, behind its `AdminGuard`), requests signed for S3 to the
+    S3 it serves (``emulator/s3/dispatch.py``), everything else to the data plane, which checks no Host or
+    Origin (see ``emulator/admin_guard.py``)."""
 
-    def __init__(self, admin_app: Callable[..., Any], dataplane: Callable[..., Any]) -> None:
+    def __init__(
+        self, admin_app: Callable[..., Any], dataplane: Callable[..., Any], s3: S3Dispatcher | None = None
+    ) -> None:
         self.admin_app = admin_app
         self.dataplane = dataplane
+        self.s3 = s3
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO", "").startswith(admin.ADMIN_PREFIX + "/"):
             return self.admin_app(environ, start_response)
+        if self.s3 is not None and self.s3.claims(environ):
+            return self.s3(environ, start_response)
         return self.dataplane(environ, start_response)
 
 
@@ -131,7 +138,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         traffic = Recorder(settings.record, settings.upstream, name=settings.record_name, journal=journal)
     token = settings.admin_token.get_secret_value() if settings.admin_token is not None else None
     guarded = AdminGuard(app.wsgi_app, allowed_hosts=settings.allowed_host, token=token)
-    app.wsgi_app = _Dispatcher(guarded, traffic)  # type: ignore[method-assign]
+    s3 = S3Dispatcher(state, settings.s3_endpoint_url)  # moto loads on the first S3 request
+    app.wsgi_app = _Dispatcher(guarded, traffic, s3)  # type: ignore[method-assign]
     # Handler modules and Faker are the slowest imports; load them beside the server starting, not
     # in front of it (a request arriving first simply waits for them).
     threading.Thread(target=_warm_up, name="bedrock-emulator-warm-up", daemon=True).start()

@@ -112,6 +112,13 @@ def _parser() -> argparse.ArgumentParser:
         help="file of ACCESS_KEY_ID=SECRET lines for --verify-signatures (BEDROCK_EMULATOR_CREDENTIALS)",
     )
 
+    serve.add_argument(
+        "--s3-endpoint-url",
+        dest="s3_endpoint_url",
+        help="an external S3-compatible endpoint (MinIO, LocalStack, ...) for the objects Bedrock reads, "
+        "instead of the S3 served at the emulator's own URL (BEDROCK_EMULATOR_S3_ENDPOINT_URL)",
+    )
+
     validate = commands.add_parser("validate", help="check scenario files without serving")
     validate.add_argument("files", nargs="+")
 
@@ -158,6 +165,7 @@ def _serve(args: argparse.Namespace) -> int:
         "endpoint_file": args.endpoint_file,
         "verify_signatures": args.verify_signatures,
         "credentials": args.credentials,
+        "s3_endpoint_url": args.s3_endpoint_url,
         "library": args.library,
         "knowledge_bases": tuple(args.knowledge_bases) if args.knowledge_bases else None,
         "guardrails": tuple(args.guardrails) if args.guardrails else None,

@@ -52,6 +52,9 @@ class Settings(BaseModel):
     endpoint_file: str | None = None  # the served URL is written here once listening (the health check)
     verify_signatures: bool = False  # check SigV4 signatures against `credentials` (docs/security.md)
     credentials: str | None = None  # file of ACCESS_KEY_ID=SECRET lines; `*=SECRET` matches any key
+    # An external S3-compatible endpoint for the objects Bedrock reads and writes, instead of the S3 the
+    # emulator serves itself (docs/s3.md)
+    s3_endpoint_url: str | None = None
 
     @model_validator(mode="after")
     def _credentials_for_verification(self) -> Settings:

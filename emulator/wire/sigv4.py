@@ -23,6 +23,9 @@ class Caller:
     tenant: str
     region: str
     signed: bool
+    # The credential scope's service (``bedrock``, ``s3``, ...); "" when unsigned. Left out of equality:
+    # who calls and from where is the caller, the service only routes the request (emulator/s3/dispatch.py).
+    service: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -106,4 +109,4 @@ def _caller(credential: str | None) -> Caller | None:
         access_key and len(date) == 8 and date.isdigit() and region and service and terminator == TERMINATOR
     ):
         return None
-    return Caller(access_key, region, True)
+    return Caller(access_key, region, True, service)
