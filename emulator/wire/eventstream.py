@@ -23,6 +23,10 @@ _MAX_HEADERS = 128 * 1024
 _MAX_PAYLOAD = 24 * 1024 * 1024
 _JSON_CONTENT_TYPE = b"application/json"
 
+# One event of a stream before it is framed: (event type, payload), as handlers and the models below them
+# produce it and `encode_event` frames it.
+StreamEvent = tuple[str, dict[str, Any]]
+
 
 def _string_header(name: bytes, value: bytes) -> bytes:
     return bytes((len(name),)) + name + bytes((_STRING_TYPE,)) + struct.pack("!H", len(value)) + value
