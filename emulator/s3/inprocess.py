@@ -4,12 +4,14 @@ HTTP, no signing), so what a client put at the emulator's URL is what the emulat
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from moto.s3.exceptions import MissingBucket, MissingKey
-from moto.s3.models import FakeBucket, FakeKey
+from moto.s3.exceptions import S3ClientError
+from moto.s3.models import FakeKey
 
 from emulator.s3.moto_world import MotoS3, TenantBackend
-from emulator.s3.objects import NoSuchBucketError, NoSuchKeyError, ObjectInfo
+from emulator.s3.objects import NoSuchBucketError, NoSuchKeyError, ObjectInfo, S3StoreError
 
 DEFAULT_REGION = "us-east-1"
 
@@ -18,58 +20,54 @@ class MotoObjectStore:
     def __init__(self, world: MotoS3) -> None:
         self._world = world
 
-    def list_objects(self, tenant: str, bucket: str, prefix: str = "") -> list[ObjectInfo]:
+    @contextmanager
+    def _backend(self, tenant: str, bucket: str, key: str = "") -> Iterator[TenantBackend]:
+        """The tenant's backend, under the world's lock, with moto's errors as `S3StoreError`s."""
         with self._world.lock:
-            backend = self._world.backend(tenant)
-            found = _bucket(backend, bucket)
+            try:
+                yield self._world.backend(tenant)
+            except S3ClientError as error:
+                if error.code == "NoSuchBucket":
+                    raise NoSuchBucketError(bucket) from None
+                if error.code == "NoSuchKey":
+                    raise NoSuchKeyError(bucket, key) from None
+                raise S3StoreError(error.code, error.message, bucket=bucket, key=key) from None
+
+    def list_objects(self, tenant: str, bucket: str, prefix: str = "") -> list[ObjectInfo]:
+        with self._backend(tenant, bucket) as backend:
+            found = backend.get_bucket(bucket)
             keys, _, _, _ = backend.list_objects(found, prefix or None, None, None, None)
             return [_info(bucket, key) for key in keys if isinstance(key, FakeKey)]
 
     def head_object(self, tenant: str, bucket: str, key: str) -> ObjectInfo:
-        with self._world.lock:
-            return _info(bucket, _key(self._world.backend(tenant), bucket, key))
+        with self._backend(tenant, bucket, key) as backend:
+            return _info(bucket, _key(backend, bucket, key))
 
     def get_object(self, tenant: str, bucket: str, key: str) -> bytes:
-        with self._world.lock:
-            return bytes(_key(self._world.backend(tenant), bucket, key).value)
+        with self._backend(tenant, bucket, key) as backend:
+            return bytes(_key(backend, bucket, key).value)
 
     def put_object(
         self, tenant: str, bucket: str, key: str, body: bytes, content_type: str | None = None
     ) -> ObjectInfo:
-        with self._world.lock:
-            backend = self._world.backend(tenant)
-            _bucket(backend, bucket)
+        with self._backend(tenant, bucket, key) as backend:
             stored = backend.put_object(bucket, key, body)
             if content_type:
                 stored.set_metadata({"Content-Type": content_type})
             return _info(bucket, stored)
 
     def delete_object(self, tenant: str, bucket: str, key: str) -> None:
-        with self._world.lock:
-            backend = self._world.backend(tenant)
-            _bucket(backend, bucket)
+        with self._backend(tenant, bucket, key) as backend:
             backend.delete_object(bucket, key)
 
     def create_bucket(self, tenant: str, bucket: str) -> None:
-        with self._world.lock:
-            backend = self._world.backend(tenant)
+        with self._backend(tenant, bucket) as backend:
             if bucket not in backend.buckets:
                 backend.create_bucket(bucket, DEFAULT_REGION)
 
 
-def _bucket(backend: TenantBackend, bucket: str) -> FakeBucket:
-    try:
-        return backend.get_bucket(bucket)
-    except MissingBucket:
-        raise NoSuchBucketError(bucket) from None
-
-
 def _key(backend: TenantBackend, bucket: str, key: str) -> FakeKey:
-    _bucket(backend, bucket)
-    try:
-        found = backend.get_object(bucket, key)
-    except MissingKey:
-        found = None
+    found = backend.get_object(bucket, key)  # NoSuchBucket when the bucket is absent
     if not isinstance(found, FakeKey):  # absent, or a delete marker of a versioned bucket
         raise NoSuchKeyError(bucket, key)
     return found
