@@ -16,8 +16,10 @@ from typing import Any
 
 from emulator import generation
 from emulator.catalog import FoundationModel, max_tokens_error
+from emulator.engine.plan import ScriptedAnswer
 from emulator.generation import Completion, ToolSpec
-from emulator.services.exchange import ScriptedReply, StreamEvent
+from emulator.scripted import completion as scripted_completion
+from emulator.services.exchange import StreamEvent
 from emulator.wire.binding import START_OF_MAP, read_json
 from emulator.wire.errors import AwsError, constraint_violation, validation
 
@@ -272,11 +274,11 @@ def _tool_choice(tool_config: Any) -> str | None:
 # -- answers -----------------------------------------------------------------------------------------
 
 
-def complete(prompt: ConversePrompt, *, seed: int, scripted: ScriptedReply | None) -> Completion:
+def complete(prompt: ConversePrompt, *, seed: int, scripted: ScriptedAnswer | None) -> Completion:
     """The stand-in model's completion, or the scenario's scripted one."""
-    scripted_completion = scripted.completion("tooluse_") if scripted is not None else None
-    if scripted_completion is not None:
-        return scripted_completion
+    written = scripted_completion(scripted)
+    if written is not None:
+        return written
     completion = generation.complete(
         prompt.key,
         max_tokens=prompt.max_tokens,

@@ -36,7 +36,6 @@ from emulator.services.exchange import (
     BytesReply,
     JsonReply,
     OperationCall,
-    ScriptedReply,
     StreamReply,
 )
 from emulator.serving import (
@@ -189,7 +188,7 @@ class DataPlane:
             if plan.strict and not call.strict:
                 call = _replace(call, strict=True)
             if plan.answer is not None:
-                call = _replace(call, scripted=_scripted(plan))
+                call = _replace(call, scripted=plan.answer)
             return self._serve(call, engine_call, plan, environ, outcome)
         except AwsError as error:
             return self._error(error, service, outcome)
@@ -427,22 +426,6 @@ def _replace(call: OperationCall, **changes: Any) -> OperationCall:
     from dataclasses import replace
 
     return replace(call, **changes)
-
-
-def _scripted(plan: Plan) -> ScriptedReply:
-    answer = plan.answer
-    assert answer is not None
-    tool_use = ((answer.tool_use.name, dict(answer.tool_use.input or {})),) if answer.tool_use else ()
-    usage = answer.usage
-    return ScriptedReply(
-        text=answer.text,
-        tool_use=tool_use,
-        stop_reason=answer.stop_reason,
-        input_tokens=usage.input_tokens if usage else None,
-        output_tokens=usage.output_tokens if usage else None,
-        invoke_body=answer.invoke_body,
-        retrieval_results=answer.retrieval_results,
-    )
 
 
 def _estimated_tokens(raw_body: bytes, body: Any) -> int:

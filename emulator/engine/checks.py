@@ -9,10 +9,12 @@ operation returns. ``operations_for`` is also what the engine indexes rules by.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 
 from emulator.engine.problems import Problem
-from emulator.engine.schema import AnswerEffect, Rule, Scenario
+from emulator.engine.schema import AnswerEffect, Rule, Scenario, ToolUseAnswer
+from emulator.wire import shapes
 from emulator.wire.declared import (
     AGENT_OPERATIONS,
     FLOW_OPERATIONS,
@@ -186,6 +188,8 @@ class _RuleChecker:
                     f"answer.{part}",
                     f"operations that return it ({_list(ANSWER_OPERATIONS[part])}); not {_list(unfit)}",
                 )
+        if answer.tool_use is not None:
+            self._tool_use(answer.tool_use)
         for position, event in enumerate(answer.events or ()):
             for op in listed:
                 declared = OPERATIONS[op].stream
@@ -197,6 +201,33 @@ class _RuleChecker:
                         f"an event of the {op} stream ({', '.join(declared.events)})"
                         f" or one of its exceptions, got {event.event!r}",
                     )
+
+    def _tool_use(self, tool_use: ToolUseAnswer) -> None:
+        if not isinstance(tool_use.input, dict):
+            self.problem(
+                "answer.tool_use.input", "a JSON object (the tool's arguments, as a model sends them)"
+            )
+        if tool_use.id is not None:
+            broken = _tool_use_id_rule(tool_use.id)
+            if broken is not None:
+                self.problem("answer.tool_use.id", f"a tool-use id Converse accepts back ({broken})")
+
+
+def _tool_use_id_rule(value: str) -> str | None:
+    """The rule of botocore's ``ToolUseId`` shape a scripted id breaks, or None: a client sends the id back
+    in its ``toolResult``, where Bedrock (and the emulator) refuse one outside the shape."""
+    model = shapes.model("bedrock-runtime") or {}
+    model_shapes = model.get("shapes", {})
+    member = model_shapes.get("ToolUseBlock", {}).get("members", {}).get("toolUseId", {})
+    shape = model_shapes.get(member.get("shape", ""), {})
+    low, high, pattern = shape.get("min"), shape.get("max"), shape.get("pattern")
+    if isinstance(low, int) and len(value) < low:
+        return f"at least {low} characters"
+    if isinstance(high, int) and len(value) > high:
+        return f"at most {high} characters, got {len(value)}"
+    if isinstance(pattern, str) and re.fullmatch(pattern, value) is None:
+        return f"matching {pattern}"
+    return None
 
 
 def _stream_exceptions(op: str) -> frozenset[str]:

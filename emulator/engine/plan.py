@@ -62,6 +62,9 @@ class StreamFaults:
 
 @dataclass(frozen=True)
 class ToolUse:
+    """A scripted tool call: the tool's name, its arguments (a JSON object) and, when the scenario gives
+    one, the tool-use id the answer carries (``None``: the emulator's own)."""
+
     name: str
     input: Any
     tool_use_id: str | None = None
@@ -83,7 +86,11 @@ class ScriptedEvent(NamedTuple):
 
 @dataclass(frozen=True)
 class ScriptedAnswer:
-    """Content the handler uses in place of generated content; unset parts stay generated."""
+    """Content the handler uses in place of generated content; unset parts stay generated.
+
+    The one type of a scripted answer: compiled once from the scenario's ``answer`` and handed to the
+    handler as it is (``OperationCall.scripted``); ``emulator/scripted.py`` turns it into a completion.
+    """
 
     text: str | None = None
     tool_use: ToolUse | None = None

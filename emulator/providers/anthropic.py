@@ -291,6 +291,9 @@ def _message_id(request_id: str) -> str:
 
 
 def _tool_id(tool_use_id: str) -> str:
+    # An id already in Anthropic's form (a scenario's scripted one) is sent as it is; others are derived.
+    if tool_use_id.startswith("toolu_"):
+        return tool_use_id
     return "toolu_bdrk_01" + stable_id(tool_use_id, 22)
 
 

@@ -113,12 +113,17 @@ def _stops(body: dict[str, Any]) -> tuple[str, ...]:
     return (stop,) if isinstance(stop, str) else tuple(stop)
 
 
+def _call_id(tool_use_id: str) -> str:
+    # An id already in this form (a scenario's scripted one) is sent as it is; others are derived.
+    return tool_use_id if tool_use_id.startswith("call_") else "call_" + stable_id(tool_use_id, 24)
+
+
 def _tool_calls(completion: Completion) -> list[dict[str, Any]] | None:
     if not completion.tool_calls:
         return None
     return [
         {
-            "id": "call_" + stable_id(call.tool_use_id, 24),
+            "id": _call_id(call.tool_use_id),
             "type": "function",
             "function": {"name": call.name, "arguments": compact_json(call.input)},
         }

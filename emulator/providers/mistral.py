@@ -92,11 +92,18 @@ def _message_text(message: dict[str, Any]) -> str:
     return "\n".join(part for part in parts if part)
 
 
+def _call_id(tool_use_id: str) -> str:
+    # Mistral's tool call ids are nine alphanumerics: one already in that form (a scenario's scripted one)
+    # is sent as it is, others are derived.
+    if len(tool_use_id) == 9 and tool_use_id.isascii() and tool_use_id.isalnum():
+        return tool_use_id
+    return stable_id(tool_use_id, 9)
+
+
 def _chat_tool_calls(completion: Completion) -> list[dict[str, Any]]:
     return [
         {
-            # Mistral's tool call ids are nine alphanumerics.
-            "id": stable_id(call.tool_use_id, 9),
+            "id": _call_id(call.tool_use_id),
             "function": {"name": call.name, "arguments": compact_json(call.input)},
         }
         for call in completion.tool_calls

@@ -7,49 +7,16 @@ A handler gets an ``OperationCall`` (the bound request) and returns a ``JsonRepl
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.generation import Completion, ToolCall, count_tokens
+from emulator.engine.plan import ScriptedAnswer
 from emulator.state import AppState
 from emulator.wire import inputs
 from emulator.wire.binding import parse_json_body
 
 UNPARSED: Any = object()  # marker: the body is not a JSON object
-
-
-@dataclass(frozen=True)
-class ScriptedReply:
-    """An answer a scenario dictates in place of the stand-in model's (converted from the engine's plan)."""
-
-    text: str | None = None
-    tool_use: tuple[tuple[str, dict[str, Any]], ...] = ()  # (tool name, input)
-    stop_reason: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    invoke_body: Mapping[str, Any] | None = None  # InvokeModel: the provider body to answer verbatim
-    retrieval_results: tuple[Mapping[str, Any], ...] | None = None  # knowledge-base calls
-
-    def completion(self, tool_use_id_prefix: str) -> Completion | None:
-        """The scripted text and tool calls as a completion, or None when the script leaves them generated.
-
-        Tool-use ids follow the wire's own style (``tooluse_`` for Converse, ``toolu_bdrk_`` for Anthropic).
-        """
-        if self.text is None and not self.tool_use:
-            return None
-        text = self.text or ""
-        calls = tuple(
-            ToolCall(f"{tool_use_id_prefix}scripted{index:06d}", name, dict(arguments))
-            for index, (name, arguments) in enumerate(self.tool_use)
-        )
-        tokens = self.output_tokens
-        if tokens is None:
-            tokens = count_tokens(text) + sum(count_tokens(json.dumps(c.input)) + 4 for c in calls)
-        return Completion(
-            text, tokens, self.stop_reason or ("tool_use" if calls else "end_turn"), None, calls
-        )
 
 
 @dataclass(frozen=True)
@@ -65,7 +32,7 @@ class OperationCall:
     request_id: str
     strict: bool
     seed: int
-    scripted: ScriptedReply | None = None
+    scripted: ScriptedAnswer | None = None  # the scenario's scripted answer, as the engine compiled it
     now: float | None = None  # the engine's virtual clock, for state that ages (async jobs)
     query_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # every value, e.g. tagKeys
     # The body as the data plane already parsed it (once per request), or UNPARSED when it is not a JSON

@@ -356,8 +356,7 @@ def _rag_events(result: answers.Answer) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _scripted_results(call: OperationCall) -> Sequence[Mapping[str, Any]] | None:
-    results: Sequence[Mapping[str, Any]] | None = getattr(call.scripted, "retrieval_results", None)
-    return results
+    return call.scripted.retrieval_results if call.scripted is not None else None
 
 
 def _rerank_document(source: Any, index: int) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from emulator import catalog, conversation, generation, guardrails
+from emulator import catalog, conversation, generation, guardrails, scripted
 from emulator.catalog import FoundationModel, ResolvedModel
 from emulator.generation import Completion
 from emulator.guardrails import Guarded
@@ -87,9 +87,7 @@ def converse_stream(call: OperationCall) -> StreamReply:
 
 
 def _input_tokens(call: OperationCall, counted: int) -> int:
-    if call.scripted is not None and call.scripted.input_tokens is not None:
-        return call.scripted.input_tokens
-    return counted
+    return scripted.input_tokens(call.scripted, counted)
 
 
 # -- CountTokens -------------------------------------------------------------------------------------
@@ -170,9 +168,9 @@ def _provider(model: FoundationModel) -> Provider:
 
 
 def _invoke_completion(call: OperationCall, prompt: Prompt) -> Completion:
-    scripted = call.scripted.completion("toolu_bdrk_") if call.scripted is not None else None
-    if scripted is not None:
-        return scripted
+    written = scripted.completion(call.scripted)
+    if written is not None:
+        return written
     return generation.complete(
         prompt.key,
         max_tokens=prompt.max_tokens,
@@ -203,7 +201,7 @@ def invoke_model(call: OperationCall) -> BytesReply:
     provider = _provider(model)
     if call.scripted is not None and call.scripted.invoke_body is not None:
         body: Mapping[str, Any] = call.scripted.invoke_body
-        completion = Completion("", call.scripted.output_tokens or 0, "end_turn", None, ())
+        completion = Completion("", scripted.output_tokens(call.scripted) or 0, "end_turn", None, ())
     else:
         completion = _guarded_invoke_completion(call, prompt, guard)
         body = provider.respond(prompt, completion, model, call.request_id)

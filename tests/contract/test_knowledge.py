@@ -143,7 +143,8 @@ def test_retrieve_sample_id_still_answers_in_strict_mode(bedrock_emulator: Any, 
 
 
 def test_retrieve_uses_scenario_scripted_results_when_the_engine_passes_them(runtime: Any) -> None:
-    from emulator.services.exchange import OperationCall, ScriptedReply
+    from emulator.engine import ScriptedAnswer
+    from emulator.services.exchange import OperationCall
     from emulator.services.knowledge import handle_retrieve
 
     call = OperationCall(
@@ -158,7 +159,7 @@ def test_retrieve_uses_scenario_scripted_results_when_the_engine_passes_them(run
         "r",
         False,
         0,
-        ScriptedReply(),
+        ScriptedAnswer(),
     )
     reply = handle_retrieve(call, [{"text": "Lentil soup on Monday.", "score": 0.21}])
     results = reply.body["retrievalResults"]  # type: ignore[union-attr]
