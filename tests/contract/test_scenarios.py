@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -49,11 +50,20 @@ def test_throttle_always_throttles_every_operation(bedrock_emulator):
     )
 
 
-def test_throttle_first_3_is_absorbed_by_boto3_standard_retries(bedrock_emulator):
+def test_throttle_first_3_is_absorbed_by_boto3_standard_retries(bedrock_emulator, monkeypatch):
+    # botocore's endpoint sleeps each backoff with time.sleep: record them instead of waiting ~4 s. Only
+    # botocore.endpoint's name for the time module is replaced, so the emulator's own clock is untouched.
+    import botocore.endpoint
+
+    backoffs: list[float] = []
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=backoffs.append))
     bedrock_emulator.use_scenario("throttle-first-3")
     runtime = bedrock_emulator.client(retries={"mode": "standard", "total_max_attempts": 5})
     response = runtime.converse(modelId=MODEL, messages=MESSAGES)
     assert response["ResponseMetadata"]["RetryAttempts"] == 3
+    # Standard mode backs off before each retry, a random share of 1, 2, then 4 s for throttling.
+    assert len(backoffs) == 3
+    assert all(0 <= delay <= 2**attempt for attempt, delay in enumerate(backoffs))
     assert [r.status for r in bedrock_emulator.requests()] == [429, 429, 429, 200]
     assert [r.rule for r in bedrock_emulator.requests()][:3] == ["throttle-first-3/first-3"] * 3
 
