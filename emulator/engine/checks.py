@@ -60,6 +60,11 @@ def operations_for(rule: Rule) -> frozenset[str]:
                 ops &= carriers
         if rule.stream is not None or match.streaming is True:
             ops &= STREAMING_OPERATIONS
+        if rule.error is not None:
+            # ... and can answer the injected error: not every control-plane operation declares, say,
+            # ThrottlingException. When none does, the set stays whole so the check names the problem.
+            code = rule.error.code
+            ops = frozenset(op for op in ops if code in OPERATIONS[op].errors) or ops
     if match.streaming is False:
         ops -= STREAMING_OPERATIONS
     return ops

@@ -1,63 +1,122 @@
-"""The operation table: AWS operation name -> handler.
+"""The operation table: (service, AWS operation name) -> handler.
 
-Handler modules are imported on first use (or by ``warm_up`` in a background thread as the server
-starts): together they cost more start-up time than the rest of the emulator, and ``serve`` must answer
-its health check within half a second. Operations without a handler answer a clear
+Each handler module is imported when the first call it serves arrives, and only that one: together they
+cost more start-up time than the rest of the emulator, and a Converse must not wait for the knowledge-base
+index or the flow engine. ``emulator/services/handler_index.py`` says which module serves what, without
+importing any (``make protocol`` regenerates it). Operations without a handler answer a clear
 ``NotImplementedException`` (HTTP 501), never a Flask page.
+
+A module's dict is keyed by operation name; the name is bound for each of the module's ``services``
+that declares it (six names, tagging and resource policies, belong to several services).
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
+from emulator.services import handler_index
 from emulator.services.exchange import UNPARSED, OperationCall, Reply
 from emulator.wire import shapes
 from emulator.wire.errors import AwsError
 
 Handler = Callable[[OperationCall], Reply]
 
-# (module, name of its handler dict): one per area of the surface.
-HANDLER_MODULES: tuple[tuple[str, str], ...] = (
-    ("emulator.services.runtime", "RUNTIME_HANDLERS"),
-    ("emulator.services.knowledge", "KNOWLEDGE_HANDLERS"),
-    ("emulator.services.agents", "AGENT_HANDLERS"),
-    ("emulator.services.sessions", "SESSION_HANDLERS"),
-    ("emulator.services.flows", "FLOW_HANDLERS"),
-    ("emulator.services.queries", "QUERY_HANDLERS"),
-    ("emulator.services.prompts", "PROMPT_HANDLERS"),
-    ("emulator.services.agentic_retrieval", "AGENTIC_RETRIEVAL_HANDLERS"),
-    ("emulator.services.documents", "DOCUMENT_HANDLERS"),
-    ("emulator.services.tags", "TAG_HANDLERS"),
-    ("emulator.services.guardrails", "GUARDRAIL_HANDLERS"),
-    ("emulator.services.async_invoke", "ASYNC_INVOKE_HANDLERS"),
-    ("emulator.services.control", "CONTROL_HANDLERS"),
-)
+RUNTIME = "bedrock-runtime"
+AGENT_RUNTIME = "bedrock-agent-runtime"
+CONTROL = "bedrock"
+AGENT = "bedrock-agent"
 
-_table: dict[str, Handler] | None = None
+
+class HandlerModule(NamedTuple):
+    module: str
+    attribute: str  # the module's dict: operation name -> handler
+    services: tuple[str, ...]  # the services its operation names are bound for
+
+
+# One per area of the surface; a later module's handler wins over an earlier one's for the same operation.
+# After adding one (or a handler), run `make protocol` to refresh the index.
+HANDLER_MODULES: tuple[HandlerModule, ...] = (
+    HandlerModule("emulator.services.runtime", "RUNTIME_HANDLERS", (RUNTIME,)),
+    HandlerModule("emulator.services.knowledge", "KNOWLEDGE_HANDLERS", (AGENT_RUNTIME, AGENT)),
+    HandlerModule("emulator.services.agents", "AGENT_HANDLERS", (AGENT_RUNTIME, AGENT)),
+    HandlerModule("emulator.services.sessions", "SESSION_HANDLERS", (AGENT_RUNTIME,)),
+    HandlerModule("emulator.services.flows", "FLOW_HANDLERS", (AGENT_RUNTIME, AGENT)),
+    HandlerModule("emulator.services.queries", "QUERY_HANDLERS", (AGENT_RUNTIME,)),
+    HandlerModule("emulator.services.prompts", "PROMPT_HANDLERS", (AGENT_RUNTIME,)),
+    HandlerModule("emulator.services.agentic_retrieval", "AGENTIC_RETRIEVAL_HANDLERS", (AGENT_RUNTIME,)),
+    HandlerModule("emulator.services.documents", "DOCUMENT_HANDLERS", (AGENT_RUNTIME,)),
+    HandlerModule("emulator.services.tags", "TAG_HANDLERS", (AGENT_RUNTIME,)),
+    HandlerModule("emulator.services.guardrails", "GUARDRAIL_HANDLERS", (RUNTIME, CONTROL)),
+    HandlerModule("emulator.services.async_invoke", "ASYNC_INVOKE_HANDLERS", (RUNTIME,)),
+    HandlerModule("emulator.services.control", "CONTROL_HANDLERS", (CONTROL,)),
+)
+_MODULE_NAMES = tuple(entry.module for entry in HANDLER_MODULES)
+_ATTRIBUTES = {entry.module: entry.attribute for entry in HANDLER_MODULES}
+
+_resolved: dict[tuple[str, str], Handler | None] = {}
+_full: dict[tuple[str, str], tuple[str, Handler]] | None = None
 _lock = threading.Lock()
 
 
-def table() -> dict[str, Handler]:
-    global _table  # noqa: PLW0603  # built once, on first use, under the lock
-    if _table is None:
+def handler_for(service: str, operation: str) -> Handler | None:
+    """The handler of an operation, importing only the module the index names (None: not implemented)."""
+    key = (service, operation)
+    try:
+        return _resolved[key]
+    except KeyError:
+        pass
+    handler = None
+    module = handler_index.module_for(service, operation, _MODULE_NAMES)
+    if module is not None:
+        handler = _handlers_of(module).get(operation)
+    if handler is None:  # not indexed (a handler added since `make protocol`): ask every module
+        bound = bindings().get(key)
+        handler = bound[1] if bound is not None else None
+    _resolved[key] = handler
+    return handler
+
+
+def bindings() -> dict[tuple[str, str], tuple[str, Handler]]:
+    """Every (service, operation) with a handler -> (its module, the handler); imports every module."""
+    global _full  # noqa: PLW0603  # built once, on first use, under the lock
+    if _full is None:
         with _lock:
-            if _table is None:
-                merged: dict[str, Handler] = {}
-                for module_name, attribute in HANDLER_MODULES:
-                    merged.update(getattr(importlib.import_module(module_name), attribute))
-                _table = merged
-    return _table
+            if _full is None:
+                _full = _bind_all()
+    return _full
+
+
+def _bind_all() -> dict[tuple[str, str], tuple[str, Handler]]:
+    from emulator.wire import declared
+
+    bound: dict[tuple[str, str], tuple[str, Handler]] = {}
+    for entry in HANDLER_MODULES:
+        for operation, handler in _handlers_of(entry.module).items():
+            services = [s for s in entry.services if declared.of(s, operation) is not None]
+            if not services:
+                raise LookupError(
+                    f"{entry.module}.{entry.attribute} has {operation}, an operation of none of its services "
+                    f"({', '.join(entry.services)})"
+                )
+            for service in services:
+                bound[service, operation] = (entry.module, handler)
+    return bound
+
+
+def _handlers_of(module: str) -> Mapping[str, Handler]:
+    handlers: Mapping[str, Handler] = getattr(importlib.import_module(module), _ATTRIBUTES[module])
+    return handlers
 
 
 def warm_up() -> None:
-    table()
     shapes.warm_up("bedrock-runtime")  # the model operations' body checks, off the first call's path
 
 
 def dispatch(call: OperationCall) -> Reply:
-    handler = table().get(call.operation)
+    handler = handler_for(call.service, call.operation)
     if handler is None:
         raise AwsError(
             "NotImplementedException",
@@ -79,4 +138,10 @@ def _read_body(call: OperationCall) -> None:
 
 
 def implemented() -> frozenset[str]:
-    return frozenset(table())
+    """The names of the operations with a handler (in any service); imports every module."""
+    return frozenset(operation for _, operation in bindings())
+
+
+def implemented_operations() -> frozenset[tuple[str, str]]:
+    """(service, operation) pairs with a handler; imports every module."""
+    return frozenset(bindings())

@@ -2,66 +2,18 @@
 
 Its HTTP status is resolved per service at serialization time, because the same code means different
 statuses in different services (``ConflictException`` is 400 in bedrock-runtime, 409 in
-bedrock-agent-runtime). Statuses come from botocore's service models; a parity test keeps them honest.
+bedrock-agent-runtime). Statuses are each error shape's ``httpStatusCode`` in botocore's service models,
+read from the generated protocol data (``emulator/wire/protocol_data.py``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from emulator.wire import protocol_data
+
 ERROR_TYPE_NAMESPACE = "http://internal.amazon.com/coral/com.amazon.bedrock/"
 COMMON_ERROR_NAMESPACE = "http://internal.amazon.com/coral/com.amazon.coral.service/"
-
-# code -> HTTP status, per service, as declared by each error shape's httpStatusCode.
-ERROR_STATUS: dict[str, dict[str, int]] = {
-    "bedrock-runtime": {
-        "AccessDeniedException": 403,
-        "ConflictException": 400,
-        "InternalServerException": 500,
-        "ModelErrorException": 424,
-        "ModelNotReadyException": 429,
-        "ModelStreamErrorException": 424,
-        "ModelTimeoutException": 408,
-        "ResourceNotFoundException": 404,
-        "ServiceQuotaExceededException": 400,
-        "ServiceUnavailableException": 503,
-        "ThrottlingException": 429,
-        "ValidationException": 400,
-    },
-    "bedrock-agent-runtime": {
-        "AccessDeniedException": 403,
-        "BadGatewayException": 502,
-        "ConflictException": 409,
-        "DependencyFailedException": 424,
-        "InternalServerException": 500,
-        "ModelNotReadyException": 424,
-        "ResourceNotFoundException": 404,
-        "ServiceQuotaExceededException": 400,
-        "ThrottlingException": 429,
-        "ValidationException": 400,
-    },
-    "bedrock": {
-        "AccessDeniedException": 403,
-        "ConflictException": 400,
-        "InternalServerException": 500,
-        "ResourceInUseException": 400,
-        "ResourceNotFoundException": 404,
-        "ServiceQuotaExceededException": 400,
-        "ServiceUnavailableException": 503,
-        "ThrottlingException": 429,
-        "TooManyTagsException": 400,
-        "ValidationException": 400,
-    },
-    "bedrock-agent": {
-        "AccessDeniedException": 403,
-        "ConflictException": 409,
-        "InternalServerException": 500,
-        "ResourceNotFoundException": 404,
-        "ServiceQuotaExceededException": 402,
-        "ThrottlingException": 429,
-        "ValidationException": 400,
-    },
-}
 
 # Errors any AWS front end may send before the service sees the request (not modelled by botocore).
 COMMON_ERROR_STATUS: dict[str, int] = {
@@ -130,7 +82,7 @@ class AwsError(Exception):
 
 def status_for(service: str, code: str) -> int:
     """The HTTP status a service uses for an error code (500 for codes it does not declare)."""
-    status = ERROR_STATUS.get(service, {}).get(code)
+    status = protocol_data.error_status(service, code)
     if status is not None:
         return status
     return COMMON_ERROR_STATUS.get(code, 500)

@@ -1,217 +1,31 @@
 """The route table: (method, raw path) -> operation and its unquoted URI labels.
 
+Every operation of the four services is routed, from botocore's models by way of the committed protocol
+data (``emulator/wire/protocol_data.py``); operations without a handler answer NotImplementedException.
+
 Routing runs on the *raw* request path and unquotes each label afterwards: a model id can be an ARN
 whose ``/`` arrives as ``%2F`` and whose ``:`` may arrive as ``%3A`` or raw, which decoded-path routing
-cannot tell apart from a path separator. The table is written out by hand from botocore's service
-models; a parity test checks it against them.
+cannot tell apart from a path separator. Templates are matched segment by segment: a literal segment
+must be equal, a label takes one whole non-empty segment (never a raw ``/``). Routes are bucketed by
+method and first path segment, so a Converse compares against the six ``/model/`` routes only.
+
+Two services declare the same method and URI for tagging (bedrock-agent-runtime and bedrock-agent,
+``/tags/{resourceArn}``), and a client with an ``endpoint_url`` sends both to the same host. The request
+goes to the first of them (in ``protocol_data.SERVICES`` order) whose label patterns accept its labels,
+else to the last: bedrock-agent-runtime takes session ARNs, which are all its pattern allows, and
+bedrock-agent everything else (its declared pattern is malformed in botocore, ``/d{12}`` for ``\\d{12}``,
+so it cannot be the test).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-# (service, operation, method, URI template, success status)
-ROUTES: tuple[tuple[str, str, str, str, int], ...] = (
-    (
-        "bedrock-runtime",
-        "ApplyGuardrail",
-        "POST",
-        "/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply",
-        200,
-    ),
-    ("bedrock-runtime", "Converse", "POST", "/model/{modelId}/converse", 200),
-    ("bedrock-runtime", "ConverseStream", "POST", "/model/{modelId}/converse-stream", 200),
-    ("bedrock-runtime", "CountTokens", "POST", "/model/{modelId}/count-tokens", 200),
-    ("bedrock-runtime", "GetAsyncInvoke", "GET", "/async-invoke/{invocationArn}", 200),
-    ("bedrock-runtime", "InvokeGuardrailChecks", "POST", "/guardrail-checks/invoke", 200),
-    ("bedrock-runtime", "InvokeModel", "POST", "/model/{modelId}/invoke", 200),
-    (
-        "bedrock-runtime",
-        "InvokeModelWithBidirectionalStream",
-        "POST",
-        "/model/{modelId}/invoke-with-bidirectional-stream",
-        200,
-    ),
-    (
-        "bedrock-runtime",
-        "InvokeModelWithResponseStream",
-        "POST",
-        "/model/{modelId}/invoke-with-response-stream",
-        200,
-    ),
-    ("bedrock-runtime", "ListAsyncInvokes", "GET", "/async-invoke", 200),
-    ("bedrock-runtime", "StartAsyncInvoke", "POST", "/async-invoke", 200),
-    ("bedrock-agent-runtime", "AgenticRetrieveStream", "POST", "/agenticRetrieveStream", 200),
-    (
-        "bedrock-agent-runtime",
-        "CheckIngestedDocumentAcl",
-        "POST",
-        "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}/check-ingested-document-acl",
-        200,
-    ),
-    ("bedrock-agent-runtime", "CreateInvocation", "PUT", "/sessions/{sessionIdentifier}/invocations/", 201),
-    ("bedrock-agent-runtime", "CreateSession", "PUT", "/sessions/", 201),
-    (
-        "bedrock-agent-runtime",
-        "DeleteAgentMemory",
-        "DELETE",
-        "/agents/{agentId}/agentAliases/{agentAliasId}/memories",
-        202,
-    ),
-    ("bedrock-agent-runtime", "DeleteSession", "DELETE", "/sessions/{sessionIdentifier}/", 200),
-    ("bedrock-agent-runtime", "EndSession", "PATCH", "/sessions/{sessionIdentifier}", 200),
-    ("bedrock-agent-runtime", "GenerateQuery", "POST", "/generateQuery", 200),
-    (
-        "bedrock-agent-runtime",
-        "GetAgentMemory",
-        "GET",
-        "/agents/{agentId}/agentAliases/{agentAliasId}/memories",
-        200,
-    ),
-    (
-        "bedrock-agent-runtime",
-        "GetDocumentContent",
-        "POST",
-        "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}/documents/{documentId}/content",
-        200,
-    ),
-    (
-        "bedrock-agent-runtime",
-        "GetExecutionFlowSnapshot",
-        "GET",
-        "/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions/{executionIdentifier}/flowsnapshot",
-        200,
-    ),
-    (
-        "bedrock-agent-runtime",
-        "GetFlowExecution",
-        "GET",
-        "/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions/{executionIdentifier}",
-        200,
-    ),
-    (
-        "bedrock-agent-runtime",
-        "GetIngestedDocumentAcl",
-        "POST",
-        "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}/get-ingested-document-acl",
-        200,
-    ),
-    (
-        "bedrock-agent-runtime",
-        "GetInvocationStep",
-        "POST",
-        "/sessions/{sessionIdentifier}/invocationSteps/{invocationStepId}",
-        200,
-    ),
-    ("bedrock-agent-runtime", "GetSession", "GET", "/sessions/{sessionIdentifier}/", 200),
-    (
-        "bedrock-agent-runtime",
-        "InvokeAgent",
-        "POST",
-        "/agents/{agentId}/agentAliases/{agentAliasId}/sessions/{sessionId}/text",
-        200,
-    ),
-    (
-        "bedrock-agent-runtime",
-        "InvokeFlow",
-        "POST",
-        "/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}",
-        200,
-    ),
-    ("bedrock-agent-runtime", "InvokeInlineAgent", "POST", "/agents/{sessionId}", 200),
-    (
-        "bedrock-agent-runtime",
-        "ListFlowExecutionEvents",
-        "GET",
-        "/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions/{executionIdentifier}/events",
-        200,
-    ),
-    ("bedrock-agent-runtime", "ListFlowExecutions", "GET", "/flows/{flowIdentifier}/executions", 200),
-    (
-        "bedrock-agent-runtime",
-        "ListInvocationSteps",
-        "POST",
-        "/sessions/{sessionIdentifier}/invocationSteps/",
-        200,
-    ),
-    ("bedrock-agent-runtime", "ListInvocations", "POST", "/sessions/{sessionIdentifier}/invocations/", 200),
-    ("bedrock-agent-runtime", "ListSessions", "POST", "/sessions/", 200),
-    ("bedrock-agent-runtime", "ListTagsForResource", "GET", "/tags/{resourceArn}", 200),
-    ("bedrock-agent-runtime", "OptimizePrompt", "POST", "/optimize-prompt", 200),
-    (
-        "bedrock-agent-runtime",
-        "PutInvocationStep",
-        "PUT",
-        "/sessions/{sessionIdentifier}/invocationSteps/",
-        201,
-    ),
-    ("bedrock-agent-runtime", "Rerank", "POST", "/rerank", 200),
-    ("bedrock-agent-runtime", "Retrieve", "POST", "/knowledgebases/{knowledgeBaseId}/retrieve", 200),
-    ("bedrock-agent-runtime", "RetrieveAndGenerate", "POST", "/retrieveAndGenerate", 200),
-    ("bedrock-agent-runtime", "RetrieveAndGenerateStream", "POST", "/retrieveAndGenerateStream", 200),
-    (
-        "bedrock-agent-runtime",
-        "StartFlowExecution",
-        "POST",
-        "/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions",
-        200,
-    ),
-    (
-        "bedrock-agent-runtime",
-        "StopFlowExecution",
-        "POST",
-        "/flows/{flowIdentifier}/aliases/{flowAliasIdentifier}/executions/{executionIdentifier}/stop",
-        200,
-    ),
-    ("bedrock-agent-runtime", "TagResource", "POST", "/tags/{resourceArn}", 200),
-    ("bedrock-agent-runtime", "UntagResource", "DELETE", "/tags/{resourceArn}", 200),
-    ("bedrock-agent-runtime", "UpdateSession", "PUT", "/sessions/{sessionIdentifier}/", 200),
-    ("bedrock", "CreateGuardrail", "POST", "/guardrails", 202),
-    ("bedrock", "GetFoundationModel", "GET", "/foundation-models/{modelIdentifier}", 200),
-    ("bedrock", "GetGuardrail", "GET", "/guardrails/{guardrailIdentifier}", 200),
-    ("bedrock", "GetInferenceProfile", "GET", "/inference-profiles/{inferenceProfileIdentifier}", 200),
-    ("bedrock", "ListFoundationModels", "GET", "/foundation-models", 200),
-    ("bedrock", "ListGuardrails", "GET", "/guardrails", 200),
-    ("bedrock", "ListInferenceProfiles", "GET", "/inference-profiles", 200),
-    ("bedrock-agent", "GetAgent", "GET", "/agents/{agentId}/", 200),
-    (
-        "bedrock-agent",
-        "GetDataSource",
-        "GET",
-        "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}",
-        200,
-    ),
-    ("bedrock-agent", "GetFlow", "GET", "/flows/{flowIdentifier}/", 200),
-    (
-        "bedrock-agent",
-        "GetIngestionJob",
-        "GET",
-        "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}/ingestionjobs/{ingestionJobId}",
-        200,
-    ),
-    ("bedrock-agent", "GetKnowledgeBase", "GET", "/knowledgebases/{knowledgeBaseId}", 200),
-    ("bedrock-agent", "ListAgents", "POST", "/agents/", 200),
-    ("bedrock-agent", "ListDataSources", "POST", "/knowledgebases/{knowledgeBaseId}/datasources/", 200),
-    (
-        "bedrock-agent",
-        "ListIngestionJobs",
-        "POST",
-        "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}/ingestionjobs/",
-        200,
-    ),
-    ("bedrock-agent", "ListKnowledgeBases", "POST", "/knowledgebases/", 200),
-    (
-        "bedrock-agent",
-        "StartIngestionJob",
-        "PUT",
-        "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}/ingestionjobs/",
-        202,
-    ),
-)
-
-_LABEL = re.compile(r"\{(\w+)\}")
+from emulator.wire import protocol_data
 
 
 @dataclass(frozen=True)
@@ -220,8 +34,39 @@ class Route:
     operation: str
     method: str
     template: str
-    status: int
-    pattern: re.Pattern[str]
+    status: int  # the success status (botocore's ``responseCode``)
+    label_patterns: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @functools.cached_property
+    def segments(self) -> tuple[str | None, ...]:
+        """The template's path segments: a literal, or None where a label goes."""
+        return tuple(None if part.startswith("{") else part for part in self.template.split("/"))
+
+    @functools.cached_property
+    def label_names(self) -> tuple[str, ...]:
+        return tuple(part[1:-1] for part in self.template.split("/") if part.startswith("{"))
+
+    def bind(self, parts: list[str]) -> dict[str, str] | None:
+        """The unquoted labels when the path's segments fit this template, else None."""
+        segments = self.segments
+        if len(parts) != len(segments):
+            return None
+        values = []
+        for part, literal in zip(parts, segments, strict=True):
+            if literal is None:
+                if not part:
+                    return None
+                values.append(part)
+            elif part != literal:
+                return None
+        return {name: unquote(value) for name, value in zip(self.label_names, values, strict=True)}
+
+    def accepts(self, labels: Mapping[str, str]) -> bool:
+        """Whether every label with a declared pattern satisfies it (only shared routes carry patterns)."""
+        return all(
+            name not in labels or _accepts(pattern, labels[name])
+            for name, pattern in self.label_patterns.items()
+        )
 
 
 @dataclass(frozen=True)
@@ -238,37 +83,76 @@ class Match:
         return self.route.operation
 
 
-def _compile(template: str) -> re.Pattern[str]:
-    # A label never spans a raw '/', so an ARN model id must arrive with its slashes encoded.
-    parts = _LABEL.split(template)
-    regex = "".join(
-        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+def _table() -> tuple[Route, ...]:
+    return tuple(
+        Route(service, name, method, template, status, operation.get("labelPatterns", {}))
+        for service, declared in protocol_data.services().items()
+        for name, operation in declared["operations"].items()
+        for method, template, status in (operation["http"],)
     )
-    return re.compile(f"^{regex}$")
 
 
-_TABLE: tuple[Route, ...] = tuple(
-    Route(service, operation, method, template, status, _compile(template))
-    for service, operation, method, template, status in ROUTES
+_TABLE: tuple[Route, ...] = _table()
+
+# (service, operation, method, URI template, success status), for tests and tools.
+ROUTES: tuple[tuple[str, str, str, str, int], ...] = tuple(
+    (r.service, r.operation, r.method, r.template, r.status) for r in _TABLE
 )
-# Most traffic is the model paths; checking them first keeps routing cheap on the hot path.
-_BY_METHOD: dict[str, tuple[Route, ...]] = {
-    method: tuple(
-        sorted((r for r in _TABLE if r.method == method), key=lambda r: not r.template.startswith("/model/"))
-    )
-    for method in {r.method for r in _TABLE}
-}
-
-
-def resolve(method: str, raw_path: str) -> Match | None:
-    """The operation for a request, or None. ``raw_path`` is the path as sent, still percent-encoded."""
-    path = raw_path.split("?", 1)[0]
-    for route in _BY_METHOD.get(method.upper(), ()):
-        found = route.pattern.match(path)
-        if found:
-            return Match(route, {name: unquote(value) for name, value in found.groupdict().items()})
-    return None
 
 
 def routes() -> tuple[Route, ...]:
     return _TABLE
+
+
+# A bucket: the routes a (method, first segment) can reach, each a group of routes sharing one template
+# (one route, but for the shared tagging URIs), most literal templates first.
+_Bucket = tuple[tuple[Route, ...], ...]
+
+
+@functools.cache
+def _index() -> dict[tuple[str, str], _Bucket]:
+    groups: dict[tuple[str, str], list[Route]] = {}
+    for route in _TABLE:
+        groups.setdefault((route.method, route.template), []).append(route)
+    buckets: dict[tuple[str, str], list[tuple[Route, ...]]] = {}
+    for (method, template), group in groups.items():
+        first = template.split("/")[1] if template.count("/") else ""
+        buckets.setdefault((method, first), []).append(tuple(group))
+    return {
+        key: tuple(sorted(group_list, key=lambda group: _specificity(group[0])))
+        for key, group_list in buckets.items()
+    }
+
+
+def _specificity(route: Route) -> tuple[int, ...]:
+    # Literal segments before labels, left to right: a literal route wins over a label one if both fit.
+    return tuple(0 if segment is not None else 1 for segment in route.segments)
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def _accepts(pattern: str, value: str) -> bool:
+    compiled = _compiled(pattern)
+    return compiled is not None and compiled.search(value) is not None
+
+
+def resolve(method: str, raw_path: str) -> Match | None:
+    """The operation for a request, or None. ``raw_path`` is the path as sent, still percent-encoded."""
+    parts = raw_path.split("?", 1)[0].split("/")
+    if len(parts) < 2 or parts[0]:
+        return None
+    for group in _index().get((method.upper(), parts[1]), ()):
+        labels = group[0].bind(parts)
+        if labels is None:
+            continue
+        if len(group) == 1:
+            return Match(group[0], labels)
+        chosen = next((route for route in group if route.accepts(labels)), group[-1])
+        return Match(chosen, labels)
+    return None

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from emulator.engine import Engine, ScenarioError, validate_files
+from emulator.engine.checks import operations_for
 from emulator.engine.loader import load_text
 
 
@@ -74,12 +75,32 @@ def test_duplicate_yaml_keys_are_refused() -> None:
     assert "line 5" in error.path
 
 
-def test_error_code_must_be_declared_by_every_matched_operation() -> None:
-    error = _refusal("version: 1\nrules:\n  - id: flaky\n    error: ServiceUnavailableException\n")
+def test_error_code_must_be_declared_by_every_listed_operation() -> None:
+    error = _refusal(
+        "version: 1\nrules:\n  - id: flaky\n    match: {operations: [Converse, Retrieve, GetAgent]}\n"
+        "    error: ServiceUnavailableException\n"
+    )
     assert error.rule == "flaky"
     assert error.path == "rules[0].error.code"
-    # Most operations lack it in botocore, so the message names the few that declare it.
-    assert "declared only by ApplyGuardrail, Converse," in error.expected
+    # Most of them lack it in botocore, so the message names the one that declares it.
+    assert "declared only by Converse " in error.expected
+
+
+def test_an_unlisted_operation_set_narrows_to_the_operations_declaring_the_error() -> None:
+    scenario = load_text(
+        "version: 1\nrules:\n  - id: flaky\n    error: ServiceUnavailableException\n", "ok.yaml", "ok"
+    )
+    operations = operations_for(scenario.rules[0])
+    assert {"Converse", "ApplyGuardrail", "StartAsyncInvoke"} <= operations
+    assert "Retrieve" not in operations  # bedrock-agent-runtime declares no ServiceUnavailableException
+    assert "CreateModelCopyJob" not in operations_for(
+        load_text("version: 1\nrules:\n  - id: t\n    error: ThrottlingException\n", "t.yaml", "t").rules[0]
+    )
+
+
+def test_an_error_no_operation_declares_is_refused() -> None:
+    error = _refusal("version: 1\nrules:\n  - id: r\n    error: ModelStreamErrorExceptio\n")
+    assert error.path == "rules[0].error.code"
 
 
 def test_error_code_declared_by_listed_operations_is_accepted() -> None:

@@ -147,19 +147,31 @@ def test_flow_paths_split_by_depth_and_method() -> None:
     assert _resolved("GET", "/flows/F1/")[1:] == ("GetFlow", {"flowIdentifier": "F1"})
 
 
-def test_tagging_routes_to_agent_runtime_with_unquoted_arn() -> None:
-    arn = "arn:aws:bedrock:us-east-1:123456789012:agent-alias/A1/AL1"
-    encoded = "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aagent-alias%2FA1%2FAL1"
-    for method, operation in (
-        ("GET", "ListTagsForResource"),
-        ("POST", "TagResource"),
-        ("DELETE", "UntagResource"),
-    ):
+_TAGGING = (("GET", "ListTagsForResource"), ("POST", "TagResource"), ("DELETE", "UntagResource"))
+
+
+def test_tagging_a_session_arn_routes_to_agent_runtime_with_unquoted_arn() -> None:
+    arn = "arn:aws:bedrock:us-east-1:123456789012:session/3f4e5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7"
+    encoded = arn.replace(":", "%3A").replace("/", "%2F")
+    for method, operation in _TAGGING:
         assert _resolved(method, f"/tags/{encoded}") == (
             "bedrock-agent-runtime",
             operation,
             {"resourceArn": arn},
         )
+
+
+def test_tagging_any_other_arn_routes_to_bedrock_agent() -> None:
+    # Both services declare /tags/{resourceArn}; only session ARNs fit bedrock-agent-runtime's pattern.
+    arn = "arn:aws:bedrock:us-east-1:123456789012:agent-alias/A1/AL1"
+    encoded = "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aagent-alias%2FA1%2FAL1"
+    for method, operation in _TAGGING:
+        assert _resolved(method, f"/tags/{encoded}") == ("bedrock-agent", operation, {"resourceArn": arn})
+
+
+def test_bedrock_tagging_has_its_own_paths() -> None:
+    assert _resolved("POST", "/tagResource")[:2] == ("bedrock", "TagResource")
+    assert _resolved("POST", "/listTagsForResource")[:2] == ("bedrock", "ListTagsForResource")
 
 
 def test_control_plane_reads_resolve() -> None:
@@ -176,6 +188,16 @@ def test_control_plane_reads_resolve() -> None:
         {"knowledgeBaseId": "KB1"},
     )
     assert _resolved("GET", "/knowledgebases/KB1")[:2] == ("bedrock-agent", "GetKnowledgeBase")
+
+
+def test_every_bedrock_agent_and_bedrock_operation_routes() -> None:
+    assert _resolved("PUT", "/knowledgebases/")[:2] == ("bedrock-agent", "CreateKnowledgeBase")
+    assert _resolved("PUT", "/knowledgebases/KB1")[:2] == ("bedrock-agent", "UpdateKnowledgeBase")
+    assert _resolved("PUT", "/agents/")[:2] == ("bedrock-agent", "CreateAgent")
+    assert _resolved("POST", "/agents/A1/")[1:] == ("PrepareAgent", {"agentId": "A1"})
+    assert _resolved("POST", "/flows/F1/versions")[1:] == ("CreateFlowVersion", {"flowIdentifier": "F1"})
+    assert _resolved("POST", "/prompts/")[:2] == ("bedrock-agent", "CreatePrompt")
+    assert _resolved("POST", "/model-customization-jobs")[:2] == ("bedrock", "CreateModelCustomizationJob")
 
 
 def test_match_exposes_success_status_of_the_route() -> None:

@@ -74,7 +74,8 @@ def test_each_file_is_named_by_its_stem_and_opens_with_a_comment_block(file: Pat
 
 
 def test_throttle_always_throttles_every_operation(engine: Engine) -> None:
-    for operation in OPERATIONS:
+    # Every one that can be throttled: botocore's CreateModelCopyJob alone declares no ThrottlingException.
+    for operation in [op for op, declared in OPERATIONS.items() if "ThrottlingException" in declared.errors]:
         plan = engine.plan(call("throttle-always", operation))
         assert plan.error is not None
         assert plan.error.code == "ThrottlingException"

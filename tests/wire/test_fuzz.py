@@ -19,6 +19,7 @@ import pytest
 
 from emulator.app import create_app
 from emulator.server import EmulatorServer
+from emulator.services.handlers import implemented
 from emulator.settings import Settings
 from emulator.wire import fuzz, routing
 from emulator.wire.binding import MAX_DEPTH, nesting_depth
@@ -85,9 +86,11 @@ def test_the_fuzzed_cases_reach_every_routed_operation_and_mostly_their_handlers
 ) -> None:
     # Guards the fuzzer's own honesty: cases that all bounce off the front door would prove nothing.
     assert {case.operation for case, _ in fuzzed} == {route.operation for route in routing.routes()}
-    served = sum(1 for _, answer in fuzzed if answer.status < 300)
+    # Every operation is routed, most without a handler yet (501): count the ones that have one.
+    handled = [answer for case, answer in fuzzed if case.operation in implemented()]
+    served = sum(1 for answer in handled if answer.status < 300)
     refused_unread = sum(1 for _, answer in fuzzed if answer.error_type == "SerializationException")
-    assert served > CASES // 5
+    assert served > len(handled) // 5
     assert refused_unread < CASES // 2
 
 

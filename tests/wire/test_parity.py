@@ -16,26 +16,28 @@ import pytest
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 from botocore.serialize import create_serializer
 
-from emulator.services.handlers import implemented
-from emulator.wire import routing
-from emulator.wire.declared import OPERATIONS, stream_exceptions
-from emulator.wire.errors import ERROR_STATUS
+from emulator.services.handlers import implemented_operations
+from emulator.wire import declared, protocol_data, routing
+from emulator.wire.errors import status_for
 
 _SESSION = botocore.session.get_session()
 _DATA_PLANE = ("bedrock-runtime", "bedrock-agent-runtime")
 _CONTROL_PLANE = ("bedrock", "bedrock-agent")
-_MODELS: dict[str, ServiceModel] = {s: _SESSION.get_service_model(s) for s in _DATA_PLANE + _CONTROL_PLANE}
+_SERVICES = _DATA_PLANE + _CONTROL_PLANE
+_MODELS: dict[str, ServiceModel] = {s: _SESSION.get_service_model(s) for s in _SERVICES}
 _SERIALIZER = create_serializer("rest-json", include_validation=False)
 
-# bedrock-agent's tagging operations share bedrock-agent-runtime's URIs; the emulator serves them as
-# bedrock-agent-runtime's (architecture.md: "except the tagging operations").
+# bedrock-agent's tagging operations share bedrock-agent-runtime's method and URI; the router tells them
+# apart by the ARN (routing.py): session ARNs are bedrock-agent-runtime's, any other bedrock-agent's.
 _SHARED_TAGGING = {"ListTagsForResource", "TagResource", "UntagResource"}
+_SESSION_ARN = "arn:aws:bedrock:us-east-1:123456789012:session/3f4e5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7"
 
 # Label values shaped like what users send: ARNs with ':' and '/', so the path carries %3A and %2F.
 _LABEL_VALUES: dict[str, str] = {
     "modelId": "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0",
     "invocationArn": "arn:aws:bedrock:us-east-1:123456789012:async-invoke/abc123def",
     "resourceArn": "arn:aws:bedrock:us-east-1:123456789012:agent/AGENT12345",
+    "resourceARN": "arn:aws:bedrock:us-east-1:123456789012:guardrail/gr12345",
     "modelIdentifier": "arn:aws:bedrock:us-west-2::foundation-model/amazon.titan-text-express-v1:0:8k",
     "guardrailIdentifier": "arn:aws:bedrock:us-east-1:123456789012:guardrail/gr12345",
     "inferenceProfileIdentifier": "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-pro-v1:0",
@@ -45,7 +47,9 @@ _LABEL_VALUES: dict[str, str] = {
 }
 
 
-def _label_value(name: str) -> str:
+def _label_value(name: str, service: str = "", operation: str = "") -> str:
+    if name == "resourceArn" and service == "bedrock-agent-runtime" and operation in _SHARED_TAGGING:
+        return _SESSION_ARN  # the only ARNs bedrock-agent-runtime tags (routing.py)
     return _LABEL_VALUES.get(name, f"{name}-Value_1.x~y:z")
 
 
@@ -62,7 +66,11 @@ def _uri_members(operation: OperationModel) -> dict[str, str]:
 
 
 def _serialized(operation: OperationModel) -> dict[str, Any]:
-    params = {member: _label_value(label) for member, label in _uri_members(operation).items()}
+    service = operation.service_model.service_name
+    params = {
+        member: _label_value(label, service, operation.name)
+        for member, label in _uri_members(operation).items()
+    }
     request: dict[str, Any] = _SERIALIZER.serialize_to_request(params, operation)
     return request
 
@@ -92,10 +100,15 @@ def _is_exception(shape: Shape) -> bool:
 # -- the route table ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("service", _DATA_PLANE)
-def test_every_data_plane_operation_is_routed(service: str) -> None:
+@pytest.mark.parametrize("service", _SERVICES)
+def test_every_operation_of_the_four_services_is_routed(service: str) -> None:
     routed = {operation for routed_service, operation in _routed() if routed_service == service}
     assert routed == set(_MODELS[service].operation_names)
+
+
+def test_bedrock_and_bedrock_agent_route_all_their_operations() -> None:
+    assert sum(service == "bedrock" for service, _ in _routed()) == 133
+    assert sum(service == "bedrock-agent" for service, _ in _routed()) == 86
 
 
 @pytest.mark.parametrize(("service", "operation", "method", "template", "status"), routing.ROUTES)
@@ -106,13 +119,16 @@ def test_route_method_uri_and_success_status_match_botocore(
     assert (method, template, status) == (http["method"], http["requestUri"], http.get("responseCode", 200))
 
 
-def test_operation_names_are_unique_across_services() -> None:
-    names = [operation for _, operation in _routed()]
-    assert len(names) == len(set(names))
+def test_only_tagging_and_resource_policy_names_are_shared_between_services() -> None:
+    services_of: dict[str, set[str]] = {}
+    for service, operation in _routed():
+        services_of.setdefault(operation, set()).add(service)
+    shared = {operation for operation, services in services_of.items() if len(services) > 1}
+    assert shared == _SHARED_TAGGING | {"GetResourcePolicy", "PutResourcePolicy", "DeleteResourcePolicy"}
 
 
 def test_every_implemented_handler_is_a_routed_operation() -> None:
-    assert implemented() <= {operation for _, operation in _routed()}
+    assert implemented_operations() <= set(_routed())
 
 
 # -- botocore's serializer as the routing oracle ------------------------------------------------------
@@ -127,7 +143,9 @@ def test_botocore_serialized_request_resolves_to_its_operation_and_labels(
     match = routing.resolve(request["method"], request["url_path"])
     assert match is not None, f"{request['method']} {request['url_path']} is not routed"
     assert (match.service, match.operation) == (service, operation)
-    assert match.labels == {label: _label_value(label) for label in _uri_members(model).values()}
+    assert match.labels == {
+        label: _label_value(label, service, operation) for label in _uri_members(model).values()
+    }
 
 
 def test_botocore_encodes_arn_model_id_with_percent_2f_and_3a() -> None:
@@ -138,21 +156,22 @@ def test_botocore_encodes_arn_model_id_with_percent_2f_and_3a() -> None:
     )
 
 
-@pytest.mark.parametrize("service", _DATA_PLANE + _CONTROL_PLANE)
-def test_unrouted_operations_never_resolve_to_another_operation(service: str) -> None:
-    routed = set(_routed())
-    misrouted = []
-    for operation in _MODELS[service].operation_names:
-        if (service, operation) in routed:
-            continue
-        request = _serialized(_MODELS[service].operation_model(operation))
+@pytest.mark.parametrize("operation", sorted(_SHARED_TAGGING))
+def test_shared_tagging_route_goes_to_agent_runtime_for_sessions_and_to_bedrock_agent_otherwise(
+    operation: str,
+) -> None:
+    for arn, service in (
+        (_SESSION_ARN, "bedrock-agent-runtime"),
+        ("arn:aws:bedrock:us-east-1:123456789012:agent/AGENT12345", "bedrock-agent"),
+        ("arn:aws:bedrock:us-east-1:123456789012:knowledge-base/KB12345678", "bedrock-agent"),
+        ("not-an-arn", "bedrock-agent"),
+    ):
+        model = _MODELS[service].operation_model(operation)
+        params: dict[str, Any] = {"resourceArn": arn}
+        request = _SERIALIZER.serialize_to_request(params, model)
         match = routing.resolve(request["method"], request["url_path"])
-        if match is None:
-            continue
-        if service == "bedrock-agent" and operation in _SHARED_TAGGING and match.operation == operation:
-            continue
-        misrouted.append((operation, request["method"], request["url_path"], match.operation))
-    assert misrouted == []
+        assert match is not None
+        assert (match.service, match.operation, match.labels) == (service, operation, {"resourceArn": arn})
 
 
 class _SentError(Exception):
@@ -186,28 +205,40 @@ def test_real_boto3_client_path_for_arn_model_id_resolves_to_converse() -> None:
 # -- error statuses ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("service", _DATA_PLANE + _CONTROL_PLANE)
-def test_error_status_table_matches_botocore_error_shapes(service: str) -> None:
+def _error_statuses(service: str) -> dict[str, int]:
+    return {code: entry["status"] for code, entry in protocol_data.services()[service]["errors"].items()}
+
+
+@pytest.mark.parametrize("service", _SERVICES)
+def test_error_statuses_match_botocore_error_shapes(service: str) -> None:
     model = _MODELS[service]
-    declared = {
+    expected = {
         name: model.shape_for(name).metadata["error"]["httpStatusCode"]
         for name in model.shape_names
         if model.shape_for(name).metadata.get("exception")
     }
-    assert ERROR_STATUS[service] == declared
+    assert _error_statuses(service) == expected
+    assert {code: status_for(service, code) for code in expected} == expected
 
 
-def test_conflict_and_model_not_ready_statuses_differ_between_runtimes() -> None:
-    assert ERROR_STATUS["bedrock-runtime"]["ConflictException"] == 400
-    assert ERROR_STATUS["bedrock-agent-runtime"]["ConflictException"] == 409
-    assert ERROR_STATUS["bedrock-runtime"]["ModelNotReadyException"] == 429
-    assert ERROR_STATUS["bedrock-agent-runtime"]["ModelNotReadyException"] == 424
+def test_conflict_and_model_not_ready_statuses_differ_between_services() -> None:
+    assert status_for("bedrock-runtime", "ConflictException") == 400
+    assert status_for("bedrock-agent-runtime", "ConflictException") == 409
+    assert status_for("bedrock-runtime", "ModelNotReadyException") == 429
+    assert status_for("bedrock-agent-runtime", "ModelNotReadyException") == 424
+    assert status_for("bedrock-agent", "ServiceQuotaExceededException") == 402
 
 
-@pytest.mark.parametrize(("service", "operation"), _routed())
-def test_every_declared_error_of_a_routed_operation_has_a_status(service: str, operation: str) -> None:
-    errors = {shape.name for shape in _MODELS[service].operation_model(operation).error_shapes}
-    assert errors <= set(ERROR_STATUS[service])
+def test_undeclared_codes_fall_back_to_the_front_end_statuses() -> None:
+    assert status_for("bedrock-runtime", "NotImplementedException") == 501
+    assert status_for("bedrock-runtime", "SerializationException") == 400
+    assert status_for("bedrock-runtime", "TooManyTagsException") == 500  # a code bedrock-runtime lacks
+
+
+def test_every_declared_error_of_every_operation_has_a_status() -> None:
+    for service, operation in _routed():
+        errors = {shape.name for shape in _MODELS[service].operation_model(operation).error_shapes}
+        assert errors <= set(_error_statuses(service)), (service, operation)
 
 
 # -- event-stream unions: nothing undeclared is ever sent ---------------------------------------------
@@ -219,7 +250,7 @@ def test_every_declared_error_of_a_routed_operation_has_a_status(service: str, o
 def test_declared_stream_exceptions_are_exactly_botocores(service: str, operation: str) -> None:
     union = _stream_union(service, operation)
     assert union is not None
-    assert stream_exceptions(operation) == union[1]
+    assert declared.stream_exceptions(operation) == union[1]
 
 
 def test_converse_stream_events_are_the_six_bedrock_sends() -> None:
@@ -241,10 +272,10 @@ def test_converse_stream_events_are_the_six_bedrock_sends() -> None:
 def test_engine_declared_stream_members_are_within_botocores_union(service: str, operation: str) -> None:
     union = _stream_union(service, operation)
     assert union is not None
-    declared = OPERATIONS[operation].stream
-    assert declared is not None
-    assert set(declared.events) <= union[0]
-    assert set(declared.exceptions) <= union[1]
+    stream = declared.OPERATIONS[operation].stream
+    assert stream is not None
+    assert set(stream.events) <= union[0]
+    assert set(stream.exceptions) <= union[1]
     # Exception members are the lower-camel form of a declared error shape of the same service.
-    for member in declared.exceptions:
-        assert member[:1].upper() + member[1:] in ERROR_STATUS[service]
+    for member in stream.exceptions:
+        assert member[:1].upper() + member[1:] in _error_statuses(service)
