@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 
-.PHONY: install run test test-signed lint typecheck check bench docker-build clean
+.PHONY: install run test test-signed lint typecheck check bench protocol docker-build clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need python3.11 (or python3 >= 3.11) on PATH"; exit 1; }
@@ -56,6 +56,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/converse_throughput.py
 	$(BIN)/python bench/stream_throughput.py
 	$(BIN)/python bench/delay_accuracy.py
+
+# Protocol data from the installed botocore's service models (routes, declared errors, stream members, error
+# statuses), then the index of which handler module serves each operation; tests fail when either is stale.
+protocol: $(STAMP)
+	$(BIN)/python -m emulator.wire.protocol_data
+	$(BIN)/python -m emulator.services.handler_index
 
 docker-build:
 	docker build -t bedrock-emulator:latest .
