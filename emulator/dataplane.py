@@ -47,7 +47,7 @@ from emulator.serving import (
 )
 from emulator.settings import Settings
 from emulator.state import AppState
-from emulator.wire import limits, routing, serialize, signature, sigv4
+from emulator.wire import declared, limits, routing, serialize, signature, sigv4
 from emulator.wire.binding import parse_json_body
 from emulator.wire.errors import AwsError
 
@@ -62,18 +62,8 @@ WARNING_HEADER = "x-bedrock-emulator-warning"
 BUG_HEADER = "x-bedrock-emulator-bug"
 EVENT_STREAM = "application/vnd.amazon.eventstream"
 
-_STREAMING_OPERATIONS = frozenset(
-    {
-        "ConverseStream",
-        "InvokeModelWithResponseStream",
-        "InvokeAgent",
-        "InvokeInlineAgent",
-        "InvokeFlow",
-        "RetrieveAndGenerateStream",
-        "OptimizePrompt",
-        "AgenticRetrieveStream",
-    }
-)
+# Operations whose output is an event stream, as botocore's models declare them (emulator/wire/declared.py).
+_STREAMING_OPERATIONS = declared.STREAMING_OPERATIONS
 
 
 @dataclass
