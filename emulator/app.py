@@ -138,7 +138,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         traffic = Recorder(settings.record, settings.upstream, name=settings.record_name, journal=journal)
     token = settings.admin_token.get_secret_value() if settings.admin_token is not None else None
     guarded = AdminGuard(app.wsgi_app, allowed_hosts=settings.allowed_host, token=token)
-    s3 = S3Dispatcher(state, settings.s3_endpoint_url)  # moto loads on the first S3 request
+    verify_with = settings.credentials if settings.verify_signatures else None
+    s3 = S3Dispatcher(state, settings.s3_endpoint_url, verify_with=verify_with)  # moto loads on first use
     app.wsgi_app = _Dispatcher(guarded, traffic, s3)  # type: ignore[method-assign]
     # Handler modules and Faker are the slowest imports; load them beside the server starting, not
     # in front of it (a request arriving first simply waits for them).

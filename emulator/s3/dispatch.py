@@ -66,8 +66,12 @@ def s3_caller(environ: dict[str, Any]) -> sigv4.Caller | None:
 class S3Dispatcher:
     """The WSGI app for S3 requests (the app's dispatcher asks `claims` first)."""
 
-    def __init__(self, state: AppState, s3_endpoint_url: str | None = None) -> None:
+    def __init__(
+        self, state: AppState, s3_endpoint_url: str | None = None, *, verify_with: str | None = None
+    ) -> None:
+        """``verify_with``: the credentials file to check signatures against (``--verify-signatures``)."""
         self.state = state
+        self.verify_with = verify_with
         configure(state, s3_endpoint_url)
 
     def claims(self, environ: dict[str, Any]) -> bool:
@@ -104,6 +108,12 @@ class S3Dispatcher:
             if abort is not None:
                 abort()
             return 400, [("Content-Length", "0")], b""
+        if self.verify_with is not None:
+            from emulator.s3 import signature
+
+            refused = signature.refusal(environ, body, self.verify_with)
+            if refused is not None:
+                return refused
         try:
             status, headers, answer = moto_world(self.state).handle(_with_body(environ, body), caller.tenant)
         except Exception:  # an emulator bug must never pass for S3's answer

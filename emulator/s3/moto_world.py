@@ -29,15 +29,9 @@ from moto.s3.exceptions import BucketAlreadyExists, MissingBucket
 from moto.s3.models import FakeBucket, FakeKey, S3Backend, s3_backends
 from moto.s3.responses import S3Response
 
+from emulator.s3.hosts import virtual_host_bucket
+
 PARTITION = "aws"
-# Hosts that name a bucket in front of them (virtual-hosted style): ``docs.localhost:8484``, and AWS's own
-# S3 host names when a client's DNS points them here. Any other host is path style (``/docs/key``), so an
-# emulator reached as ``emulator.internal:8484`` does not read ``emulator`` as a bucket.
-_VIRTUAL_HOST = re.compile(
-    r"(?P<bucket>[a-z0-9][a-z0-9.-]*?)\."
-    r"(?:localhost|s3(?:[.-](?:dualstack|fips))?(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?)(?::\d+)?",
-    re.IGNORECASE,
-)
 # moto's table of bucket names (name -> account) is global to the process. The names of this module's
 # buckets are kept out of it, and whatever another user of moto in this process put there is left as it
 # was: see `_names_kept_out`.
@@ -59,12 +53,6 @@ def _names_kept_out(names: list[str]) -> Iterator[None]:
             for name in names:
                 table.pop(name, None)
             table.update(saved)
-
-
-def virtual_host_bucket(host: str) -> str | None:
-    """The bucket a virtual-hosted style ``Host`` names, or None for a path-style host."""
-    match = _VIRTUAL_HOST.fullmatch(host)
-    return match.group("bucket") if match else None
 
 
 class TenantBackend(S3Backend):

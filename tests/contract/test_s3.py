@@ -123,7 +123,7 @@ def test_each_tenant_has_buckets_of_its_own(bedrock_emulator: Any, s3: Any) -> N
         "s3",
         endpoint_url=bedrock_emulator.endpoint_url,
         aws_access_key_id=bedrock_emulator.tenant + "-other",
-        aws_secret_access_key="x",
+        aws_secret_access_key="emulator",
         region_name="us-east-1",
     )
     try:
