@@ -11,6 +11,7 @@ captured from the request, so nothing here reaches for Flask's request once stre
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -25,7 +26,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import ClientDisconnected
 
-from emulator import catalog, request_log
+from emulator import admission, catalog, request_log
 from emulator.engine import Call, Engine, Plan, UnknownScenarioError, faults
 from emulator.engine.lru import LruMap
 from emulator.engine.plan import Drop, Hang, Truncate
@@ -205,24 +206,24 @@ class DataPlane:
 
     def _plan(self, call: OperationCall, headers: Mapping[str, str]) -> tuple[Call, Plan]:
         model_id = call.labels.get("modelId")
-        foundation_model_id = None
+        model = None
         if model_id is not None:
             try:
-                foundation_model_id = catalog.resolve(model_id, region=call.region).model.model_id
+                model = catalog.resolve(model_id, region=call.region).model
             except AwsError:
-                foundation_model_id = None
+                model = None
         body = call.json_body if call.raw_body and call.json_body is not UNPARSED else None
         engine_call = Call(
             service=call.service,
             operation=call.operation,
             tenant=call.tenant,
             model_id=model_id,
-            foundation_model_id=foundation_model_id,
+            foundation_model_id=model.model_id if model is not None else None,
             headers=headers,
             body=body,
             labels=call.labels,
             scenario_header=headers.get(SCENARIO_HEADER),
-            estimated_tokens=_estimated_tokens(call.raw_body, body),
+            estimated_tokens=functools.partial(admission.estimate, call.operation, body, model),
             streaming=call.operation in _STREAMING_OPERATIONS,
         )
         try:
@@ -416,16 +417,3 @@ def _replace(call: OperationCall, **changes: Any) -> OperationCall:
     from dataclasses import replace
 
     return replace(call, **changes)
-
-
-def _estimated_tokens(raw_body: bytes, body: Any) -> int:
-    # Bedrock admits a request against the TPM quota with its input plus its requested output tokens.
-    requested = 0
-    if isinstance(body, dict):
-        inference = body.get("inferenceConfig")
-        if isinstance(inference, dict) and isinstance(inference.get("maxTokens"), int):
-            requested = inference["maxTokens"]
-        for key in ("max_tokens", "max_tokens_to_sample", "max_gen_len"):
-            if isinstance(body.get(key), int):
-                requested = body[key]
-    return len(raw_body) // 4 + requested

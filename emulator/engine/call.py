@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,5 +19,12 @@ class Call:
     body: Any = None
     labels: Mapping[str, str] = field(default_factory=dict)
     scenario_header: str | None = None
-    estimated_tokens: int = 0
+    # What a token quota admits the call on (input plus requested output tokens): a number, or a function
+    # the engine calls, outside its lock, only when a rule limiting tokens matches the call.
+    estimated_tokens: int | Callable[[], int] = 0
     streaming: bool = False
+
+    def admission_tokens(self) -> int:
+        """The tokens a tpm/tpd quota admits the call on."""
+        estimate = self.estimated_tokens
+        return estimate if isinstance(estimate, int) else estimate()

@@ -101,6 +101,8 @@ class CompiledRule:
     answer: ScriptedAnswer | None
     # No required state, take or quota can pass a matching call on, so no later rule is reached.
     fires_whenever_matched: bool
+    # A quota on tokens (tpm or tpd): admitting a call needs its token estimate.
+    limits_tokens: bool = False
 
     @property
     def id(self) -> str:
@@ -148,6 +150,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
         fires_whenever_matched=(
             (rule.state is None or rule.state.required is None) and rule.take is None and rule.quota is None
         ),
+        limits_tokens=rule.quota is not None and (rule.quota.tpm is not None or rule.quota.tpd is not None),
     )
 
 

@@ -181,9 +181,10 @@ class Engine:
             if not candidates:
                 return compiled.idle_plan
             matched = _matched(candidates, call)
+            tokens = _tokens_to_admit(candidates, matched, call)
             with self._lock:
                 if self._scenarios.get(name) is compiled:
-                    return self._decide(compiled, candidates, matched, call)
+                    return self._decide(compiled, candidates, matched, call, tokens)
             # Replaced or deleted while matching: match again against what is loaded now.
 
     def _decide(
@@ -192,6 +193,7 @@ class Engine:
         candidates: tuple[CompiledRule, ...],
         matched: tuple[bool, ...],
         call: Call,
+        tokens: int,
     ) -> Plan:
         state = self._states.get(call.tenant, compiled.name, compiled.scenario.initial_state)
         tickets: list[QuotaTicket] = []
@@ -213,7 +215,7 @@ class Engine:
                 model = call.foundation_model_id or call.model_id or "*"
                 key = (call.tenant, compiled.name, rule.id, model)
                 now = self._clock.now()
-                message, ticket = self._quotas.admit(key, spec.quota, now, call.estimated_tokens)
+                message, ticket = self._quotas.admit(key, spec.quota, now, tokens)
                 if message is None:
                     # An admitted call is not shaped by the quota; later rules still apply to it.
                     if ticket is not None:
@@ -263,6 +265,13 @@ class Engine:
         with self._lock:
             for ticket in plan.quota_tickets:
                 self._quotas.settle(ticket, input_tokens + output_tokens)
+
+
+def _tokens_to_admit(candidates: tuple[CompiledRule, ...], matched: tuple[bool, ...], call: Call) -> int:
+    """The call's token estimate when a matched rule limits tokens (worked out before the lock), else 0."""
+    if any(is_match and rule.limits_tokens for rule, is_match in zip(candidates, matched, strict=True)):
+        return call.admission_tokens()
+    return 0
 
 
 def _matched(candidates: tuple[CompiledRule, ...], call: Call) -> tuple[bool, ...]:

@@ -112,3 +112,25 @@ def test_clock_never_runs_backwards() -> None:
         pass
     else:  # pragma: no cover
         raise AssertionError("negative advance accepted")
+
+
+def test_the_token_estimate_is_worked_out_only_for_a_rule_that_limits_tokens() -> None:
+    asked: list[str] = []
+
+    def estimate() -> int:
+        asked.append("estimate")
+        return 600
+
+    lazy = Call(
+        "bedrock-runtime",
+        "Converse",
+        "t",
+        model_id=HAIKU,
+        foundation_model_id=HAIKU,
+        estimated_tokens=estimate,
+    )
+    assert engine("{rpm: 47}").plan(lazy).error is None
+    assert asked == []  # a request quota never needs it
+    built = engine("{tpm: 1000}")
+    assert messages(built, [lazy, lazy]) == [None, TPM_MESSAGE]  # 600 admitted, then 600 more is over
+    assert asked == ["estimate", "estimate"]  # once per call that reached the token quota
