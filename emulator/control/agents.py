@@ -17,7 +17,14 @@ from emulator.control import arns, lifecycle, resources, samples, tags
 from emulator.control.accounts import role_arn
 from emulator.control.ids import new_id
 from emulator.control.lifecycle import later, schedule, stamp, title
-from emulator.control.messages import AGENT_NAME_TAKEN, HAS_ALIASES, WRONG_AGENT_STATE, conflict, name_taken
+from emulator.control.messages import (
+    AGENT_NAME_TAKEN,
+    HAS_ALIASES,
+    WRONG_AGENT_STATE,
+    conflict,
+    name_taken,
+    not_found,
+)
 from emulator.control.request import params, without
 from emulator.control.resources import AGENT, AGENT_ALIAS, key
 from emulator.control.views import view
@@ -106,9 +113,10 @@ def create_agent(call: OperationCall) -> Reply:
 
 
 def get_agent(call: OperationCall) -> Reply:
-    record = created(call, params(call)["agentId"])
+    agent_id = params(call)["agentId"]
+    record = created(call, agent_id)
     if record is None:
-        return samples.serve(call)
+        return samples.serve(call, not_found(AGENT.label, agent_id))
     return JsonReply({"agent": view(record, "Agent")})
 
 

@@ -70,7 +70,7 @@ def create_data_source(call: OperationCall) -> Reply:
 def get_data_source(call: OperationCall) -> Reply:
     values = params(call)
     if created_knowledge_base(call, values["knowledgeBaseId"]) is None:
-        return samples.serve(call)
+        return samples.serve(call, not_found(KNOWLEDGE_BASE.label, values["knowledgeBaseId"]))
     record = data_source(call, values["knowledgeBaseId"], values["dataSourceId"])
     return JsonReply({"dataSource": view(record, "DataSource")})
 

@@ -58,9 +58,10 @@ def create_flow(call: OperationCall) -> Reply:
 
 def get_flow(call: OperationCall) -> Reply:
     values = params(call)
-    record = resources.read(call, FLOW, arns.plain_id(values["flowIdentifier"]))
+    flow_id = arns.plain_id(values["flowIdentifier"])
+    record = resources.read(call, FLOW, flow_id)
     if record is None:
-        return samples.serve(call)
+        return samples.serve(call, not_found(FLOW.label, flow_id))
     shown = view({"validations": [], **record}, "GetFlowResponse")
     if values.get("includedData") == "METADATA_ONLY":
         shown.pop("definition", None)

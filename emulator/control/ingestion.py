@@ -70,7 +70,7 @@ def start_ingestion_job(call: OperationCall) -> Reply:
     values = params(call)
     kb_id, ds_id = values["knowledgeBaseId"], values["dataSourceId"]
     if created_knowledge_base(call, kb_id) is None:
-        return samples.serve(call)
+        return samples.serve(call, not_found(resources.KNOWLEDGE_BASE.label, kb_id))
     knowledge_base = usable_knowledge_base(call, kb_id)
     source = data_source(call, kb_id, ds_id)
     if source["status"] == "DELETING":
@@ -98,7 +98,7 @@ def get_ingestion_job(call: OperationCall) -> Reply:
     values = params(call)
     kb_id = values["knowledgeBaseId"]
     if created_knowledge_base(call, kb_id) is None:
-        return samples.serve(call)
+        return samples.serve(call, not_found(resources.KNOWLEDGE_BASE.label, kb_id))
     job = _job(call, kb_id, values["dataSourceId"], values["ingestionJobId"])
     return JsonReply({"ingestionJob": view(job, "IngestionJob")})
 
@@ -107,7 +107,7 @@ def list_ingestion_jobs(call: OperationCall) -> Reply:
     values = params(call)
     kb_id, ds_id = values["knowledgeBaseId"], values["dataSourceId"]
     if created_knowledge_base(call, kb_id) is None:
-        return samples.serve(call)
+        return samples.serve(call, not_found(resources.KNOWLEDGE_BASE.label, kb_id))
     data_source(call, kb_id, ds_id)
     jobs = [job for _, job in resources.records(call, INGESTION_JOB, key(kb_id, ds_id))]
     for spec in values.get("filters") or []:

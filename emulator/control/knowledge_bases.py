@@ -13,7 +13,7 @@ from typing import Any
 from emulator.control import arns, lifecycle, resources, samples, tags
 from emulator.control.ids import new_id
 from emulator.control.lifecycle import later, schedule, stamp
-from emulator.control.messages import KNOWLEDGE_BASE_NAME_TAKEN, conflict, wrong_status
+from emulator.control.messages import KNOWLEDGE_BASE_NAME_TAKEN, conflict, not_found, wrong_status
 from emulator.control.request import params, without
 from emulator.control.resources import KNOWLEDGE_BASE
 from emulator.control.views import view
@@ -67,9 +67,10 @@ def create_knowledge_base(call: OperationCall) -> Reply:
 
 
 def get_knowledge_base(call: OperationCall) -> Reply:
-    record = created(call, params(call)["knowledgeBaseId"])
+    kb_id = params(call)["knowledgeBaseId"]
+    record = created(call, kb_id)
     if record is None:
-        return samples.serve(call)
+        return samples.serve(call, not_found(KNOWLEDGE_BASE.label, kb_id))
     return JsonReply({"knowledgeBase": view(record, "KnowledgeBase")})
 
 

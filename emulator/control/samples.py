@@ -25,11 +25,17 @@ _HANDLERS = {
 }
 
 
-def serve(call: OperationCall) -> Reply:
-    """What the sample handler of ``call.operation`` answers (ResourceNotFoundException in strict mode)."""
+def serve(call: OperationCall, missing: AwsError | None = None) -> Reply:
+    """What the sample handler of ``call.operation`` answers; where it has nothing for the id (strict
+    mode), ``missing`` (bedrock-agent's own ResourceNotFoundException) if given."""
     module, name = _HANDLERS[call.operation]
     handler: Any = getattr(importlib.import_module(module), name)
-    reply: Reply = handler(call)
+    try:
+        reply: Reply = handler(call)
+    except AwsError as error:
+        if missing is not None and error.code == "ResourceNotFoundException":
+            raise missing from None
+        raise
     return reply
 
 
