@@ -158,12 +158,14 @@ def _log_call(
     """The request log line (docs/logging.md) of an S3 call; S3 calls are not journaled."""
     if not logging.getLogger(request_log.LOGGER_NAME).isEnabledFor(logging.INFO):
         return
+    from emulator.s3.operations import operation_name  # botocore's S3 model, read on the first S3 call
+
     error = _ERROR_CODE.search(body) if status >= 400 else None
     entry = JournalEntry(
         time=time.time(),
         tenant=caller.tenant,
         service=SERVICE,
-        operation="",
+        operation=operation_name(environ),
         model=None,
         status=status,
         request_id=next((value for name, value in headers if name.lower() == "x-amz-request-id"), ""),
