@@ -37,6 +37,7 @@ class Part:
     updated_member: str
     updatable: tuple[str, ...]
     defaults: tuple[tuple[str, str], ...]
+    keeps_absent: bool = False  # an update leaves members it does not name as they were (else: removed)
 
 
 ACTION_GROUP = Part(
@@ -78,6 +79,7 @@ KNOWLEDGE_BASE = Part(
     "updatedAt",
     ("description", "knowledgeBaseState"),
     (("knowledgeBaseState", "ENABLED"),),
+    keeps_absent=True,  # the association's description is required in its output, optional in the update
 )
 
 
@@ -136,9 +138,10 @@ def _update(call: OperationCall, part: Part, values: dict[str, Any]) -> Reply:
         )
         if other is not None:
             raise name_taken("Update", values[name_member], other[1][part.id_member])
-    for member in part.updatable:
-        record.pop(member, None)
-    record.update(dict(part.defaults))
+    if not part.keeps_absent:
+        for member in part.updatable:
+            record.pop(member, None)
+        record.update(dict(part.defaults))
     record.update({k: v for k, v in values.items() if k in part.updatable})
     if "parentActionGroupSignature" in values:
         record["parentActionSignature"] = values["parentActionGroupSignature"]

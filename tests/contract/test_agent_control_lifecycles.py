@@ -377,7 +377,7 @@ def test_knowledge_base_association_round_trips(world: World, agent_client: Any)
         agent_client.associate_agent_knowledge_base(**draft, knowledgeBaseId=world.kb, description="Again")
     agent_client.update_agent_knowledge_base(**draft, knowledgeBaseId=world.kb, knowledgeBaseState="DISABLED")
     got = agent_client.get_agent_knowledge_base(**draft, knowledgeBaseId=world.kb)["agentKnowledgeBase"]
-    assert (got["knowledgeBaseState"], "description" in got) == ("DISABLED", False)
+    assert (got["knowledgeBaseState"], got["description"]) == ("DISABLED", "Manuals")
     agent_client.disassociate_agent_knowledge_base(**draft, knowledgeBaseId=world.kb)
     assert agent_client.list_agent_knowledge_bases(**draft)["agentKnowledgeBaseSummaries"] == []
 

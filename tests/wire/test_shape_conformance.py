@@ -24,6 +24,8 @@ from typing import Any
 
 import botocore.session
 import pytest
+from agent_control_calls import CALLS as AGENT_CONTROL_CALLS
+from agent_control_calls import World
 from botocore.eventstream import EventStreamBuffer
 from botocore.model import OperationModel, Shape, StructureShape
 
@@ -585,8 +587,8 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _capture(emulator: BedrockEmulator, operation: str, params: Params) -> _Raw:
-    client = emulator.client(_SERVICE_OF[operation])
+def _capture(emulator: BedrockEmulator, operation: str, params: Params, service: str | None = None) -> _Raw:
+    client = emulator.client(service or _SERVICE_OF[operation])
 
     def grab(response_dict: dict[str, Any], **_: Any) -> None:
         body = response_dict["body"]
@@ -607,10 +609,10 @@ def _async_output(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_implemented_operation_has_a_request_here() -> None:
-    assert set(REQUESTS) == set(implemented())
+    assert set(REQUESTS) | set(AGENT_CONTROL_CALLS) == set(implemented())
 
 
-@pytest.mark.parametrize("operation", sorted(implemented()))
+@pytest.mark.parametrize("operation", sorted(REQUESTS))
 def test_raw_response_conforms_to_botocore_output_shape(
     bedrock_emulator: BedrockEmulator, operation: str
 ) -> None:
@@ -624,6 +626,23 @@ def test_raw_response_conforms_to_botocore_output_shape(
         assert b":message-type\x07\x00\x05event" in raw.body, "a plain answer carries events"
     for note in report.notes:
         print(f"{operation}: note: {note}")  # shown with -rA; patterns are reported, not failed
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("operation", sorted(AGENT_CONTROL_CALLS))
+def test_bedrock_agent_raw_response_conforms_to_botocore_output_shape(
+    bedrock_emulator: BedrockEmulator, operation: str
+) -> None:
+    # Every bedrock-agent operation, with the resources its call needs created first (tests/agent_control_calls.py).
+    world = World(bedrock_emulator.client("bedrock-agent"), bedrock_emulator.advance_clock)
+    raw = _capture(
+        bedrock_emulator, operation, AGENT_CONTROL_CALLS[operation](world), service="bedrock-agent"
+    )
+    model = _SESSION.get_service_model("bedrock-agent").operation_model(operation)
+    report = _validate(model, raw)
+    for note in report.notes:
+        print(f"{operation}: note: {note}")  # shown with -rA; patterns are reported, not failed
+    problems = [p for p in report.problems if not _allowed(p)]
     assert not problems, "\n".join(problems)
 
 
