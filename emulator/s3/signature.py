@@ -46,7 +46,7 @@ UNKNOWN_ACCESS_KEY = "The AWS Access Key Id you provided does not exist in our r
 SKEWED = "The difference between the request time and the current time is too large."
 EXPIRED = "Request has expired"
 SHA256_MISMATCH = "The provided 'x-amz-content-sha256' header does not match what was computed."
-MALFORMED = "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature."
+MALFORMED = "The authorization header you provided is invalid."
 _Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
