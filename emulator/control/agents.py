@@ -4,7 +4,7 @@ An agent is CREATING, then NOT_PREPARED; PrepareAgent makes it PREPARING, then P
 ``preparedAt``); UpdateAgent and every change to its draft's action groups, collaborators or knowledge
 bases make it NOT_PREPARED again (UPDATING first, for UpdateAgent). Every agent has the test alias
 ``TSTALIASID`` on its draft from the start. An agent created under a name another of the account's
-agents has is accepted and then FAILED, with the reason Bedrock gives (wire-facts §10.2). Deleting an
+agents has is accepted and then FAILED, with the reason Bedrock gives (wire-facts §13.2). Deleting an
 agent that has aliases besides the test alias is refused unless ``skipResourceInUseCheck``; a deleted
 agent is DELETING, then gone, with its parts, versions, aliases and tags.
 """

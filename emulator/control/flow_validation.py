@@ -5,7 +5,7 @@ Structural checks here (starting and ending nodes, connections to unknown nodes,
 connections, unreachable nodes, condition nodes without a default), then the flow runtime's own parser
 (``emulator.flows.definition``), so a definition that prepares is one InvokeFlow can run; whatever the
 parser refuses is reported as an ``Unspecified`` error with its message. Messages are the emulator's
-own (wire-facts §10.7).
+own (wire-facts §13.7).
 """
 
 from __future__ import annotations

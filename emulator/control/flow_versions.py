@@ -2,7 +2,7 @@
 CreateFlowAlias, GetFlowAlias, UpdateFlowAlias, DeleteFlowAlias, ListFlowAliases.
 
 CreateFlowVersion copies a Prepared draft into ``<flowId>/<n>`` (status Prepared); any other status is
-refused with the text Bedrock sends for NotPrepared (wire-facts §10.4). An alias routes to ``DRAFT`` or
+refused with the text Bedrock sends for NotPrepared (wire-facts §13.4). An alias routes to ``DRAFT`` or
 to versions that exist; a version an alias routes to cannot be deleted without
 ``skipResourceInUseCheck``.
 """

@@ -8,7 +8,7 @@ are atomic. Control-plane traffic is light; the data plane never takes this lock
 Idempotency follows Bedrock's documentation of ``clientToken``: a request repeating a previous
 request's token "completes no more than one time" — the same input answers what the first call
 answered, without doing anything again. A token reused with different input is refused with a
-``ConflictException`` (wire-facts §10.5). Tokens are remembered per tenant and operation for eight
+``ConflictException`` (wire-facts §13.5). Tokens are remembered per tenant and operation for eight
 hours of virtual clock (the window bedrock-agent documents for retrieval instructions). Which
 operations take a token, and under which member, comes from botocore's model (``idempotencyToken``).
 """

@@ -10,7 +10,7 @@ none.
 
 Tokens are opaque to callers (URL-safe base64 without padding) but carry the operation they belong
 to and the offset of the next item, so a token from another list operation, or any string the
-emulator did not issue, is refused with a ``ValidationException`` (wire-facts §10.6) before anything is
+emulator did not issue, is refused with a ``ValidationException`` (wire-facts §13.6) before anything is
 listed. Tokens stay valid while the list changes: the next page starts at the same position.
 """
 
