@@ -112,9 +112,7 @@ def list_data_sources(call: OperationCall) -> Reply:
     values = params(call)
     kb_id = values["knowledgeBaseId"]
     if created_knowledge_base(call, kb_id) is None:
-        return JsonReply(
-            page(call.service, call.operation, samples.listed(call, "dataSourceSummaries"), values)
-        )
+        return samples.serve(call, not_found(KNOWLEDGE_BASE.label, kb_id))
     summaries = [view(r, "DataSourceSummary") for _, r in resources.records(call, DATA_SOURCE, kb_id)]
     return JsonReply(page(call.service, call.operation, summaries, values))
 
