@@ -52,6 +52,8 @@ HANDLER_MODULES: tuple[HandlerModule, ...] = (
     HandlerModule("emulator.services.guardrails", "GUARDRAIL_HANDLERS", (RUNTIME, CONTROL)),
     HandlerModule("emulator.services.async_invoke", "ASYNC_INVOKE_HANDLERS", (RUNTIME,)),
     HandlerModule("emulator.services.control", "CONTROL_HANDLERS", (CONTROL,)),
+    # Last: every bedrock-agent operation, over the sample-serving reads above (its lenient fallback).
+    HandlerModule("emulator.control.handlers", "AGENT_CONTROL_HANDLERS", (AGENT,)),
 )
 _MODULE_NAMES = tuple(entry.module for entry in HANDLER_MODULES)
 _ATTRIBUTES = {entry.module: entry.attribute for entry in HANDLER_MODULES}
