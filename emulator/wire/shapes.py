@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from emulator.wire import botocore_data
 from emulator.wire.binding import START_OF_LIST, START_OF_MAP
 from emulator.wire.errors import AwsError
 
@@ -118,12 +119,8 @@ class _Registry:
 
 
 def _load(service: str) -> Mapping[str, Any] | None:
-    import botocore.exceptions
-    import botocore.loaders
-
-    try:
-        model = botocore.loaders.Loader().load_service_model(service, "service-2")
-    except botocore.exceptions.DataNotFoundError:
+    model = botocore_data.load(service)  # botocore's file, without importing botocore (start-up)
+    if model is None:
         return None
     # Kept without its documentation strings, which are most of its size.
     return {
