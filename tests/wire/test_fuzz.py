@@ -88,7 +88,10 @@ def test_the_fuzzed_cases_reach_every_routed_operation_and_mostly_their_handlers
     assert {case.operation for case, _ in fuzzed} == {route.operation for route in routing.routes()}
     # Every operation is routed, most without a handler yet (501): count the ones that have one.
     handled = [answer for case, answer in fuzzed if case.operation in implemented()]
-    served = sum(1 for answer in handled if answer.status < 300)
+    # A control-plane call naming an id nobody created reaches its handler and is refused there (404).
+    served = sum(
+        1 for answer in handled if answer.status < 300 or answer.error_type == "ResourceNotFoundException"
+    )
     refused_unread = sum(1 for _, answer in fuzzed if answer.error_type == "SerializationException")
     assert served > len(handled) // 5
     assert refused_unread < CASES // 2
