@@ -7,13 +7,11 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from emulator import catalog, conversation, generation, guardrails, scripted
+from emulator import catalog, conversation, generation, scripted
 from emulator.catalog import FoundationModel, ResolvedModel
 from emulator.generation import Completion
-from emulator.guardrails import Guarded
-from emulator.providers import Prompt, Provider, parse_body, provider_for
 from emulator.services.exchange import (
     BytesReply,
     JsonReply,
@@ -25,6 +23,10 @@ from emulator.services.exchange import (
 )
 from emulator.wire.errors import AwsError, validation
 
+if TYPE_CHECKING:  # loaded with the first call that needs them: a Converse needs neither
+    from emulator.guardrails import Guarded
+    from emulator.providers import Prompt, Provider
+
 
 def _resolve(call: OperationCall) -> ResolvedModel:
     return catalog.resolve(call.labels["modelId"], region=call.region, strict=call.strict)
@@ -34,6 +36,10 @@ def _resolve(call: OperationCall) -> ResolvedModel:
 
 
 def _converse_guard(call: OperationCall) -> Guarded | None:
+    if not call.json().get("guardrailConfig"):
+        return None
+    from emulator import guardrails
+
     return guardrails.for_converse(call.json(), tenant=call.tenant, region=call.region, strict=call.strict)
 
 
@@ -130,12 +136,17 @@ def count_tokens(call: OperationCall) -> JsonReply:
 
 
 def _invoke_prompt(raw: bytes, model: FoundationModel) -> Prompt:
+    from emulator.providers import parse_body
+
     provider = _provider(model)
     return provider.validate(parse_body(raw), model)
 
 
 def _guarded_invoke_prompt(call: OperationCall, model: FoundationModel) -> tuple[Prompt, Guarded | None]:
     """The prompt the model sees: the body as sent, or with the guardrail's ANONYMIZE findings masked."""
+    from emulator import guardrails
+    from emulator.providers import parse_body
+
     provider = _provider(model)
     # The data plane parsed the body once already; only a body that is not a JSON object is parsed again,
     # for the provider's own Malformed-input message.
@@ -159,6 +170,8 @@ def _guarded_invoke_completion(call: OperationCall, prompt: Prompt, guard: Guard
 
 
 def _provider(model: FoundationModel) -> Provider:
+    from emulator.providers import provider_for
+
     try:
         return provider_for(model.body_family)
     except KeyError:

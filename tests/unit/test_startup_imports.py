@@ -48,6 +48,8 @@ _NOT_FOR_CONVERSE = (
     "emulator.services.flows",
     "emulator.services.sessions",
     "emulator.services.control",
+    "emulator.guardrails",  # only a Converse naming a guardrail needs it
+    "emulator.providers",  # InvokeModel's body formats
 )
 
 
