@@ -443,9 +443,8 @@ CALLS: dict[str, Callable[[World], Params]] = {
     "ListRetrievalInstructions": lambda w: {},
     "CreateRetrievalInstructionVersion": lambda w: {"retrievalInstructionId": w.retrieval_instruction},
     "ListRetrievalInstructionVersions": lambda w: {"retrievalInstructionId": w.retrieval_instruction},
-    # tags (on a retrieval instruction: the only ARN form botocore's TaggableResourcesArn pattern, which
-    # writes \d as /d, lets the constraint check accept; see the lifecycle tests for the others)
-    "TagResource": lambda w: {"resourceArn": w.retrieval_instruction_arn, "tags": {"team": "search"}},
-    "UntagResource": lambda w: {"resourceArn": w.retrieval_instruction_arn, "tagKeys": ["team"]},
-    "ListTagsForResource": lambda w: {"resourceArn": w.retrieval_instruction_arn},
+    # tags
+    "TagResource": lambda w: {"resourceArn": w.agent_record["agentArn"], "tags": {"team": "search"}},
+    "UntagResource": lambda w: {"resourceArn": w.agent_record["agentArn"], "tagKeys": ["team"]},
+    "ListTagsForResource": lambda w: {"resourceArn": w.agent_record["agentArn"]},
 }

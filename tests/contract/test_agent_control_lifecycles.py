@@ -532,6 +532,19 @@ def test_a_flow_that_cannot_run_fails_to_prepare_with_its_validations(
 # -- tags and paging -----------------------------------------------------------------------------------
 
 
+def test_tags_on_agents_aliases_and_knowledge_bases(world: World, agent_client: Any) -> None:
+    arns = [world.agent_record["agentArn"], world.alias["agentAliasArn"], world.kb_arn]
+    for arn in arns:
+        agent_client.tag_resource(resourceArn=arn, tags={"owner": "search"})
+    assert [agent_client.list_tags_for_resource(resourceArn=arn)["tags"] for arn in arns] == [
+        {"owner": "search"}
+    ] * 3
+    parts = arns[0].split(":")
+    stranger = ":".join([*parts[:4], "000000000000", *parts[5:]])  # the same agent id, another account
+    with pytest.raises(agent_client.exceptions.ResourceNotFoundException):
+        agent_client.list_tags_for_resource(resourceArn=stranger)
+
+
 def test_tags_on_create_and_by_arn(agent_client: Any) -> None:
     created = agent_client.create_retrieval_instruction(
         name=name("guide"), instruction={"persona": "A librarian."}, tags={"team": "search"}
