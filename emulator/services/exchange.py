@@ -6,7 +6,6 @@ A handler gets an ``OperationCall`` (the bound request) and returns a ``JsonRepl
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,12 +46,16 @@ class OperationCall:
             return parse_json_body(self.raw_body)
         return self.json_body
 
-    @functools.cached_property
+    @property
     def input(self) -> Mapping[str, Any]:
         """The operation's input by member name, from URI labels, query, headers and body
         (``emulator/wire/inputs.py``); in a handler, already checked against botocore's model
-        (types and constraints) by ``dispatch``. Read it, do not change it."""
-        return inputs.bind(self)
+        (types and constraints) by ``dispatch``. Bound once per call. Read it, do not change it."""
+        bound = self.__dict__.get("_input")
+        if bound is None:
+            bound = inputs.bind(self)
+            self.__dict__["_input"] = bound  # frozen: cached beside the fields, not as one
+        return bound
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from emulator.services import handler_index
 from emulator.services.exchange import UNPARSED, OperationCall, Reply
-from emulator.wire import shapes
+from emulator.wire import constraints, shapes
 from emulator.wire.errors import AwsError
 
 Handler = Callable[[OperationCall], Reply]
@@ -115,6 +115,7 @@ def _handlers_of(module: str) -> Mapping[str, Handler]:
 
 def warm_up() -> None:
     shapes.warm_up("bedrock-runtime")  # the model operations' body checks, off the first call's path
+    constraints.warm_up("bedrock-runtime")
 
 
 def dispatch(call: OperationCall) -> Reply:
@@ -125,6 +126,7 @@ def dispatch(call: OperationCall) -> Reply:
             f"The {call.operation} operation of {call.service} is not implemented by bedrock-emulator yet.",
         )
     _read_body(call)
+    constraints.check(call.service, call.operation, call.input)
     return handler(call)
 
 
