@@ -4,7 +4,7 @@ models name them.
 ``page(service, operation, items, params)`` cuts the full, ordered list of items into the page the
 request asks for and returns the output members: the list under the operation's result key and, when
 items remain, the next token under its output token. The member names come from botocore's
-``paginators-1.json`` for the service (read lazily, once), and the largest page from the limit
+``paginators-1.json`` for the service (read lazily, once, by ``botocore_data``), and the largest page from the limit
 member's ``max`` in the operation's input shape, which is also the page size when the request names
 none.
 
@@ -104,14 +104,10 @@ class _Registry:
 
 
 def _load(service: str) -> Mapping[str, Any]:
-    import botocore.exceptions
-    import botocore.loaders
+    from emulator.wire import botocore_data
 
-    try:
-        model = botocore.loaders.Loader().load_service_model(service, "paginators-1")
-    except botocore.exceptions.DataNotFoundError:
-        return {}
-    pagination: Mapping[str, Any] = model.get("pagination", {})
+    model = botocore_data.load(service, "paginators-1")
+    pagination: Mapping[str, Any] = (model or {}).get("pagination", {})
     return pagination
 
 
