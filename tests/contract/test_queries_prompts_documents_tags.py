@@ -280,7 +280,10 @@ def test_tagging_a_session_that_does_not_exist_is_not_found(runtime: Any) -> Non
     )
 
 
-def test_tagging_something_other_than_a_session_is_a_validation_error(runtime: Any) -> None:
+def test_tagging_an_arn_other_than_a_session_is_served_as_bedrock_agents_call(runtime: Any) -> None:
+    # Both services declare /tags/{resourceArn} and one port cannot tell them apart by host; only session
+    # ARNs are bedrock-agent-runtime's, so a flow ARN is bedrock-agent's call, and a flow nobody created is
+    # not found (docs/wire-facts.md §14.2).
     with pytest.raises(ClientError) as error:
         runtime.list_tags_for_resource(resourceArn="arn:aws:bedrock:us-east-1:123456789012:flow/ABCDEFGHIJ")
-    assert error.value.response["Error"]["Code"] == "ValidationException"
+    assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
