@@ -54,7 +54,7 @@ Rule = Callable[[Any], str | None]
 UNENFORCED_PATTERNS: Mapping[str, str] = {
     # bedrock-agent TaggableResourcesArn (TagResource, UntagResource, ListTagsForResource): "/d{12}" where
     # "\\d{12}" was meant, so no real ARN matches, yet tagging real agents, knowledge bases, flows and
-    # prompts works (wire-facts.md §10.7).
+    # prompts works (wire-facts.md §10.7, §13.8).
     ".*(^arn:aws:bedrock:[a-zA-Z0-9-]+:/d{12}:(agent|agent-alias|knowledge-base|flow|prompt)/[A-Z0-9]{10}"
     "(?:/[A-Z0-9]{10})?$|^arn:aws:bedrock:[a-zA-Z0-9-]+:/d{12}:flow/([A-Z0-9]{10})/alias/([A-Z0-9]{10})$|"
     "^arn:aws:bedrock:[a-zA-Z0-9-]+:/d{12}:prompt/([A-Z0-9]{10})?(?::/d+)?$|^arn:aws(-cn|-us-gov|-eusc|"

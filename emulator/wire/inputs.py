@@ -20,7 +20,7 @@ Values stay as the wire carries them: a blob inside a JSON body is its base64 te
 string or number sent. Only the operation's URI, query and header members are converted, because their
 wire form (text) is not their type. A query or header value that does not read as its type (``maxResults=
 ten``) is refused with the ``SerializationException`` the body's type check sends for the same mistake
-(wire-facts.md §9.2, §10).
+(wire-facts.md §9.2, §10.6).
 
 Binders are compiled per operation on first use from ``shapes.model`` (itself lazy), and cached.
 """
