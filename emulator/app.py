@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -13,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from emulator import admin, dashboard, generation
+from emulator import admin, dashboard, definitions, generation
 from emulator.admin_guard import AdminGuard
 from emulator.dataplane import DataPlane
 from emulator.engine import Engine
@@ -56,18 +54,12 @@ class EmulatorState:
     state: AppState
 
     def reset(self, tenant: str | None = None) -> None:
-        """Forget a tenant's (or everyone's) counters, quotas, states, journal and created resources."""
-        from emulator import agents, guardrails
-        from emulator.flows import executions
-        from emulator.services import async_invoke
-
+        """Forget a tenant's (or everyone's) counters, quotas, states, journal and everything the app's
+        state keeps for it: created resources, async invocations, flow executions, agent conversations,
+        memory and sessions (``AppState.forget``)."""
         self.engine.reset(tenant)
         self.journal.clear(tenant)
         self.state.forget(tenant)
-        guardrails.current().forget(tenant)
-        async_invoke.forget(tenant)
-        agents.forget(tenant)
-        executions.forget(tenant)
 
 
 ADMIN_MAX_BODY_BYTES = 16 << 20  # twice the scenario-text bound (emulator/engine/document.py)
@@ -80,23 +72,14 @@ def _version() -> str:
         return "0+unknown"
 
 
-# Definition registries, each configured from its settings field: (package, Settings attribute).
-_DEFINITIONS: tuple[tuple[str, str], ...] = (
-    ("emulator.knowledge", "knowledge_bases"),
-    ("emulator.guardrails", "guardrails"),
-    ("emulator.agents", "agents"),
-    ("emulator.flows", "flows"),
-)
-
-
-def _configure_definitions(settings: Settings) -> None:
-    """Configure each registry from the settings when files are given, or when an earlier app in this
-    process already built one (so it is not inherited). Untouched packages stay unimported: they load
-    with the handlers, beside the server starting, and build themselves on first use."""
-    for package, attribute in _DEFINITIONS:
-        paths: tuple[str, ...] = getattr(settings, attribute)
-        if paths or package in sys.modules:
-            importlib.import_module(package).configure(paths)
+def _configure_definitions(settings: Settings, state: AppState) -> None:
+    """Build the app's registry of each kind of definitions its settings give files for (a bad file
+    fails here, at start). Other kinds stay unimported: they load with the handlers, beside the server
+    starting, and each app builds its own on first use (from the kind's ``BEDROCK_EMULATOR_*``)."""
+    for name in definitions.PACKAGES:
+        paths: tuple[str, ...] = getattr(settings, name)
+        if paths:
+            state.definitions.configure(definitions.kind_named(name), paths)
 
 
 def _warm_up() -> None:
@@ -114,9 +97,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         engine.load_path(library)
     for source in settings.scenario:
         engine.load_path(source)
-    _configure_definitions(settings)
     journal = Journal(settings.journal_size)
     state = AppState()
+    _configure_definitions(settings, state)
     dataplane = DataPlane(settings, engine, journal, state)
 
     app = Flask("bedrock_emulator")

@@ -19,9 +19,9 @@ from emulator.catalog import FoundationModel, max_tokens_error
 from emulator.engine.plan import ScriptedAnswer
 from emulator.generation import Completion, ToolSpec
 from emulator.scripted import completion as scripted_completion
-from emulator.services.exchange import StreamEvent
 from emulator.wire.binding import START_OF_MAP, read_json
 from emulator.wire.errors import AwsError, constraint_violation, validation
+from emulator.wire.eventstream import StreamEvent
 
 _PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _MEDIA_BLOCKS = ("image", "document", "video", "audio")

@@ -12,7 +12,8 @@ import itertools
 import json
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,6 +106,12 @@ class BedrockEmulator:
     def reset(self) -> None:
         self._state.reset(self.tenant)
 
+    def definitions(self, kind: str, paths: Sequence[str | Path]) -> Any:
+        """A context manager: the server serves the definitions in ``paths`` for ``kind`` (``agents``,
+        ``flows``, ``knowledge_bases`` or ``guardrails``, as ``serve`` names them) for the duration, then
+        what it served before. The server is shared: every tenant sees them meanwhile."""
+        return served_definitions(self._server, kind, paths)
+
     def admin(self, method: str, path: str, payload: Any = None) -> Any:
         """Call the admin API over HTTP (what a non-Python client would do)."""
         data = None if payload is None else json.dumps(payload).encode()
@@ -117,6 +124,17 @@ class BedrockEmulator:
         )
         with urllib.request.urlopen(req, timeout=10) as response:
             return json.loads(response.read() or b"null")
+
+
+@contextmanager
+def served_definitions(server: EmulatorServer, kind: str, paths: Sequence[str | Path]) -> Iterator[None]:
+    """What `BedrockEmulator.definitions` does, for fixtures wider than one test (given the server)."""
+    from emulator.definitions import kind_named
+
+    registries = server.app.extensions["bedrock_emulator"].state.definitions  # type: ignore[attr-defined]
+    kind_of = kind_named(kind)
+    with registries.replaced(kind_of, kind_of.build(paths)):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -24,15 +24,16 @@ from typing import Any
 
 from emulator import knowledge
 from emulator.agents import traces
-from emulator.agents.conversations import CONVERSATIONS, Conversation, PendingControl
+from emulator.agents.conversations import Conversation, PendingControl, conversation_store
 from emulator.agents.definition import Action, Agent, KnowledgeBaseRef
-from emulator.agents.memory import MEMORY
+from emulator.agents.memory import memory_store
 from emulator.agents.orchestration import Decision, decide
 from emulator.generation import complete, count_tokens, split_deltas
 from emulator.knowledge import answers
 from emulator.knowledge.retrieval import DEFAULT_NUMBER_OF_RESULTS, Hit, retrieve
-from emulator.services.exchange import StreamEvent
+from emulator.state import AppState
 from emulator.wire.errors import AwsError
+from emulator.wire.eventstream import StreamEvent
 
 NO_ANSWER = answers.NO_ANSWER
 _INJECTION = re.compile(
@@ -59,6 +60,7 @@ class Request:
     stream_final_response: bool = False
     scripted_text: str | None = None
     alias_arn: str | None = None
+    state: AppState = field(default_factory=AppState, repr=False, compare=False)  # the app's stores
 
 
 @dataclass
@@ -103,20 +105,24 @@ class _Turn:
 
     def run(self) -> Outcome:
         request = self.request
-        conversation = CONVERSATIONS.open(self.key, self.agent.idle_session_ttl)
+        conversations = conversation_store(request.state)
+        conversation = conversations.open(self.key, self.agent.idle_session_ttl, actions=self.agent.actions)
         if self.new_attributes is not None:
             conversation.session_attributes = dict(self.new_attributes)
         if request.memory_id is not None:
             conversation.memory_id = request.memory_id
         self.conversation = conversation
-        self.base = self._trace_base(len(conversation.turns))
-        if self.results is not None:
-            user_text, answer = self._resume(conversation)
-        else:
-            user_text = request.input_text
-            answer = self._fresh(user_text)
-        if answer is not None:
-            answer = self._finish(user_text, answer)
+        try:
+            self.base = self._trace_base(len(conversation.turns))
+            if self.results is not None:
+                user_text, answer = self._resume(conversation)
+            else:
+                user_text = request.input_text
+                answer = self._fresh(user_text)
+            if answer is not None:
+                answer = self._finish(user_text, answer)
+        finally:  # what the turn changed is kept even when it fails half-way, as when it was changed in place
+            conversations.save(self.key, conversation)
         if request.end_session:
             self._end(conversation)
         return Outcome(self.events, answer, self.input_tokens, self.output_tokens)
@@ -272,12 +278,12 @@ class _Turn:
         return answer
 
     def _end(self, conversation: Conversation) -> None:
-        CONVERSATIONS.end(self.key)
+        conversation_store(self.request.state).end(self.key)
         memory_id = conversation.memory_id
         days = self.agent.memory_storage_days
         if memory_id is None or days is None or not conversation.turns:
             return
-        MEMORY.add(
+        memory_store(self.request.state).add(
             (self.request.tenant, self.request.agent_id, self.request.alias_id, memory_id),
             conversation.session_id,
             conversation.started_at,
@@ -319,7 +325,7 @@ class _Turn:
                 f"<prompt_session_attributes>{json.dumps(self.prompt_attributes, sort_keys=True)}</prompt_session_attributes>"
             )
         if self.request.memory_id is not None and not self.agent.inline:
-            summaries = MEMORY.get(
+            summaries = memory_store(self.request.state).get(
                 (self.request.tenant, self.request.agent_id, self.request.alias_id, self.request.memory_id),
                 time.time(),
             )
@@ -338,7 +344,9 @@ class _Turn:
         return refs
 
     def _search(self, ref: KnowledgeBaseRef, text: str) -> list[Hit]:
-        resolved = knowledge.current().resolve(ref.knowledge_base_id, strict=self.request.strict)
+        resolved = knowledge.current(self.request.state).resolve(
+            ref.knowledge_base_id, strict=self.request.strict
+        )
         search = dict(ref.retrieval)
         for override in self.request.session_state.get("knowledgeBaseConfigurations") or ():
             if isinstance(override, Mapping) and override.get("knowledgeBaseId") == ref.knowledge_base_id:

@@ -2,18 +2,22 @@
 
 When a session of an agent with memory enabled ends (``endSession``) and the call named a ``memoryId``,
 the session is summarised: one ``<topic>`` per turn, in the tagged form Bedrock's summaries take. A
-summary expires ``storage_days`` after its session started. Summaries are per tenant.
+summary expires ``storage_days`` after its session started. Summaries are per tenant, values in the app's
+store.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 
 from emulator.knowledge.index import analyse
+from emulator.state import AppState, Store
 
 Key = tuple[str, str, str, str]  # tenant, agent id, alias id, memory id
+KIND: Final = "agent-memory"  # JSON [agent id, alias id, memory id] -> summaries, oldest first
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,10 @@ def summarise(turns: list[tuple[str, str]]) -> str:
 
 
 class MemoryStore:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: dict[Key, list[SessionSummary]] = {}
+    """Session summaries in the app's store (kind ``agent-memory``), one list per (agent, alias, memory)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def add(
         self,
@@ -67,36 +72,46 @@ class MemoryStore:
     ) -> SessionSummary:
         expiry = datetime.fromtimestamp(started, UTC) + timedelta(days=storage_days)
         summary = SessionSummary(key[3], session_id, started, expiry.timestamp(), summarise(turns))
-        with self._lock:
-            summaries = [s for s in self._items.get(key, []) if s.session_id != session_id]
-            summaries.append(summary)
-            self._items[key] = summaries[-keep:]
+        tenant, name = key[0], _name(key)
+
+        def append(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            kept = [v for v in values if v["session_id"] != session_id]
+            return [*kept, asdict(summary)][-keep:]
+
+        if self._store.update(tenant, KIND, name, append) is None and not self._store.put_new(
+            tenant, KIND, name, [asdict(summary)]
+        ):
+            self._store.update(tenant, KIND, name, append)  # another turn created the list meanwhile
         return summary
 
     def get(self, key: Key, now: float) -> list[SessionSummary]:
         """Newest session first; expired summaries are gone."""
-        with self._lock:
-            live = [s for s in self._items.get(key, []) if s.session_expiry > now]
+        values = self._store.get(key[0], KIND, _name(key)) or []
+        live = [SessionSummary(**v) for v in values if v["session_expiry"] > now]
         return sorted(live, key=lambda s: -s.session_start)
 
     def delete(
         self, tenant: str, agent_id: str, alias_id: str, memory_id: str | None, session_id: str | None
     ) -> None:
-        with self._lock:
-            for key in list(self._items):
-                if key[:3] != (tenant, agent_id, alias_id) or (memory_id is not None and key[3] != memory_id):
-                    continue
-                kept = [s for s in self._items[key] if session_id is not None and s.session_id != session_id]
-                if kept:
-                    self._items[key] = kept
-                else:
-                    del self._items[key]
-
-    def clear(self, tenant: str | None) -> None:
-        """Forget ``tenant``'s state (every tenant's when None), for a reset."""
-        with self._lock:
-            for key in [k for k in self._items if tenant is None or k[0] == tenant]:
-                del self._items[key]
+        for name in self._store.keys(tenant, KIND):
+            agent, alias, memory = json.loads(name)
+            if (agent, alias) != (agent_id, alias_id) or (memory_id is not None and memory != memory_id):
+                continue
+            if session_id is None:
+                self._store.delete(tenant, KIND, name)
+                continue
+            remaining = self._store.update(
+                tenant, KIND, name, lambda values: [v for v in values if v["session_id"] != session_id]
+            )
+            if remaining == []:
+                self._store.delete(tenant, KIND, name)
 
 
-MEMORY = MemoryStore()
+def _name(key: Key) -> str:
+    """The store key of a memory: its agent, alias and memory id, unambiguously."""
+    return json.dumps(list(key[1:]))
+
+
+def memory_store(state: AppState) -> MemoryStore:
+    """The agent memory of the app ``state`` belongs to."""
+    return MemoryStore(state.store)

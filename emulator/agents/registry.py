@@ -11,12 +11,16 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emulator.agents.config import AgentConfig, load_file
 from emulator.agents.definition import Agent, from_config
 from emulator.agents.sample import SAMPLE_AGENT, SAMPLE_AGENT_ID
-from emulator.definitions import Definitions
+from emulator.definitions import Kind
 from emulator.wire.errors import AwsError
+
+if TYPE_CHECKING:
+    from emulator.state import AppState
 
 CONFIG_ENVIRONMENT_VARIABLE = "BEDROCK_EMULATOR_AGENTS"
 ACCOUNT_ID = "123456789012"
@@ -64,17 +68,17 @@ def _build(paths: tuple[str | Path, ...]) -> Registry:
     return Registry([config for path in paths for config in load_file(path)])
 
 
-DEFINITIONS: Definitions[Registry] = Definitions(CONFIG_ENVIRONMENT_VARIABLE, _build)
+KIND: Kind[Registry] = Kind("agents", CONFIG_ENVIRONMENT_VARIABLE, _build)
 
 
-def configure(paths: Iterable[str | Path] = ()) -> Registry:
-    """Build the registry from ``agents:`` files (replacing any earlier one) and return it."""
-    return DEFINITIONS.configure(paths)
+def configure(state: AppState, paths: Iterable[str | Path] = ()) -> Registry:
+    """Build the app's registry from ``agents:`` files (replacing any earlier one) and return it."""
+    return state.definitions.configure(KIND, paths)
 
 
-def current() -> Registry:
-    """The registry, built on first use from ``{CONFIG_ENVIRONMENT_VARIABLE}`` when never configured."""
-    return DEFINITIONS.current()
+def current(state: AppState) -> Registry:
+    """The app's registry, built on first use from ``BEDROCK_EMULATOR_AGENTS`` when never configured."""
+    return state.definitions.get(KIND)
 
 
 def agent_arn(region: str, agent_id: str) -> str:

@@ -3,21 +3,27 @@
 A session is ACTIVE until EndSession makes it ENDED; an ended session can still be read but takes no new
 invocations, steps or metadata, and only an ended session can be deleted. Lists are newest first (the
 order checkpoint savers such as langgraph-checkpoint-aws rely on to find the latest step). Ids are UUIDs
-derived from the seed, the tenant and a counter, so a run is repeatable.
+derived from the seed, the tenant and the tenant's counter, so a run is repeatable. Each session, with
+its invocations, steps and tags, is one value in the app's store (kind ``session``); every change is one
+atomic update of it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
 
+from emulator.state import AppState, Store
 from emulator.wire.errors import AwsError
 
 ACCOUNT_ID = "123456789012"
+KIND: Final = "session"  # session id -> Session.value()
+COUNTER_KIND: Final = "counter"  # key "session": ids made for the tenant (sessions, invocations, steps)
+MAX_TAGS = 200
 
 
 @dataclass
@@ -51,18 +57,27 @@ class Session:
     invocations: dict[str, Invocation] = field(default_factory=dict)
     steps: dict[str, Step] = field(default_factory=dict)
 
+    def value(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_value(cls, value: Mapping[str, Any]) -> Session:
+        return cls(
+            **{
+                **value,
+                "invocations": {k: Invocation(**v) for k, v in value["invocations"].items()},
+                "steps": {k: Step(**v) for k, v in value["steps"].items()},
+            }
+        )
+
 
 class SessionStore:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sessions: dict[tuple[str, str], Session] = {}
-        self._counter = 0
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def _new_id(self, tenant: str, seed: int, purpose: str) -> str:
-        self._counter += 1
-        digest = hashlib.blake2b(
-            f"{seed}|{tenant}|{purpose}|{self._counter}".encode(), digest_size=16
-        ).digest()
+        counter = self._store.increment(tenant, COUNTER_KIND, KIND)
+        digest = hashlib.blake2b(f"{seed}|{tenant}|{purpose}|{counter}".encode(), digest_size=16).digest()
         return str(uuid.UUID(bytes=digest, version=4))
 
     def create(
@@ -75,67 +90,70 @@ class SessionStore:
         tags: dict[str, str],
     ) -> Session:
         now = time.time()
-        with self._lock:
-            session_id = self._new_id(tenant, seed, "session")
-            arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:session/{session_id}"
-            session = Session(session_id, arn, now, now, dict(metadata), encryption_key_arn, dict(tags))
-            self._sessions[(tenant, session_id)] = session
-            return session
-
-    def get(self, tenant: str, session_id: str) -> Session:
-        with self._lock:
-            session = self._sessions.get((tenant, session_id))
-        if session is None:
-            raise _not_found("session", session_id)
+        session_id = self._new_id(tenant, seed, "session")
+        arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:session/{session_id}"
+        session = Session(session_id, arn, now, now, dict(metadata), encryption_key_arn, dict(tags))
+        self._store.put(tenant, KIND, session_id, session.value())
         return session
 
+    def get(self, tenant: str, session_id: str) -> Session:
+        value = self._store.get(tenant, KIND, session_id)
+        if value is None:
+            raise _not_found("session", session_id)
+        return Session.from_value(value)
+
     def listed(self, tenant: str) -> list[Session]:
-        with self._lock:
-            sessions = [s for (t, _), s in self._sessions.items() if t == tenant]
+        sessions = [Session.from_value(value) for _, value in self._store.list(tenant, KIND)]
         return sorted(sessions, key=lambda s: -s.created_at)
 
     def update(self, tenant: str, session_id: str, metadata: dict[str, str]) -> Session:
-        with self._lock:
-            session = self._live(tenant, session_id)
+        def change(session: Session) -> None:
+            _check_live(session)
             session.metadata = dict(metadata)
             session.updated_at = time.time()
-            return session
+
+        return self._change(tenant, session_id, change)
 
     def end(self, tenant: str, session_id: str) -> Session:
-        with self._lock:
-            session = self._live(tenant, session_id)
+        def change(session: Session) -> None:
+            _check_live(session)
             session.status = "ENDED"
             session.updated_at = time.time()
-            return session
+
+        return self._change(tenant, session_id, change)
 
     def delete(self, tenant: str, session_id: str) -> None:
-        with self._lock:
-            session = self._sessions.get((tenant, session_id))
-            if session is None:
-                raise _not_found("session", session_id)
+        def check(session: Session) -> None:
             if session.status == "ACTIVE":
                 raise AwsError(
                     "ConflictException",
                     f"Session {session_id} is ACTIVE. End the session with EndSession before you delete it.",
                 )
-            del self._sessions[(tenant, session_id)]
+
+        self._change(tenant, session_id, check)
+        self._store.delete(tenant, KIND, session_id)
 
     def create_invocation(
         self, tenant: str, seed: int, session_id: str, invocation_id: str | None, description: str | None
     ) -> tuple[Session, Invocation]:
-        with self._lock:
-            session = self._live(tenant, session_id)
-            if invocation_id is None:
-                invocation_id = self._new_id(tenant, seed, "invocation")
-            elif invocation_id in session.invocations:
+        _check_live(self.get(tenant, session_id))  # before an id is made: a refusal leaves the counter be
+        wanted = invocation_id if invocation_id is not None else self._new_id(tenant, seed, "invocation")
+        made: list[Invocation] = []
+
+        def change(session: Session) -> None:
+            _check_live(session)
+            if wanted in session.invocations:
                 raise AwsError(
                     "ConflictException",
-                    f"Invocation {invocation_id} already exists in session {session.session_id}.",
+                    f"Invocation {wanted} already exists in session {session.session_id}.",
                 )
-            invocation = Invocation(invocation_id, time.time(), description, len(session.invocations))
-            session.invocations[invocation_id] = invocation
+            invocation = Invocation(wanted, time.time(), description, len(session.invocations))
+            session.invocations[wanted] = invocation
             session.updated_at = invocation.created_at
-            return session, invocation
+            made.append(invocation)
+
+        session = self._change(tenant, session_id, change)
+        return session, made[0]
 
     def put_step(
         self,
@@ -147,68 +165,97 @@ class SessionStore:
         step_time: float,
         payload: dict[str, Any],
     ) -> Step:
-        with self._lock:
-            session = self._live(tenant, session_id)
+        session = self.get(tenant, session_id)
+        _check_live(session)  # before an id is made: a refusal leaves the counter be
+        if invocation_id not in session.invocations:
+            raise _not_found("invocation", invocation_id)
+        wanted = step_id if step_id is not None else self._new_id(tenant, seed, "step")
+        made: list[Step] = []
+
+        def change(session: Session) -> None:
+            _check_live(session)
             if invocation_id not in session.invocations:
                 raise _not_found("invocation", invocation_id)
-            if step_id is None:
-                step_id = self._new_id(tenant, seed, "step")
-            existing = session.steps.get(step_id)
+            existing = session.steps.get(wanted)
             if existing is not None and existing.invocation_id != invocation_id:
                 raise AwsError(
                     "ConflictException",
-                    f"Invocation step {step_id} already belongs to invocation {existing.invocation_id}.",
+                    f"Invocation step {wanted} already belongs to invocation {existing.invocation_id}.",
                 )
             now = time.time()
-            step = Step(step_id, invocation_id, step_time, payload, now, len(session.steps))
-            session.steps[step_id] = step
+            step = Step(wanted, invocation_id, step_time, payload, now, len(session.steps))
+            session.steps[wanted] = step
             session.updated_at = now
-            return step
+            made.append(step)
+
+        self._change(tenant, session_id, change)
+        return made[0]
 
     def step(self, tenant: str, session_id: str, invocation_id: str, step_id: str) -> tuple[Session, Step]:
         session = self.get(tenant, session_id)
-        with self._lock:
-            step = session.steps.get(step_id)
+        step = session.steps.get(step_id)
         if step is None or step.invocation_id != invocation_id:
             raise _not_found("invocation step", step_id)
         return session, step
 
     def invocations(self, tenant: str, session_id: str) -> tuple[Session, list[Invocation]]:
         session = self.get(tenant, session_id)
-        with self._lock:
-            items = list(session.invocations.values())
+        items = list(session.invocations.values())
         return session, sorted(items, key=lambda i: (-i.created_at, -i.order))
 
     def steps(self, tenant: str, session_id: str, invocation_id: str | None) -> tuple[Session, list[Step]]:
         session = self.get(tenant, session_id)
-        with self._lock:
-            if invocation_id is not None and invocation_id not in session.invocations:
-                raise _not_found("invocation", invocation_id)
-            items = [
-                s for s in session.steps.values() if invocation_id is None or s.invocation_id == invocation_id
-            ]
+        if invocation_id is not None and invocation_id not in session.invocations:
+            raise _not_found("invocation", invocation_id)
+        items = [
+            s for s in session.steps.values() if invocation_id is None or s.invocation_id == invocation_id
+        ]
         return session, sorted(items, key=lambda s: (s.step_time, s.put_at, s.order), reverse=True)
 
-    def _live(self, tenant: str, session_id: str) -> Session:
-        session = self._sessions.get((tenant, session_id))
-        if session is None:
-            raise _not_found("session", session_id)
-        if session.status != "ACTIVE":
-            raise AwsError(
-                "ConflictException",
-                f"Session {session_id} is {session.status}. You can't modify a session that isn't ACTIVE.",
-            )
-        return session
+    def tag(self, tenant: str, session_id: str, tags: Mapping[str, str]) -> None:
+        """Add or replace tags; more than `MAX_TAGS` in all is refused and changes nothing."""
 
-    def clear(self, tenant: str | None) -> None:
-        """Forget ``tenant``'s state (every tenant's when None), for a reset."""
-        with self._lock:
-            for key in [k for k in self._sessions if tenant is None or k[0] == tenant]:
-                del self._sessions[key]
+        def change(session: Session) -> None:
+            if len({**session.tags, **tags}) > MAX_TAGS:
+                raise AwsError("ServiceQuotaExceededException", "A resource can have at most 200 tags.")
+            session.tags.update({str(k): str(v) for k, v in tags.items()})
+
+        self._change(tenant, session_id, change)
+
+    def untag(self, tenant: str, session_id: str, keys: list[str]) -> None:
+        def change(session: Session) -> None:
+            for key in keys:
+                session.tags.pop(key, None)
+
+        self._change(tenant, session_id, change)
+
+    def _change(self, tenant: str, session_id: str, change: Callable[[Session], None]) -> Session:
+        """Apply ``change`` to the stored session atomically; a refusal it raises writes nothing."""
+        changed: list[Session] = []
+
+        def apply(value: dict[str, Any]) -> dict[str, Any]:
+            session = Session.from_value(value)
+            change(session)
+            changed.append(session)
+            return session.value()
+
+        if self._store.update(tenant, KIND, session_id, apply) is None:
+            raise _not_found("session", session_id)
+        return changed[-1]
+
+
+def session_store(state: AppState) -> SessionStore:
+    """The Sessions API's sessions of the app ``state`` belongs to."""
+    return SessionStore(state.store)
+
+
+def _check_live(session: Session) -> None:
+    if session.status != "ACTIVE":
+        raise AwsError(
+            "ConflictException",
+            f"Session {session.session_id} is {session.status}. You can't modify a session that isn't ACTIVE.",
+        )
 
 
 def _not_found(what: str, identifier: str) -> AwsError:
     return AwsError("ResourceNotFoundException", f"The {what} {identifier} doesn't exist.")
-
-
-SESSIONS = SessionStore()

@@ -6,6 +6,6 @@ The behaviour behind InvokeFlow, the flow-executions API and GetFlow; no HTTP he
 
 from __future__ import annotations
 
-from emulator.flows.registry import Registry, configure, current
+from emulator.flows.registry import KIND, Registry, configure, current
 
-__all__ = ["Registry", "configure", "current"]
+__all__ = ["KIND", "Registry", "configure", "current"]

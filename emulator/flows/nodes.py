@@ -18,6 +18,7 @@ from typing import Any
 from emulator import generation, knowledge
 from emulator.flows.definition import DEFAULT_CONDITION, Node, template_text
 from emulator.knowledge import answers, retrieval
+from emulator.state import AppState
 
 DEFAULT_MAX_TOKENS = 512
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -29,10 +30,11 @@ class NodeError(ValueError):
 
 @dataclass(frozen=True)
 class Context:
-    """What a run needs from the request: its seed and mode."""
+    """What a run needs from the request: its seed and mode, and the app's state (knowledge bases)."""
 
     seed: int = 0
     strict: bool = False
+    state: AppState = field(default_factory=AppState, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def _knowledge_base(node: Node, inputs: Mapping[str, Any], context: Context) -> 
     configuration = node.configuration
     kb_id = str(configuration.get("knowledgeBaseId") or "")
     query = _text(inputs.get("retrievalQuery", ""))
-    resolved = knowledge.current().resolve(kb_id, strict=context.strict)
+    resolved = knowledge.current(context.state).resolve(kb_id, strict=context.strict)
     number = configuration.get("numberOfResults")
     page = retrieval.retrieve(
         resolved.knowledge_base,

@@ -11,12 +11,16 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from emulator.definitions import Definitions
+from emulator.definitions import Kind
 from emulator.flows.config import DEFAULT_ROLE_ARN, load_file
 from emulator.flows.definition import FlowDefinition, parse
 from emulator.flows.sample import SAMPLE_DEFINITION, SAMPLE_FLOW_DESCRIPTION, SAMPLE_FLOW_ID, SAMPLE_FLOW_NAME
 from emulator.wire.errors import AwsError
+
+if TYPE_CHECKING:
+    from emulator.state import AppState
 
 CONFIG_ENVIRONMENT_VARIABLE = "BEDROCK_EMULATOR_FLOWS"
 DRAFT_ALIAS = "TSTALIASID"
@@ -82,7 +86,7 @@ def flow_arn(region: str, flow_id: str) -> str:
     return f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:flow/{flow_id}"
 
 
-# -- the process-wide registry -----------------------------------------------------------------------
+# -- an app's registry ---------------------------------------------------------------------------------
 
 
 def _build(paths: tuple[str | Path, ...]) -> Registry:
@@ -105,14 +109,14 @@ def _build(paths: tuple[str | Path, ...]) -> Registry:
     )
 
 
-DEFINITIONS: Definitions[Registry] = Definitions(CONFIG_ENVIRONMENT_VARIABLE, _build)
+KIND: Kind[Registry] = Kind("flows", CONFIG_ENVIRONMENT_VARIABLE, _build)
 
 
-def configure(paths: Iterable[str | Path] = ()) -> Registry:
-    """Build the registry from ``flows:`` files (replacing any earlier one) and return it."""
-    return DEFINITIONS.configure(paths)
+def configure(state: AppState, paths: Iterable[str | Path] = ()) -> Registry:
+    """Build the app's registry from ``flows:`` files (replacing any earlier one) and return it."""
+    return state.definitions.configure(KIND, paths)
 
 
-def current() -> Registry:
-    """The registry, built on first use from ``{CONFIG_ENVIRONMENT_VARIABLE}`` when never configured."""
-    return DEFINITIONS.current()
+def current(state: AppState) -> Registry:
+    """The app's registry, built on first use from ``BEDROCK_EMULATOR_FLOWS`` when never configured."""
+    return state.definitions.get(KIND)

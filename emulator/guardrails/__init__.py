@@ -8,9 +8,10 @@ what the stand-in classifiers recognise.
 from emulator.guardrails.definition import Guardrail, read_definition
 from emulator.guardrails.evaluation import Evaluation, evaluate
 from emulator.guardrails.invocation import Guarded, for_converse, for_invoke
-from emulator.guardrails.registry import SAMPLE_GUARDRAIL_ID, Registry, configure, current, sample
+from emulator.guardrails.registry import KIND, SAMPLE_GUARDRAIL_ID, Registry, configure, current, sample
 
 __all__ = [
+    "KIND",
     "SAMPLE_GUARDRAIL_ID",
     "Evaluation",
     "Guarded",

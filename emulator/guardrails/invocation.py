@@ -7,13 +7,16 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emulator.generation import Completion, count_tokens
 from emulator.guardrails.definition import Guardrail
 from emulator.guardrails.evaluation import Evaluation, evaluate
 from emulator.guardrails.registry import check_version, current
 from emulator.wire.errors import validation
+
+if TYPE_CHECKING:
+    from emulator.state import AppState
 
 # The members of a native InvokeModel body (any provider family) that carry text the guardrail reads.
 _TEXT_KEYS = frozenset({"text", "prompt", "inputText", "message", "system", "content", "input"})
@@ -88,16 +91,20 @@ class Guarded:
         return fields
 
 
-def _lookup(identifier: Any, version: Any, *, tenant: str, region: str, strict: bool) -> Guardrail:
+def _lookup(
+    identifier: Any, version: Any, *, tenant: str, region: str, strict: bool, state: AppState
+) -> Guardrail:
     if not isinstance(identifier, str) or not identifier:
         raise validation("Guardrail identifier must be specified when guardrail version is specified.")
     if not isinstance(version, str) or not version:
         raise validation("Guardrail version must be specified when guardrail identifier is specified.")
     check_version(version)
-    return current().resolve(identifier, tenant=tenant, region=region, strict=strict, runtime=True)
+    return current(state).resolve(identifier, tenant=tenant, region=region, strict=strict, runtime=True)
 
 
-def for_converse(body: Mapping[str, Any], *, tenant: str, region: str, strict: bool) -> Guarded | None:
+def for_converse(
+    body: Mapping[str, Any], *, tenant: str, region: str, strict: bool, state: AppState
+) -> Guarded | None:
     """The guardrail a Converse/ConverseStream body's ``guardrailConfig`` names, its input checked."""
     config = body.get("guardrailConfig")
     if not config:
@@ -116,6 +123,7 @@ def for_converse(body: Mapping[str, Any], *, tenant: str, region: str, strict: b
         tenant=tenant,
         region=region,
         strict=strict,
+        state=state,
     )
     masked_body = copy.deepcopy(dict(body))
     slots = _converse_slots(masked_body)
@@ -147,7 +155,7 @@ def _converse_slots(body: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
 
 
 def for_invoke(
-    headers: Mapping[str, str], body: Any, *, tenant: str, region: str, strict: bool
+    headers: Mapping[str, str], body: Any, *, tenant: str, region: str, strict: bool, state: AppState
 ) -> Guarded | None:
     """The guardrail InvokeModel's ``X-Amzn-Bedrock-Guardrail*`` headers name, the native body checked."""
     identifier = headers.get("x-amzn-bedrock-guardrailidentifier")
@@ -160,7 +168,7 @@ def for_invoke(
             f"1 validation error detected: Value '{trace}' at 'trace' failed to satisfy constraint: "
             "Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_FULL]"
         )
-    guardrail = _lookup(identifier, version, tenant=tenant, region=region, strict=strict)
+    guardrail = _lookup(identifier, version, tenant=tenant, region=region, strict=strict, state=state)
     masked_body = copy.deepcopy(body)
     slots = _native_slots(masked_body)
     checked = evaluate(guardrail, [container[key] for container, key in slots], "INPUT")

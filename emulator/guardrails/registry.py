@@ -1,24 +1,27 @@
-"""Where guardrails live: the bundled sample, those defined in configuration files, and those each tenant
-creates through CreateGuardrail. Looks an identifier (id or ARN) up the way Bedrock does, serving the
-sample for unknown ids in lenient mode and answering ResourceNotFoundException in strict mode."""
+"""Where guardrails live: the bundled sample, those defined in configuration files (the app's
+definitions), and those each tenant creates through CreateGuardrail (the app's store, as the request body
+they were read from). Looks an identifier (id or ARN) up the way Bedrock does, serving the sample for
+unknown ids in lenient mode and answering ResourceNotFoundException in strict mode."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import itertools
 import re
-import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
-from emulator.definitions import Definitions
+from emulator.definitions import Kind
 from emulator.guardrails.definition import Guardrail, read_definition
+from emulator.state.store import MemoryStore, Store
 from emulator.wire.errors import AwsError
+
+if TYPE_CHECKING:
+    from emulator.state import AppState
 
 CONFIG_ENVIRONMENT_VARIABLE: Final = "BEDROCK_EMULATOR_GUARDRAILS"
 SAMPLE_GUARDRAIL_ID: Final = "emulatorpii1"
@@ -26,6 +29,8 @@ _ARN: Final = re.compile(r"arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:
 _ID: Final = re.compile(r"[a-z0-9]+")
 _VERSION: Final = re.compile(r"DRAFT|[1-9][0-9]{0,7}")
 _EPOCH: Final = datetime(2025, 1, 1, tzinfo=UTC)
+CREATED_KIND: Final = "guardrail"  # store kind: id -> {"definition", "region", "createdAt"}
+COUNTER_KIND: Final = "counter"  # store kind of per-tenant counters; key "guardrail"
 
 # The sample a newcomer's first call meets: common PII rules, a profanity filter and the usual content
 # filters, in CreateGuardrail's own shape so it reads like what users write.
@@ -91,37 +96,35 @@ def check_version(version: str) -> str:
 
 
 class Registry:
-    """Guardrails by id: configured ones for everyone, created ones per tenant. Thread-safe."""
+    """Guardrails by id: configured ones for everyone, created ones per tenant (in ``store``). Thread-safe."""
 
-    def __init__(self, configured: Iterable[Guardrail] = ()) -> None:
+    def __init__(self, configured: Iterable[Guardrail] = (), store: Store | None = None) -> None:
         self._configured = {g.guardrail_id: g for g in configured}
-        self._created: dict[str, dict[str, Guardrail]] = {}
-        self._lock = threading.Lock()
-        self._sequence = itertools.count(1)
+        self._store: Store = MemoryStore() if store is None else store
 
     def create(self, tenant: str, region: str, body: Mapping[str, Any]) -> Guardrail:
-        """CreateGuardrail: a DRAFT guardrail with a fresh id, visible to ``tenant`` only."""
-        with self._lock:
-            ordinal = next(self._sequence)
+        """CreateGuardrail: a DRAFT guardrail with a fresh id, visible to ``tenant`` only. A body Bedrock
+        refuses is refused before anything is counted or kept."""
+        created_at = datetime.now(UTC).replace(microsecond=0)
+        checked = read_definition(body, guardrail_id="unnamed", region=region, created_at=created_at)
+        ordinal = self._store.increment(tenant, COUNTER_KIND, "guardrail")
         digest = hashlib.sha256(f"{tenant}\0{ordinal}\0{body.get('name')}".encode()).digest()
         guardrail_id = "".join("abcdefghijklmnopqrstuvwxyz0123456789"[b % 36] for b in digest[:12])
-        guardrail = read_definition(
-            body,
-            guardrail_id=guardrail_id,
-            region=region,
-            created_at=datetime.now(UTC).replace(microsecond=0),
-        )
-        with self._lock:
-            self._created.setdefault(tenant, {})[guardrail_id] = guardrail
+        guardrail = dataclasses.replace(checked, guardrail_id=guardrail_id)
+        record = {"definition": dict(body), "region": region, "createdAt": created_at.isoformat()}
+        self._store.put(tenant, CREATED_KIND, guardrail_id, record)
         return guardrail
+
+    def _created(self, tenant: str, guardrail_id: str) -> Guardrail | None:
+        record = self._store.get(tenant, CREATED_KIND, guardrail_id)
+        return None if record is None else _from_record(guardrail_id, record)
 
     def resolve(
         self, identifier: str, *, tenant: str, region: str, strict: bool, runtime: bool = False
     ) -> Guardrail:
         """The guardrail ``identifier`` names; ``runtime`` picks the data plane's not-found text."""
         guardrail_id = guardrail_id_of(identifier)
-        with self._lock:
-            found = self._created.get(tenant, {}).get(guardrail_id) or self._configured.get(guardrail_id)
+        found = self._created(tenant, guardrail_id) or self._configured.get(guardrail_id)
         if found is not None:
             return found
         if strict and runtime:
@@ -131,18 +134,18 @@ class Registry:
         return dataclasses.replace(sample(region), guardrail_id=guardrail_id)
 
     def listed(self, tenant: str, region: str, *, strict: bool) -> list[Guardrail]:
-        with self._lock:
-            own = list(self._created.get(tenant, {}).values())
+        own = [_from_record(key, record) for key, record in self._store.list(tenant, CREATED_KIND)]
         configured = list(self._configured.values())
         return ([] if strict else [sample(region)]) + configured + own
 
-    def forget(self, tenant: str | None) -> None:
-        """Drop what ``tenant`` created (every tenant's when None), for a reset."""
-        with self._lock:
-            if tenant is None:
-                self._created.clear()
-            else:
-                self._created.pop(tenant, None)
+
+def _from_record(guardrail_id: str, record: Mapping[str, Any]) -> Guardrail:
+    return read_definition(
+        record["definition"],
+        guardrail_id=guardrail_id,
+        region=record["region"],
+        created_at=datetime.fromisoformat(record["createdAt"]),
+    )
 
 
 def sample(region: str = "us-east-1") -> Guardrail:
@@ -180,18 +183,22 @@ def load_file(path: str | Path) -> list[Guardrail]:
     return guardrails
 
 
-def _build(paths: tuple[str | Path, ...]) -> Registry:
-    return Registry(guardrail for path in paths for guardrail in load_file(path))
+def _build(paths: tuple[str | Path, ...]) -> tuple[Guardrail, ...]:
+    return tuple(guardrail for path in paths for guardrail in load_file(path))
 
 
-DEFINITIONS: Definitions[Registry] = Definitions(CONFIG_ENVIRONMENT_VARIABLE, _build)
+# The app's definitions hold the configured guardrails; a Registry joins them to the app's store.
+KIND: Kind[tuple[Guardrail, ...]] = Kind("guardrails", CONFIG_ENVIRONMENT_VARIABLE, _build)
 
 
-def configure(paths: Iterable[str | Path] = ()) -> Registry:
-    """Build the registry from ``guardrails:`` files (replacing any earlier one) and return it."""
-    return DEFINITIONS.configure(paths)
+def configure(state: AppState, paths: Iterable[str | Path] = ()) -> Registry:
+    """Read the app's ``guardrails:`` files (replacing any earlier ones); the registry they make."""
+    configured: tuple[Guardrail, ...] = state.definitions.configure(KIND, paths)
+    return Registry(configured, state.store)
 
 
-def current() -> Registry:
-    """The registry, built on first use from ``{CONFIG_ENVIRONMENT_VARIABLE}`` when never configured."""
-    return DEFINITIONS.current()
+def current(state: AppState) -> Registry:
+    """The app's guardrails: configured ones (from ``BEDROCK_EMULATOR_GUARDRAILS`` when never configured)
+    and those its tenants created."""
+    configured: tuple[Guardrail, ...] = state.definitions.get(KIND)
+    return Registry(configured, state.store)

@@ -6,6 +6,6 @@ knowledge-base reads; no Flask and no HTTP here (``emulator/services/knowledge.p
 
 from __future__ import annotations
 
-from emulator.knowledge.registry import Registry, configure, current
+from emulator.knowledge.registry import KIND, Registry, configure, current
 
-__all__ = ["Registry", "configure", "current"]
+__all__ = ["KIND", "Registry", "configure", "current"]

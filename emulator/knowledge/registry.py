@@ -5,7 +5,8 @@ documentation corpus under ``emulator/knowledge/sample/``. In lenient mode an un
 data source id is answered by the sample (under the id the caller asked for); in strict mode it is the
 real ``ResourceNotFoundException``. Every data source is ingested when the registry is built, which
 records a first COMPLETE ingestion job; StartIngestionJob rescans the directory and records real
-statistics. Jobs a tenant starts are that tenant's own.
+statistics. Jobs a tenant starts are that tenant's own, and forgotten when the tenant is reset. Each app
+has its own registry (``current(state)``).
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from emulator.definitions import Definitions
+from emulator.definitions import Kind
 from emulator.knowledge import chunking
 from emulator.knowledge.config import DataSourceConfig, KnowledgeBaseConfig, load_file
 from emulator.knowledge.documents import DocumentError, Scan, scan_directory
 from emulator.knowledge.index import LexicalIndex
 from emulator.wire.errors import AwsError
+
+if TYPE_CHECKING:
+    from emulator.state import AppState
 
 SAMPLE_DIRECTORY = Path(__file__).parent / "sample"
 SAMPLE_KNOWLEDGE_BASE_ID = "EMUSAMPLKB"
@@ -221,6 +225,12 @@ class Registry:
             raise not_found()
         return self.jobs(tenant, resolved, data_source_id, strict=strict)[0]
 
+    def forget(self, tenant: str | None) -> None:
+        """Drop the jobs ``tenant`` started (every tenant's when None), for a reset."""
+        with self._lock:
+            for key in [k for k in self._jobs if tenant is None or k[0] == tenant]:
+                del self._jobs[key]
+
     def observe(self, job: IngestionJob) -> None:
         """A job is STARTING in StartIngestionJob's answer and finished when next read (ingestion is synchronous)."""
         with self._lock:
@@ -316,24 +326,25 @@ def _chunk_id(*parts: object) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
-# -- the process-wide registry -----------------------------------------------------------------------
+# -- an app's registry ---------------------------------------------------------------------------------
 
 
 def _registry_of(paths: tuple[str | Path, ...]) -> Registry:
     return Registry([config for path in paths for config in load_file(path)])
 
 
-DEFINITIONS: Definitions[Registry] = Definitions(CONFIG_ENVIRONMENT_VARIABLE, _registry_of)
+KIND: Kind[Registry] = Kind("knowledge_bases", CONFIG_ENVIRONMENT_VARIABLE, _registry_of)
 
 
-def configure(paths: Iterable[str | Path] = ()) -> Registry:
-    """Build the registry from ``knowledge_bases:`` files (replacing any earlier one) and return it."""
-    return DEFINITIONS.configure(paths)
+def configure(state: AppState, paths: Iterable[str | Path] = ()) -> Registry:
+    """Build the app's registry from ``knowledge_bases:`` files (replacing any earlier one) and return it."""
+    return state.definitions.configure(KIND, paths)
 
 
-def current() -> Registry:
-    """The registry, built on first use from ``{CONFIG_ENVIRONMENT_VARIABLE}`` when never configured."""
-    return DEFINITIONS.current()
+def current(state: AppState) -> Registry:
+    """The app's registry, built on first use from ``BEDROCK_EMULATOR_KNOWLEDGE_BASES`` when never
+    configured."""
+    return state.definitions.get(KIND)
 
 
 def knowledge_base_arn(region: str, knowledge_base_id: str) -> str:

@@ -45,7 +45,7 @@ def handle_agentic_retrieve_stream(call: OperationCall) -> Reply:
         size = overrides.get("maxNumberOfResults", 5)
         if not isinstance(size, int) or size < 1:
             raise _constraint("maxNumberOfResults", size, "Member must have value greater than or equal to 1")
-        resolved = registry.current().resolve(kb_id, strict=call.strict)
+        resolved = registry.current(call.state).resolve(kb_id, strict=call.strict)
         page = retrieve(
             resolved.knowledge_base, query, number_of_results=min(size, 100), filter_spec=filter_spec
         )

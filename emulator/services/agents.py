@@ -19,7 +19,7 @@ from emulator.agents import registry
 from emulator.agents.config import DRAFT_ALIAS_ID
 from emulator.agents.definition import Agent, from_inline_request
 from emulator.agents.invocation import Request, invoke
-from emulator.agents.memory import MEMORY, iso
+from emulator.agents.memory import iso, memory_store
 from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply, Usage
 from emulator.wire.errors import AwsError
 from emulator.wire.errors import constraint_violation as _constraint
@@ -42,7 +42,7 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
     session_id = _label(call, "sessionId", _SESSION_ID, "[0-9a-zA-Z._:-]+")
     body = _object(call.json())
     memory_id = _optional_id(body, "memoryId")
-    resolved = registry.current().resolve(agent_id, alias_id, strict=call.strict)
+    resolved = registry.current(call.state).resolve(agent_id, alias_id, strict=call.strict)
     request = Request(
         tenant=call.tenant,
         region=call.region,
@@ -61,6 +61,7 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
         stream_final_response=_stream_final(body),
         scripted_text=call.scripted.text if call.scripted else None,
         alias_arn=registry.alias_arn(call.region, agent_id, alias_id),
+        state=call.state,
     )
     outcome = invoke(request)
     headers = {CONTENT_TYPE_HEADER: "application/json", SESSION_HEADER: session_id}
@@ -91,6 +92,7 @@ def handle_invoke_inline_agent(call: OperationCall) -> Reply:
         session_state=_object(body.get("inlineSessionState") or {}, "inlineSessionState"),
         stream_final_response=_stream_final(body),
         scripted_text=call.scripted.text if call.scripted else None,
+        state=call.state,
     )
     outcome = invoke(request)
     return StreamReply(
@@ -108,9 +110,9 @@ def handle_get_agent_memory(call: OperationCall) -> Reply:
     if memory_type != "SESSION_SUMMARY":
         raise _constraint("memoryType", memory_type, "Member must satisfy enum value set: [SESSION_SUMMARY]")
     size = _query_int(call, "maxItems", 1, 1000, 1000)
-    registry.current().resolve(agent_id, alias_id, strict=call.strict)
+    registry.current(call.state).resolve(agent_id, alias_id, strict=call.strict)
     assert memory_id is not None
-    summaries = MEMORY.get((call.tenant, agent_id, alias_id, memory_id), time.time())
+    summaries = memory_store(call.state).get((call.tenant, agent_id, alias_id, memory_id), time.time())
     start = _token_offset(call.query.get("nextToken"))
     reply: dict[str, Any] = {"memoryContents": [s.wire() for s in summaries[start : start + size]]}
     if start + size < len(summaries):
@@ -123,8 +125,8 @@ def handle_delete_agent_memory(call: OperationCall) -> Reply:
     alias_id = _label(call, "agentAliasId", _RESOURCE_ID, "[0-9a-zA-Z]+")
     memory_id = _query_id(call, "memoryId", required=False)
     session_id = _query_id(call, "sessionId", required=False)
-    registry.current().resolve(agent_id, alias_id, strict=call.strict)
-    MEMORY.delete(call.tenant, agent_id, alias_id, memory_id, session_id)
+    registry.current(call.state).resolve(agent_id, alias_id, strict=call.strict)
+    memory_store(call.state).delete(call.tenant, agent_id, alias_id, memory_id, session_id)
     return JsonReply({})
 
 
@@ -133,8 +135,9 @@ def handle_delete_agent_memory(call: OperationCall) -> Reply:
 
 def handle_get_agent(call: OperationCall) -> Reply:
     agent_id = _label(call, "agentId", _AGENT_ID, "[0-9a-zA-Z]{10}")
-    agent, _stand_in = registry.current().agent(agent_id, strict=call.strict)
-    return JsonReply({"agent": _agent_wire(call.region, agent_id, agent)})
+    agents = registry.current(call.state)
+    agent, _stand_in = agents.agent(agent_id, strict=call.strict)
+    return JsonReply({"agent": _agent_wire(call.region, agent_id, agent, agents.created_at)})
 
 
 def handle_list_agents(call: OperationCall) -> Reply:
@@ -144,7 +147,7 @@ def handle_list_agents(call: OperationCall) -> Reply:
         raise _constraint("maxResults", size, "Member must have value between 1 and 1000")
     token = body.get("nextToken")
     start = _token_offset(token if isinstance(token, str) else None)
-    created = registry.current().created_at
+    created = registry.current(call.state).created_at
     summaries = [
         {
             "agentId": agent.agent_id,
@@ -154,7 +157,7 @@ def handle_list_agents(call: OperationCall) -> Reply:
             "updatedAt": iso(created),
             "latestAgentVersion": "1" if agent.aliases else "DRAFT",
         }
-        for agent in registry.current().listed()
+        for agent in registry.current(call.state).listed()
     ]
     reply: dict[str, Any] = {"agentSummaries": summaries[start : start + size]}
     if start + size < len(summaries):
@@ -162,8 +165,7 @@ def handle_list_agents(call: OperationCall) -> Reply:
     return JsonReply(reply)
 
 
-def _agent_wire(region: str, agent_id: str, agent: Agent) -> dict[str, Any]:
-    created = registry.current().created_at
+def _agent_wire(region: str, agent_id: str, agent: Agent, created: float) -> dict[str, Any]:
     wire: dict[str, Any] = {
         "agentId": agent_id,
         "agentName": agent.name,

@@ -3,7 +3,9 @@ ListAsyncInvokes. An invocation is InProgress until its model's run time has pas
 then Completed, and its output files appear in a local directory standing for the S3 prefix
 (``BEDROCK_EMULATOR_ASYNC_OUTPUT_DIR``; a temporary directory by default). An s3Uri whose key the
 directory cannot stand for (``.`` or ``..`` segments, control characters, a segment longer than a file
-name) is refused as an invalid S3 URI, and every output path is checked to resolve inside the root."""
+name) is refused as an invalid S3 URI, and every output path is checked to resolve inside the root.
+Invocations are values in the app's store, per tenant (kinds ``async-invoke`` and, for clientRequestToken
+idempotency, ``async-invoke-token``)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ import json
 import os
 import re
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any, Final
 
 from emulator import catalog
 from emulator.services.exchange import JsonReply, OperationCall, Reply
+from emulator.state import Store
 from emulator.wire.binding import START_OF_MAP
 from emulator.wire.errors import AwsError, validation
 
@@ -58,6 +60,36 @@ class Invocation:
     def status(self, now: float) -> str:
         return "Completed" if now - self.started_on_clock >= self.run_seconds else "InProgress"
 
+    def value(self) -> dict[str, Any]:
+        """The invocation as the store keeps it."""
+        return {
+            "invocationId": self.invocation_id,
+            "arn": self.arn,
+            "modelArn": self.model_arn,
+            "kind": self.kind,
+            "clientRequestToken": self.client_request_token,
+            "outputConfig": self.output_config,
+            "submitted": self.submitted.isoformat(),
+            "startedOnClock": self.started_on_clock,
+            "runSeconds": self.run_seconds,
+            "written": self.written,
+        }
+
+    @classmethod
+    def from_value(cls, value: Mapping[str, Any]) -> Invocation:
+        return cls(
+            invocation_id=value["invocationId"],
+            arn=value["arn"],
+            model_arn=value["modelArn"],
+            kind=value["kind"],
+            client_request_token=value["clientRequestToken"],
+            output_config=value["outputConfig"],
+            submitted=datetime.fromisoformat(value["submitted"]),
+            started_on_clock=value["startedOnClock"],
+            run_seconds=value["runSeconds"],
+            written=value["written"],
+        )
+
     def wire(self, now: float) -> dict[str, Any]:
         status = self.status(now)
         body: dict[str, Any] = {
@@ -77,49 +109,58 @@ class Invocation:
         return body
 
 
-class _Store:
-    """Invocations per tenant; outputs are written once, when a reader first sees a job completed."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_tenant: dict[str, dict[str, Invocation]] = {}
-
-    def add(self, tenant: str, invocation: Invocation) -> Invocation:
-        with self._lock:
-            jobs = self._by_tenant.setdefault(tenant, {})
-            for job in jobs.values():
-                token = invocation.client_request_token
-                if token is not None and job.client_request_token == token:
-                    return job  # the same token is the same request: Bedrock answers the first ARN again
-            jobs[invocation.invocation_id] = invocation
-            return invocation
-
-    def get(self, tenant: str, invocation_id: str) -> Invocation | None:
-        with self._lock:
-            return self._by_tenant.get(tenant, {}).get(invocation_id)
-
-    def all(self, tenant: str) -> list[Invocation]:
-        with self._lock:
-            return list(self._by_tenant.get(tenant, {}).values())
-
-    def count(self, tenant: str) -> int:
-        with self._lock:
-            return len(self._by_tenant.get(tenant, {}))
-
-    def forget(self, tenant: str | None) -> None:
-        with self._lock:
-            if tenant is None:
-                self._by_tenant.clear()
-            else:
-                self._by_tenant.pop(tenant, None)
+KIND: Final = "async-invoke"  # invocation id -> Invocation.value()
+TOKEN_KIND: Final = "async-invoke-token"  # clientRequestToken -> invocation id
+COUNTER_KIND: Final = "counter"  # key "async-invoke": invocations started, for ids
 
 
-_store = _Store()
+class Invocations:
+    """A tenant's invocations in the app's store; outputs are written once, when a reader first sees a
+    job completed."""
+
+    def __init__(self, store: Store, tenant: str) -> None:
+        self._store = store
+        self._tenant = tenant
+
+    def by_token(self, token: str | None) -> Invocation | None:
+        """The invocation a clientRequestToken started: the same token is the same request."""
+        invocation_id = None if token is None else self._store.get(self._tenant, TOKEN_KIND, token)
+        return None if invocation_id is None else self.get(invocation_id)
+
+    def next_ordinal(self) -> int:
+        """0 for the tenant's first invocation, then 1, 2...: ids derive from it."""
+        return self._store.increment(self._tenant, COUNTER_KIND, KIND) - 1
+
+    def add(self, invocation: Invocation) -> Invocation:
+        """Keep ``invocation``, unless its token already started one: then that one (Bedrock answers the
+        first ARN again)."""
+        self._store.put(self._tenant, KIND, invocation.invocation_id, invocation.value())
+        token = invocation.client_request_token
+        if token is not None and not self._store.put_new(
+            self._tenant, TOKEN_KIND, token, invocation.invocation_id
+        ):
+            first = self.by_token(token)  # a request with the same token got there first
+            if first is not None:
+                self._store.delete(self._tenant, KIND, invocation.invocation_id)
+                return first
+        return invocation
+
+    def get(self, invocation_id: str) -> Invocation | None:
+        value = self._store.get(self._tenant, KIND, invocation_id)
+        return None if value is None else Invocation.from_value(value)
+
+    def all(self) -> list[Invocation]:
+        return [Invocation.from_value(value) for _key, value in self._store.list(self._tenant, KIND)]
+
+    def mark_written(self, invocation: Invocation) -> None:
+        invocation.written = True
+        self._store.update(
+            self._tenant, KIND, invocation.invocation_id, lambda value: {**value, "written": True}
+        )
 
 
-def forget(tenant: str | None) -> None:
-    """Drop ``tenant``'s async invocations (every tenant's when None), for a reset."""
-    _store.forget(tenant)
+def _invocations(call: OperationCall) -> Invocations:
+    return Invocations(call.state.store, call.tenant)
 
 
 def clock_now(call: OperationCall) -> float:
@@ -176,11 +217,11 @@ def _write_outputs(invocation: Invocation) -> None:
     (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
-def _observe(invocation: Invocation, now: float) -> dict[str, Any]:
+def _observe(invocations: Invocations, invocation: Invocation, now: float) -> dict[str, Any]:
     body = invocation.wire(now)
     if body["status"] == "Completed" and not invocation.written:
         _write_outputs(invocation)
-        invocation.written = True
+        invocations.mark_written(invocation)
     return body
 
 
@@ -222,13 +263,16 @@ def start_async_invoke(call: OperationCall) -> Reply:
     if kind == "video" and isinstance(duration, int) and duration > 6:
         run_seconds = 15.0 * duration  # multi-shot videos take about 15 s per generated second
     token = body.get("clientRequestToken")
-    ordinal = _store.count(call.tenant)
+    invocations = _invocations(call)
+    earlier = invocations.by_token(token if isinstance(token, str) else None)
+    if earlier is not None:
+        return JsonReply({"invocationArn": earlier.arn})
+    ordinal = invocations.next_ordinal()
     invocation_id = "".join(
         "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36]
         for b in hashlib.sha256(f"{call.tenant}\0{ordinal}\0{call.request_id}".encode()).digest()[:12]
     )
-    invocation = _store.add(
-        call.tenant,
+    invocation = invocations.add(
         Invocation(
             invocation_id=invocation_id,
             arn=f"arn:aws:bedrock:{call.region}:{ACCOUNT_ID}:async-invoke/{invocation_id}",
@@ -247,11 +291,12 @@ def start_async_invoke(call: OperationCall) -> Reply:
 def get_async_invoke(call: OperationCall) -> Reply:
     arn = call.labels["invocationArn"]
     match = _ARN.fullmatch(arn)
-    invocation = _store.get(call.tenant, match["id"]) if match else None
+    invocations = _invocations(call)
+    invocation = invocations.get(match["id"]) if match else None
     if invocation is None:
         # GetAsyncInvoke declares no ResourceNotFoundException; Bedrock answers an unknown ARN this way.
         raise validation(f"Invalid invocation ARN: {arn}")
-    return JsonReply(_observe(invocation, clock_now(call)))
+    return JsonReply(_observe(invocations, invocation, clock_now(call)))
 
 
 def list_async_invokes(call: OperationCall) -> Reply:
@@ -261,12 +306,13 @@ def list_async_invokes(call: OperationCall) -> Reply:
     after = _query_time(query.get("submitTimeAfter"), "submitTimeAfter")
     before = _query_time(query.get("submitTimeBefore"), "submitTimeBefore")
     descending = query.get("sortOrder", "Descending") != "Ascending"
-    jobs = sorted(_store.all(call.tenant), key=lambda j: (j.submitted, j.invocation_id), reverse=descending)
+    invocations = _invocations(call)
+    jobs = sorted(invocations.all(), key=lambda j: (j.submitted, j.invocation_id), reverse=descending)
     summaries = [
         body
         for job in jobs
         if (after is None or job.submitted > after) and (before is None or job.submitted < before)
-        for body in [_observe(job, now)]
+        for body in [_observe(invocations, job, now)]
         if status is None or body["status"] == status
     ]
     raw_max = query.get("maxResults", "1000")

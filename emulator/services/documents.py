@@ -124,7 +124,7 @@ def _data_source(call: OperationCall) -> tuple[Resolved, DataSource]:
         raise _constraint(
             "knowledgeBaseId", identifier, "Member must satisfy regular expression pattern: [0-9a-zA-Z]{10}"
         )
-    reg = registry.current()
+    reg = registry.current(call.state)
     resolved = reg.resolve(match.group(1), strict=call.strict)
     data_source_id = call.labels.get("dataSourceId", "")
     if not re.match(r"^[0-9a-zA-Z]{1,10}$", data_source_id):

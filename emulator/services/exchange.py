@@ -14,6 +14,7 @@ from emulator.engine.plan import ScriptedAnswer
 from emulator.state import AppState
 from emulator.wire import inputs
 from emulator.wire.binding import parse_json_body
+from emulator.wire.eventstream import StreamEvent
 
 UNPARSED: Any = object()  # marker: the body is not a JSON object
 
@@ -83,9 +84,6 @@ class BytesReply:
     usage: Usage | None = None
     model_id: str | None = None
     warnings: tuple[str, ...] = ()
-
-
-StreamEvent = tuple[str, dict[str, Any]]
 
 
 @dataclass

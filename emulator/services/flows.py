@@ -53,7 +53,7 @@ def handle_invoke_flow(call: OperationCall) -> Reply:
         raise _constraint(
             "executionId", execution_id, "Member must satisfy regular expression pattern: [0-9a-zA-Z._:-]+"
         )
-    store = executions.store()
+    store = executions.store(call.state)
     waiting = store.find(call.tenant, execution_id) if execution_id else None
     try:
         if waiting is not None and not waiting.asynchronous and waiting.execution.waiting is not None:
@@ -61,7 +61,7 @@ def handle_invoke_flow(call: OperationCall) -> Reply:
             events = run.execution.resume(node_name, port, document)
         else:
             execution_id = execution_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"flow:{call.request_id}"))
-            execution = Execution(resolved.flow.definition, Context(call.seed, call.strict))
+            execution = Execution(resolved.flow.definition, Context(call.seed, call.strict, call.state))
             if resolved.is_stand_in:  # the sample answers whatever input node and type the caller's flow has
                 node_name, port = resolved.flow.definition.input_nodes[0].name, None
                 document = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
@@ -173,10 +173,10 @@ def handle_start_flow_execution(call: OperationCall) -> Reply:
             "flowExecutionName", name, "Member must satisfy regular expression pattern: [a-zA-Z0-9-]{1,36}"
         )
     execution_id = name or str(uuid.uuid5(uuid.NAMESPACE_URL, f"flow-execution:{call.request_id}"))
-    store = executions.store()
+    store = executions.store(call.state)
     if store.find(call.tenant, execution_id) is not None:
         raise AwsError("ConflictException", f"A flow execution named {execution_id} already exists.")
-    execution = Execution(resolved.flow.definition, Context(call.seed, call.strict))
+    execution = Execution(resolved.flow.definition, Context(call.seed, call.strict, call.state))
     if resolved.is_stand_in:
         node_name, port = resolved.flow.definition.input_nodes[0].name, None
         document = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
@@ -207,7 +207,7 @@ def handle_start_flow_execution(call: OperationCall) -> Reply:
 
 def handle_get_flow_execution(call: OperationCall) -> Reply:
     run = _existing_run(call)
-    executions.store().observe(run)
+    executions.store(call.state).observe(run)
     return JsonReply(
         _drop_none({**_summary(run), "startedAt": _timestamp(run.started_at), "createdAt": None})
     )
@@ -215,10 +215,10 @@ def handle_get_flow_execution(call: OperationCall) -> Reply:
 
 def handle_list_flow_executions(call: OperationCall) -> Reply:
     flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
-    registry.current().resolve(flow_id, strict=call.strict)
+    registry.current(call.state).resolve(flow_id, strict=call.strict)
     alias = call.query.get("flowAliasIdentifier")
     alias_id = _alias_id(alias) if alias else None
-    store = executions.store()
+    store = executions.store(call.state)
     runs = store.listed(
         call.tenant,
         lambda run: (
@@ -236,7 +236,7 @@ def handle_list_flow_execution_events(call: OperationCall) -> Reply:
     kind = call.query.get("eventType")
     if kind not in ("Node", "Flow"):
         raise _constraint("eventType", kind, "Member must satisfy enum value set: [Node, Flow]")
-    executions.store().observe(run)
+    executions.store(call.state).observe(run)
     wanted = _FLOW_EVENT_KINDS if kind == "Flow" else _NODE_EVENT_KINDS
     items = [_execution_event(e, call.request_id) for e in run.events if e.kind in wanted]
     return JsonReply(_paged("flowExecutionEvents", items, call.query))
@@ -244,7 +244,7 @@ def handle_list_flow_execution_events(call: OperationCall) -> Reply:
 
 def handle_stop_flow_execution(call: OperationCall) -> Reply:
     run = _existing_run(call)
-    executions.store().stop(run)
+    executions.store(call.state).stop(run)
     return JsonReply({"executionArn": run.arn, "status": run.status})
 
 
@@ -311,7 +311,7 @@ def _summary(run: executions.FlowRun) -> dict[str, Any]:
 
 def handle_get_flow(call: OperationCall) -> Reply:
     flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
-    resolved = registry.current().resolve(flow_id, strict=call.strict)
+    resolved = registry.current(call.state).resolve(flow_id, strict=call.strict)
     included = call.query.get("includedData")
     if included not in (None, "ALL_DATA", "METADATA_ONLY"):
         raise _constraint(
@@ -342,7 +342,7 @@ def handle_get_flow(call: OperationCall) -> Reply:
 def _resolve(call: OperationCall) -> tuple[Resolved, str]:
     flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
     alias = _alias_id(call.labels.get("flowAliasIdentifier", ""))
-    reg = registry.current()
+    reg = registry.current(call.state)
     resolved = reg.resolve(flow_id, strict=call.strict)
     reg.check_alias(resolved, alias, strict=call.strict)
     return resolved, alias
@@ -394,7 +394,7 @@ def _existing_run(call: OperationCall) -> executions.FlowRun:
             identifier,
             "Member must satisfy regular expression pattern: [a-zA-Z0-9-]{1,36}",
         )
-    run = executions.store().find(call.tenant, match.group(1))
+    run = executions.store(call.state).find(call.tenant, match.group(1))
     if run is None or not run.asynchronous or run.flow_id != flow_id or run.alias != alias:
         raise AwsError("ResourceNotFoundException")
     return run

@@ -46,7 +46,7 @@ def apply_guardrail(call: OperationCall) -> Reply:
     content = body.get("content")
     if not isinstance(content, list):
         raise _null("content")
-    guardrail = registry.current().resolve(
+    guardrail = registry.current(call.state).resolve(
         identifier, tenant=call.tenant, region=call.region, strict=call.strict, runtime=True
     )
     del version  # every version of a guardrail here is its working draft
@@ -154,7 +154,7 @@ def _categories(config: Mapping[str, Any], member: str, *, key: str = "categorie
 
 
 def create_guardrail(call: OperationCall) -> Reply:
-    guardrail = registry.current().create(call.tenant, call.region, _object(call.json()))
+    guardrail = registry.current(call.state).create(call.tenant, call.region, _object(call.json()))
     return JsonReply(
         {
             "guardrailId": guardrail.guardrail_id,
@@ -170,7 +170,7 @@ def get_guardrail(call: OperationCall) -> Reply:
     version = call.query.get("guardrailVersion")
     if version is not None:
         registry.check_version(version)
-    guardrail = registry.current().resolve(
+    guardrail = registry.current(call.state).resolve(
         identifier, tenant=call.tenant, region=call.region, strict=call.strict
     )
     return JsonReply(guardrail.describe(version))
@@ -178,7 +178,7 @@ def get_guardrail(call: OperationCall) -> Reply:
 
 def list_guardrails(call: OperationCall) -> Reply:
     identifier = call.query.get("guardrailIdentifier")
-    store = registry.current()
+    store = registry.current(call.state)
     if identifier:
         # With an identifier, Bedrock lists that guardrail's versions; only the DRAFT exists here.
         found = [store.resolve(identifier, tenant=call.tenant, region=call.region, strict=call.strict)]

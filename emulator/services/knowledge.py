@@ -29,6 +29,7 @@ from emulator.knowledge.retrieval import (
     s3_location,
 )
 from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply
+from emulator.state import AppState
 from emulator.wire.errors import AwsError
 from emulator.wire.errors import constraint_violation as _constraint
 
@@ -48,7 +49,7 @@ def handle_retrieve(
     """Retrieve. ``scripted_results`` (or the scenario's) replace the search results."""
     body = _object(call.json())
     kb_id = _knowledge_base_id(call.labels.get("knowledgeBaseId", ""))
-    resolved = registry.current().resolve(kb_id, strict=call.strict)
+    resolved = registry.current(call.state).resolve(kb_id, strict=call.strict)
     query = _query_text(body.get("retrievalQuery"), "retrievalQuery")
     search = _search_configuration(body.get("retrievalConfiguration"))
     results = scripted_results if scripted_results is not None else _scripted_results(call)
@@ -128,7 +129,7 @@ def handle_list_knowledge_bases(call: OperationCall) -> Reply:
                 "updatedAt": _timestamp(kb.updated_at),
             }
         )
-        for kb in registry.current().listed()
+        for kb in registry.current(call.state).listed()
     ]
     return JsonReply(_paged("knowledgeBaseSummaries", summaries, body))
 
@@ -136,7 +137,7 @@ def handle_list_knowledge_bases(call: OperationCall) -> Reply:
 def handle_get_data_source(call: OperationCall) -> Reply:
     resolved = _resolve(call)
     data_source_id = _id(call.labels.get("dataSourceId", ""), "dataSourceId")
-    ds = registry.current().data_source(resolved, data_source_id, strict=call.strict)
+    ds = registry.current(call.state).data_source(resolved, data_source_id, strict=call.strict)
     return JsonReply({"dataSource": _data_source_wire(resolved.requested_id, data_source_id, ds)})
 
 
@@ -163,7 +164,7 @@ def handle_start_ingestion_job(call: OperationCall) -> Reply:
     resolved = _resolve(call)
     data_source_id = _id(call.labels.get("dataSourceId", ""), "dataSourceId")
     body = _object(call.json())
-    job = registry.current().start_ingestion(
+    job = registry.current(call.state).start_ingestion(
         call.tenant,
         resolved,
         data_source_id,
@@ -177,7 +178,7 @@ def handle_get_ingestion_job(call: OperationCall) -> Reply:
     resolved = _resolve(call)
     data_source_id = _id(call.labels.get("dataSourceId", ""), "dataSourceId")
     job_id = _id(call.labels.get("ingestionJobId", ""), "ingestionJobId")
-    reg = registry.current()
+    reg = registry.current(call.state)
     job = reg.job(call.tenant, resolved, data_source_id, job_id, strict=call.strict)
     reg.observe(job)
     return JsonReply({"ingestionJob": _job_wire(job)})
@@ -187,7 +188,7 @@ def handle_list_ingestion_jobs(call: OperationCall) -> Reply:
     resolved = _resolve(call)
     data_source_id = _id(call.labels.get("dataSourceId", ""), "dataSourceId")
     body = _object(call.json())
-    reg = registry.current()
+    reg = registry.current(call.state)
     jobs = reg.jobs(call.tenant, resolved, data_source_id, strict=call.strict)
     for job in jobs:
         reg.observe(job)
@@ -263,7 +264,7 @@ def _rag_answer(call: OperationCall, request: _RagRequest) -> answers.Answer:
         if not isinstance(kb_configuration, dict):
             raise _invalid("knowledgeBaseConfiguration is required when type is KNOWLEDGE_BASE.")
         kb_id = _knowledge_base_id(str(kb_configuration.get("knowledgeBaseId", "")))
-        resolved = registry.current().resolve(kb_id, strict=call.strict)
+        resolved = registry.current(call.state).resolve(kb_id, strict=call.strict)
         search = _search_configuration(kb_configuration.get("retrievalConfiguration"))
         page = retrieve(
             resolved.knowledge_base,
@@ -280,7 +281,7 @@ def _rag_answer(call: OperationCall, request: _RagRequest) -> answers.Answer:
         external = request.configuration.get("externalSourcesConfiguration")
         if not isinstance(external, dict):
             raise _invalid("externalSourcesConfiguration is required when type is EXTERNAL_SOURCES.")
-        hits = _external_hits(request.query, external.get("sources"))
+        hits = _external_hits(request.query, external.get("sources"), call.state)
         generation = _object(external.get("generationConfiguration") or {})
     template = _object(generation.get("promptTemplate") or {}).get("textPromptTemplate")
     inference = _object(_object(generation.get("inferenceConfig") or {}).get("textInferenceConfig") or {})
@@ -295,7 +296,7 @@ def _rag_answer(call: OperationCall, request: _RagRequest) -> answers.Answer:
     )
 
 
-def _external_hits(query: str, sources: Any) -> list[Hit]:
+def _external_hits(query: str, sources: Any, state: AppState) -> list[Hit]:
     if not isinstance(sources, list) or len(sources) != 1:
         raise _invalid("externalSourcesConfiguration.sources must hold exactly one source")
     source = _object(sources[0])
@@ -310,7 +311,7 @@ def _external_hits(query: str, sources: Any) -> list[Hit]:
         uri = identifier
     elif source.get("sourceType") == "S3":
         uri = str(_object(source.get("s3Location")).get("uri", ""))
-        text = _known_document_text(uri)
+        text = _known_document_text(uri, state)
         location = s3_location(uri)
     else:
         raise _constraint(
@@ -331,9 +332,9 @@ def _external_hits(query: str, sources: Any) -> list[Hit]:
     ]
 
 
-def _known_document_text(uri: str) -> str:
+def _known_document_text(uri: str, state: AppState) -> str:
     """An S3 external source is read from whatever knowledge base indexed that URI (the emulator has no S3)."""
-    reg = registry.current()
+    reg = registry.current(state)
     for kb in [*reg.knowledge_bases.values(), reg.sample]:
         chunks = [c.text for c in kb.chunks if c.source_uri == uri]
         if chunks:
@@ -491,7 +492,7 @@ def _paged(member: str, items: list[dict[str, Any]], body: Mapping[str, Any]) ->
 
 def _resolve(call: OperationCall) -> Resolved:
     kb_id = _id(call.labels.get("knowledgeBaseId", ""), "knowledgeBaseId")
-    return registry.current().resolve(kb_id, strict=call.strict)
+    return registry.current(call.state).resolve(kb_id, strict=call.strict)
 
 
 def _knowledge_base_id(value: str) -> str:

@@ -135,7 +135,7 @@ def handle_generate_query(call: OperationCall) -> Reply:
                 arn,
                 "Member must satisfy regular expression pattern: ^arn:aws(|-cn|-us-gov):bedrock:[a-zA-Z0-9-]*:[0-9]{12}:knowledge-base/[0-9a-zA-Z]+$",
             )
-        registry.current().resolve(match.group(1), strict=call.strict)
+        registry.current(call.state).resolve(match.group(1), strict=call.strict)
     return JsonReply({"queries": [{"type": "REDSHIFT_SQL", "sql": text_to_sql(text)}]})
 
 

@@ -32,15 +32,26 @@ def _resolve(call: OperationCall) -> ResolvedModel:
     return catalog.resolve(call.labels["modelId"], region=call.region, strict=call.strict)
 
 
+def _converse_request(call: OperationCall) -> tuple[ResolvedModel, Any]:
+    """The model and the Converse body it answers: the request's own, or, when the model id is a prompt
+    from Prompt management, the conversation that prompt expands to (``emulator.prompt_inference``)."""
+    model_id = call.labels["modelId"]
+    if model_id.startswith("arn:") and ":prompt/" in model_id:
+        from emulator import prompt_inference
+
+        return prompt_inference.expand(call)
+    return _resolve(call), call.json()
+
+
 # -- Converse ----------------------------------------------------------------------------------------
 
 
-def _converse_guard(call: OperationCall) -> Guarded | None:
-    if not call.json().get("guardrailConfig"):
+def _converse_guard(call: OperationCall, body: Any) -> Guarded | None:
+    if not body.get("guardrailConfig"):
         return None
     from emulator import guardrails
 
-    return guardrails.for_converse(call.json(), tenant=call.tenant, region=call.region, strict=call.strict)
+    return guardrails.for_converse(body, tenant=call.tenant, region=call.region, strict=call.strict)
 
 
 def _guarded_completion(
@@ -60,9 +71,9 @@ _INTERVENED = "guardrail_intervened"
 
 
 def converse(call: OperationCall) -> JsonReply:
-    resolved = _resolve(call)
-    guard = _converse_guard(call)
-    prompt = conversation.read_request(guard.body if guard else call.json(), resolved.model)
+    resolved, body = _converse_request(call)
+    guard = _converse_guard(call, body)
+    prompt = conversation.read_request(guard.body if guard else body, resolved.model)
     completion, input_tokens = _guarded_completion(call, prompt, guard)
     return JsonReply(
         conversation.converse_body(completion, input_tokens, trace=guard.converse_trace() if guard else None),
@@ -73,11 +84,11 @@ def converse(call: OperationCall) -> JsonReply:
 
 
 def converse_stream(call: OperationCall) -> StreamReply:
-    resolved = _resolve(call)
+    resolved, body = _converse_request(call)
     if not resolved.model.streaming:
         raise validation("The model is unsupported for streaming.")
-    guard = _converse_guard(call)
-    prompt = conversation.read_request(guard.body if guard else call.json(), resolved.model)
+    guard = _converse_guard(call, body)
+    prompt = conversation.read_request(guard.body if guard else body, resolved.model)
     completion, input_tokens = _guarded_completion(call, prompt, guard)
     return StreamReply(
         conversation.stream_events(

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from emulator.agents.memory import iso
-from emulator.agents.session_management import SESSIONS, Invocation, Session, Step
+from emulator.agents.session_management import Invocation, Session, Step, session_store
 from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.wire.errors import AwsError
 from emulator.wire.errors import constraint_violation as _constraint
@@ -37,7 +37,7 @@ def handle_create_session(call: OperationCall) -> Reply:
         raise _constraint(
             "encryptionKeyArn", key, f"Member must satisfy regular expression pattern: {_KMS_ARN.pattern}"
         )
-    session = SESSIONS.create(
+    session = session_store(call.state).create(
         call.tenant, call.region, call.seed, _metadata(body), key, _tags(body.get("tags"))
     )
     return JsonReply(
@@ -51,7 +51,7 @@ def handle_create_session(call: OperationCall) -> Reply:
 
 
 def handle_get_session(call: OperationCall) -> Reply:
-    session = SESSIONS.get(call.tenant, _session_id(call))
+    session = session_store(call.state).get(call.tenant, _session_id(call))
     reply = {**_summary(session), "sessionMetadata": dict(session.metadata)}
     if session.encryption_key_arn is not None:
         reply["encryptionKeyArn"] = session.encryption_key_arn
@@ -60,24 +60,24 @@ def handle_get_session(call: OperationCall) -> Reply:
 
 def handle_update_session(call: OperationCall) -> Reply:
     body = _body(call)
-    session = SESSIONS.update(call.tenant, _session_id(call), _metadata(body))
+    session = session_store(call.state).update(call.tenant, _session_id(call), _metadata(body))
     return JsonReply(_summary(session))
 
 
 def handle_end_session(call: OperationCall) -> Reply:
-    session = SESSIONS.end(call.tenant, _session_id(call))
+    session = session_store(call.state).end(call.tenant, _session_id(call))
     return JsonReply(
         {"sessionId": session.session_id, "sessionArn": session.arn, "sessionStatus": session.status}
     )
 
 
 def handle_delete_session(call: OperationCall) -> Reply:
-    SESSIONS.delete(call.tenant, _session_id(call))
+    session_store(call.state).delete(call.tenant, _session_id(call))
     return JsonReply({})
 
 
 def handle_list_sessions(call: OperationCall) -> Reply:
-    items = [_summary(s) for s in SESSIONS.listed(call.tenant)]
+    items = [_summary(s) for s in session_store(call.state).listed(call.tenant)]
     return JsonReply(_page("sessionSummaries", items, call))
 
 
@@ -90,14 +90,14 @@ def handle_create_invocation(call: OperationCall) -> Reply:
     description = body.get("description")
     if description is not None and (not isinstance(description, str) or not 1 <= len(description) <= 200):
         raise _constraint("description", description, "Member must have length between 1 and 200")
-    session, invocation = SESSIONS.create_invocation(
+    session, invocation = session_store(call.state).create_invocation(
         call.tenant, call.seed, _session_id(call), invocation_id, description
     )
     return JsonReply(_invocation(session, invocation))
 
 
 def handle_list_invocations(call: OperationCall) -> Reply:
-    session, invocations = SESSIONS.invocations(call.tenant, _session_id(call))
+    session, invocations = session_store(call.state).invocations(call.tenant, _session_id(call))
     items = [_invocation(session, i) for i in invocations]
     return JsonReply(_page("invocationSummaries", items, call))
 
@@ -108,7 +108,7 @@ def handle_put_invocation_step(call: OperationCall) -> Reply:
     step_id = _optional_uuid(body, "invocationStepId")
     step_time = _timestamp(body.get("invocationStepTime"), "invocationStepTime")
     payload = _payload(body.get("payload"))
-    step = SESSIONS.put_step(
+    step = session_store(call.state).put_step(
         call.tenant, call.seed, _session_id(call), invocation_id, step_id, step_time, payload
     )
     return JsonReply({"invocationStepId": step.step_id})
@@ -122,14 +122,14 @@ def handle_get_invocation_step(call: OperationCall) -> Reply:
         raise _constraint(
             "invocationStepId", step_id, f"Member must satisfy regular expression pattern: ^{_UUID}$"
         )
-    session, step = SESSIONS.step(call.tenant, _session_id(call), invocation_id, step_id)
+    session, step = session_store(call.state).step(call.tenant, _session_id(call), invocation_id, step_id)
     return JsonReply({"invocationStep": {**_step_summary(session, step), "payload": step.payload}})
 
 
 def handle_list_invocation_steps(call: OperationCall) -> Reply:
     body = _body(call)
     invocation_id = _optional_uuid(body, "invocationIdentifier")
-    session, steps = SESSIONS.steps(call.tenant, _session_id(call), invocation_id)
+    session, steps = session_store(call.state).steps(call.tenant, _session_id(call), invocation_id)
     items = [_step_summary(session, s) for s in steps]
     return JsonReply(_page("invocationStepSummaries", items, call))
 

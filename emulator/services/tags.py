@@ -6,11 +6,10 @@ and TagResource's are one set.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from emulator.agents.session_management import SESSIONS, Session
+from emulator.agents.session_management import Session, session_store
 from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.wire.errors import AwsError
 from emulator.wire.errors import constraint_violation as _constraint
@@ -23,9 +22,6 @@ _SESSION_ARN = re.compile(
     r"^arn:aws(-[^:]+)?:bedrock:[a-zA-Z0-9-]+:[0-9]{12}:session/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"
 )
 _TAG_TEXT = re.compile(r"^[a-zA-Z0-9\s._:/=+@-]*$")
-
-
-_tags_lock = threading.Lock()  # tag changes are read-modify-write on the session's dict
 
 
 def handle_tag_resource(call: OperationCall) -> Reply:
@@ -42,10 +38,7 @@ def handle_tag_resource(call: OperationCall) -> Reply:
             raise _constraint(
                 "tags", value, "Member must satisfy regular expression pattern: [a-zA-Z0-9\\s._:/=+@-]*"
             )
-    with _tags_lock:
-        if len({**session.tags, **tags}) > 200:
-            raise AwsError("ServiceQuotaExceededException", "A resource can have at most 200 tags.")
-        session.tags.update({str(k): str(v) for k, v in tags.items()})
+    session_store(call.state).tag(call.tenant, session.session_id, tags)  # one atomic change, quota checked
     return JsonReply({})
 
 
@@ -54,16 +47,13 @@ def handle_untag_resource(call: OperationCall) -> Reply:
     keys = [key for key in call.query_lists.get("tagKeys", ()) if key]
     if not keys:
         raise _constraint("tagKeys", None, "Member must have length greater than or equal to 1")
-    with _tags_lock:
-        for key in keys:
-            session.tags.pop(key, None)
+    session_store(call.state).untag(call.tenant, session.session_id, keys)
     return JsonReply({})
 
 
 def handle_list_tags_for_resource(call: OperationCall) -> Reply:
     session = _tagged_session(call)
-    with _tags_lock:
-        return JsonReply({"tags": dict(session.tags)})
+    return JsonReply({"tags": dict(session.tags)})
 
 
 def _tagged_session(call: OperationCall) -> Session:
@@ -76,7 +66,7 @@ def _tagged_session(call: OperationCall) -> Session:
             "Member must satisfy regular expression pattern: (^arn:aws(-[^:]+)?:bedrock:[a-zA-Z0-9-]+:[0-9]{12}:(session)/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$)",
         )
     try:
-        session = SESSIONS.get(call.tenant, arn.rsplit("/", 1)[1])
+        session = session_store(call.state).get(call.tenant, arn.rsplit("/", 1)[1])
     except AwsError:
         session = None
     if session is None or session.arn != arn:

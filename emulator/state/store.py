@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from emulator.definitions import Definitions, Forgetting
+
+T = TypeVar("T")
 
 
 class Store(Protocol):
@@ -27,11 +32,16 @@ class Store(Protocol):
     def list(self, tenant: str, kind: str) -> list[tuple[str, Any]]:
         """Every ``(key, value)`` of a kind for a tenant, in creation order."""
 
+    def keys(self, tenant: str, kind: str) -> builtins.list[str]:
+        """Every key of a kind for a tenant, in creation order (without reading the values)."""
+
     def increment(self, tenant: str, kind: str, key: str, by: int = 1) -> int:
         """Add ``by`` to an integer counter (0 when absent) and return the new value."""
 
     def update(self, tenant: str, kind: str, key: str, change: Callable[[Any], Any]) -> Any | None:
-        """Replace the value with ``change(value)`` atomically; None (and no call) when absent."""
+        """Replace the value with ``change(value)`` atomically and return the new value; None (and no
+        call) when absent. An exception from ``change`` leaves the value as it was and propagates, so a
+        refusal decided inside ``change`` writes nothing."""
 
     def forget(self, tenant: str | None) -> None:
         """Drop everything of a tenant, or of every tenant."""
@@ -71,6 +81,10 @@ class MemoryStore:
         with self._lock:
             return [(k, copy.deepcopy(v)) for k, v in self._data.get(tenant, {}).get(kind, {}).items()]
 
+    def keys(self, tenant: str, kind: str) -> builtins.list[str]:
+        with self._lock:
+            return list(self._data.get(tenant, {}).get(kind, {}))
+
     def increment(self, tenant: str, kind: str, key: str, by: int = 1) -> int:
         with self._lock:
             bucket = self._data.setdefault(tenant, {}).setdefault(kind, {})
@@ -97,19 +111,42 @@ class MemoryStore:
 
 @dataclass
 class AppState:
-    """What one app keeps between calls. ``store`` holds created resources and everything remembered
-    per tenant; ``extras`` holds in-process objects that cannot be stored as values (an index built from
-    ingested documents, a running flow execution), keyed by name, forgotten with their tenant."""
+    """What one app keeps between calls.
+
+    ``store`` holds created resources and everything remembered per tenant, as plain values;
+    ``definitions`` the registries built from definition files (agents, flows, knowledge bases,
+    guardrails); ``extras`` in-process objects that cannot be stored as values (a paused flow execution),
+    keyed by name: make them with `extra`, which also forgets their tenants on reset.
+    """
 
     store: Store = field(default_factory=MemoryStore)
+    definitions: Definitions = field(default_factory=Definitions)
     extras: dict[str, Any] = field(default_factory=dict)
     _forgetters: list[Callable[[str | None], None]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def on_forget(self, forgetter: Callable[[str | None], None]) -> None:
         """Also call ``forgetter(tenant)`` on reset (for caches derived from the store)."""
-        self._forgetters.append(forgetter)
+        with self._lock:
+            self._forgetters.append(forgetter)
+
+    def extra(self, name: str, make: Callable[[], T]) -> T:
+        """The extra named ``name``, made by ``make()`` on first use (once, even when threads race). When
+        it has a ``forget(tenant)`` method, a reset calls it."""
+        with self._lock:
+            if name not in self.extras:
+                made = make()
+                self.extras[name] = made
+                if isinstance(made, Forgetting):
+                    self._forgetters.append(made.forget)
+            value: T = self.extras[name]
+            return value
 
     def forget(self, tenant: str | None) -> None:
+        """Forget ``tenant`` (every tenant when None) in every store: values, registries and extras."""
         self.store.forget(tenant)
-        for forgetter in self._forgetters:
+        self.definitions.forget(tenant)
+        with self._lock:
+            forgetters = list(self._forgetters)
+        for forgetter in forgetters:
             forgetter(tenant)

@@ -15,7 +15,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EventStreamError
 
-from emulator import agents
 from emulator.agents.sample import SAMPLE_AGENT_ID
 
 ANY_AGENT = "AGENT12345"  # unknown: lenient mode serves the sample order-support agent
@@ -78,12 +77,11 @@ def runtime(bedrock_emulator: Any) -> Any:
 
 
 @pytest.fixture
-def configured(tmp_path: Path) -> Iterator[None]:
+def configured(tmp_path: Path, bedrock_emulator: Any) -> Iterator[None]:
     path = tmp_path / "agents.yaml"
     path.write_text(textwrap.dedent(CONFIG))
-    agents.configure([path])
-    yield
-    agents.configure([])
+    with bedrock_emulator.definitions("agents", [path]):
+        yield
 
 
 def invoke(

@@ -141,7 +141,9 @@ def test_handlers_read_the_virtual_clock_the_data_plane_hands_over(output_dir: P
     import json
 
     from emulator.services import async_invoke
+    from emulator.state import AppState
 
+    state = AppState()  # the app's stores, which the data plane would hand to each call
     body = {
         "modelId": REEL,
         "modelInput": VIDEO_INPUT,
@@ -149,12 +151,14 @@ def test_handlers_read_the_virtual_clock_the_data_plane_hands_over(output_dir: P
     }
 
     def status_at(now: float) -> Any:
-        reply = async_invoke.get_async_invoke(_call("GetAsyncInvoke", now, labels={"invocationArn": arn}))
+        reply = async_invoke.get_async_invoke(
+            _call("GetAsyncInvoke", now, labels={"invocationArn": arn}, state=state)
+        )
         assert isinstance(reply, JsonReply)
         return reply.body["status"]
 
     started = async_invoke.start_async_invoke(
-        _call("StartAsyncInvoke", 1000.0, raw_body=json.dumps(body).encode())
+        _call("StartAsyncInvoke", 1000.0, raw_body=json.dumps(body).encode(), state=state)
     )
     assert isinstance(started, JsonReply)
     arn = started.body["invocationArn"]

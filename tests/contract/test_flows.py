@@ -14,6 +14,8 @@ import pytest
 from botocore.exceptions import ClientError, EventStreamError
 
 from emulator import flows
+from emulator.pytest_plugin import served_definitions
+from emulator.state import AppState
 
 ANY_FLOW = "ABCDEFGHIJ"  # unknown: lenient mode serves the bundled invoice flow under this id
 ALIAS = "TSTALIASID"
@@ -102,12 +104,11 @@ flows:
 
 
 @pytest.fixture(scope="module")
-def configured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def configured(tmp_path_factory: pytest.TempPathFactory, bedrock_emulator_server: Any) -> Iterator[None]:
     path = tmp_path_factory.mktemp("flows") / "flows.yaml"
     path.write_text(FLOWS_FILE)
-    flows.configure([path])
-    yield
-    flows.configure([])
+    with served_definitions(bedrock_emulator_server, "flows", [path]):
+        yield
 
 
 @pytest.fixture
@@ -430,5 +431,4 @@ def test_flows_file_path_is_read_from_the_environment(
     path = tmp_path / "f.yaml"
     path.write_text(FLOWS_FILE)
     monkeypatch.setenv("BEDROCK_EMULATOR_FLOWS", str(path))
-    with flows.registry.DEFINITIONS.replaced(None):
-        assert "LOOPFLOW01" in flows.current().flows
+    assert "LOOPFLOW01" in flows.current(AppState()).flows  # an app given no flows files

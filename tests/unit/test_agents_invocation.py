@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from emulator import agents
 from emulator.agents.definition import Action, Agent, Parameter
 from emulator.agents.invocation import Request, invoke, phrase, run_lambda
+from emulator.state import AppState
 from emulator.wire.errors import AwsError
 
 _tenants = itertools.count()
+_STATE = AppState()  # one app's stores: a session's turns see each other
 _DELETE = Action(
     "files",
     "delete_file",
@@ -41,6 +42,7 @@ def _request(tenant: str, text: str, **extra: Any) -> Request:
         alias_id="TSTALIASID",
         session_id="s1",
         input_text=text,
+        state=_STATE,
         **extra,
     )
 
@@ -103,7 +105,7 @@ def test_forget_drops_the_tenants_session_state() -> None:
     tenant = f"unit-{next(_tenants)}"
     first = invoke(_request(tenant, "Please delete file FILE-0007"))
     assert first.events[-1][0] == "returnControl"
-    agents.forget(tenant)
+    _STATE.forget(tenant)
     result = {"functionResult": {"actionGroup": "files", "confirmationState": "CONFIRM"}}
     with pytest.raises(AwsError, match="ValidationException"):
         invoke(_request(tenant, "", session_state={"returnControlInvocationResults": [result]}))

@@ -170,12 +170,14 @@ def test_input_of_the_wrong_type_or_to_the_wrong_node_is_refused() -> None:
 def test_forgetting_a_tenant_drops_only_its_executions() -> None:
     from emulator.flows import executions
     from emulator.flows.registry import Registry
+    from emulator.state import AppState
 
-    store = executions.ExecutionStore()
+    state = AppState()
+    store = executions.store(state)
     flow = Registry().sample
     for tenant in ("a", "b"):
         run = executions.FlowRun("x", "F", "A", "arn", flow, Execution(flow.definition, Context()), 0.0, True)
         store.add(tenant, run)
-    store.forget("a")
+    state.forget("a")
     assert store.find("a", "x") is None
     assert store.find("b", "x") is not None

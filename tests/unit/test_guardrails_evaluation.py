@@ -9,7 +9,10 @@ import pytest
 
 from emulator.guardrails import Registry, evaluate, read_definition, sample
 from emulator.guardrails.invocation import for_converse, for_invoke
+from emulator.state import AppState
 from emulator.wire.errors import AwsError
+
+_STATE = AppState()  # an app with no guardrails files: unknown ids meet the sample
 
 WHEN = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -124,7 +127,7 @@ def test_converse_guard_masks_user_text_only_and_prefers_guard_content() -> None
         "system": [{"text": "admin@corp.io"}],
         "guardrailConfig": {"guardrailIdentifier": "anyid", "guardrailVersion": "DRAFT"},
     }
-    guard = for_converse(body, tenant="t", region="us-east-1", strict=False)
+    guard = for_converse(body, tenant="t", region="us-east-1", strict=False, state=_STATE)
     assert guard is not None
     assert guard.body["messages"][0]["content"][0]["text"] == "mail {EMAIL}"
     assert guard.body["system"][0]["text"] == "admin@corp.io"
@@ -137,7 +140,7 @@ def test_converse_guard_masks_user_text_only_and_prefers_guard_content() -> None
             }
         ],
     }
-    guard = for_converse(tagged, tenant="t", region="us-east-1", strict=False)
+    guard = for_converse(tagged, tenant="t", region="us-east-1", strict=False, state=_STATE)
     assert guard is not None
     assert guard.body["messages"][0]["content"] == [
         {"text": "a@b.io"},
@@ -148,13 +151,23 @@ def test_converse_guard_masks_user_text_only_and_prefers_guard_content() -> None
 def test_invoke_guard_reads_the_native_body_and_needs_both_headers() -> None:
     headers = {"x-amzn-bedrock-guardrailidentifier": "anyid", "x-amzn-bedrock-guardrailversion": "1"}
     guard = for_invoke(
-        headers, {"inputText": "call 555-123-4567"}, tenant="t", region="us-east-1", strict=False
+        headers,
+        {"inputText": "call 555-123-4567"},
+        tenant="t",
+        region="us-east-1",
+        strict=False,
+        state=_STATE,
     )
     assert guard is not None
     assert guard.body == {"inputText": "call {PHONE}"}
     assert guard.invoke_fields() == {"amazon-bedrock-guardrailAction": "INTERVENED"}
     with pytest.raises(AwsError):
         for_invoke(
-            {"x-amzn-bedrock-guardrailidentifier": "anyid"}, {}, tenant="t", region="us-east-1", strict=False
+            {"x-amzn-bedrock-guardrailidentifier": "anyid"},
+            {},
+            tenant="t",
+            region="us-east-1",
+            strict=False,
+            state=_STATE,
         )
-    assert for_invoke({}, {}, tenant="t", region="us-east-1", strict=False) is None
+    assert for_invoke({}, {}, tenant="t", region="us-east-1", strict=False, state=_STATE) is None
