@@ -17,11 +17,11 @@ from emulator.services.exchange import (
     JsonReply,
     OperationCall,
     Reply,
-    StreamEvent,
     StreamReply,
     Usage,
 )
 from emulator.wire.errors import AwsError, validation
+from emulator.wire.eventstream import StreamEvent
 
 if TYPE_CHECKING:  # loaded with the first call that needs them: a Converse needs neither
     from emulator.guardrails import Guarded
@@ -51,7 +51,9 @@ def _converse_guard(call: OperationCall, body: Any) -> Guarded | None:
         return None
     from emulator import guardrails
 
-    return guardrails.for_converse(body, tenant=call.tenant, region=call.region, strict=call.strict)
+    return guardrails.for_converse(
+        body, tenant=call.tenant, region=call.region, strict=call.strict, state=call.state
+    )
 
 
 def _guarded_completion(
@@ -163,7 +165,7 @@ def _guarded_invoke_prompt(call: OperationCall, model: FoundationModel) -> tuple
     # for the provider's own Malformed-input message.
     body = call.json_body if call.raw_body and isinstance(call.json_body, dict) else parse_body(call.raw_body)
     guard = guardrails.for_invoke(
-        call.headers, body, tenant=call.tenant, region=call.region, strict=call.strict
+        call.headers, body, tenant=call.tenant, region=call.region, strict=call.strict, state=call.state
     )
     if guard is not None:
         provider.validate(body, model)  # Bedrock validates the body as sent before the guardrail reads it
