@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from emulator.knowledge import registry as kb_registry
 from emulator.knowledge.registry import SAMPLE_DATA_SOURCE_ID
+from emulator.pytest_plugin import served_definitions
 
 ANY_KB = "MYKB123456"
 ANY_DS = "MYDS123456"
@@ -38,7 +39,9 @@ def runtime(bedrock_emulator: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def acl_knowledge_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def acl_knowledge_base(
+    tmp_path_factory: pytest.TempPathFactory, bedrock_emulator_server: Any
+) -> Iterator[str]:
     root = tmp_path_factory.mktemp("acl-kb")
     docs = root / "docs"
     docs.mkdir()
@@ -52,7 +55,7 @@ def acl_knowledge_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         "knowledge_bases:\n  - id: ACLKB00001\n    name: acl-kb\n    data_sources:\n"
         "      - {id: ACLDS00001, name: hr-docs, directory: docs, s3_uri: 's3://hr-bucket/docs'}\n"
     )
-    with kb_registry.DEFINITIONS.replaced(kb_registry.DEFINITIONS.build([config])):
+    with served_definitions(bedrock_emulator_server, "knowledge_bases", [config]):
         yield "ACLKB00001"
 
 
