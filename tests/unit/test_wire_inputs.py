@@ -71,7 +71,11 @@ def test_query_values_are_typed_by_their_shapes_and_lists_take_every_repetition(
     ("operation", "query", "message"),
     [
         ("ListCustomModels", {"maxResults": ("ten",)}, "STRING_VALUE can not be converted to an Integer"),
-        ("ListCustomModels", {"maxResults": ("99999999999",)}, "STRING_VALUE can not be converted to an Integer"),
+        (
+            "ListCustomModels",
+            {"maxResults": ("99999999999",)},
+            "STRING_VALUE can not be converted to an Integer",
+        ),
         ("ListCustomModels", {"isOwned": ("yes",)}, "STRING_VALUE can not be converted to a Boolean"),
     ],
 )

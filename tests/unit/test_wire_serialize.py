@@ -36,7 +36,10 @@ def test_timestamps_inside_lists_are_written_and_other_zones_are_converted_to_ut
     paris = timezone(timedelta(hours=2))
     body = {"agentSummaries": [{"agentId": "A", "updatedAt": MOMENT.astimezone(paris)}, {"agentId": "B"}]}
     written = serialize.output("bedrock-agent", "ListAgents", body).body
-    assert written["agentSummaries"] == [{"agentId": "A", "updatedAt": "2024-05-01T12:30:15Z"}, {"agentId": "B"}]
+    assert written["agentSummaries"] == [
+        {"agentId": "A", "updatedAt": "2024-05-01T12:30:15Z"},
+        {"agentId": "B"},
+    ]
 
 
 def test_a_timestamp_without_a_format_is_epoch_seconds_in_a_rest_json_body() -> None:
