@@ -9,12 +9,15 @@ connection beside them.
 
 - the emulator: ``bedrock-emulator serve --port P`` (the console script beside this interpreter);
 - MiniStack (optional): ``/tmp/ministack-venv/bin/ministack`` or ``--ministack PATH``, port from
-  ``GATEWAY_PORT``; it takes Converse on the same path with a SigV4-looking Authorization header.
+  ``GATEWAY_PORT``; it takes Converse on the same path with a SigV4-looking Authorization header;
+- a baseline (optional, ``--baseline DIR``): another checkout's ``emulator`` package (``git archive <commit>
+  emulator | tar -x -C DIR``), served by ``python -m emulator serve`` with ``PYTHONPATH=DIR`` in this venv,
+  so a change is measured against its parent under the same load.
 
 Bytecode is compiled first (``compileall``), as ``make run`` and the container image do.
 Target: the emulator at or below MiniStack's time (about 350 ms on the 2-core CI machine).
 
-    .venv/bin/python bench/startup.py [--runs 10] [--ministack PATH] [--no-ministack]
+    .venv/bin/python bench/startup.py [--runs 10] [--ministack PATH] [--no-ministack] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -89,22 +92,32 @@ def _read_response(sock: socket.socket) -> bytes:
         chunks.append(chunk)
 
 
-def _command(name: str, port: int, ministack: str | None) -> tuple[list[str], dict[str, str]]:
+def _command(
+    name: str, port: int, ministack: str | None, baseline: str | None
+) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     if name == "emulator":
         script = Path(sys.executable).with_name("bedrock-emulator")
         command = [str(script)] if script.exists() else [sys.executable, "-m", "emulator"]
         return [*command, "serve", "--port", str(port)], env
+    if name == "baseline":
+        assert baseline is not None
+        env["PYTHONPATH"] = baseline
+        return [sys.executable, "-m", "emulator", "serve", "--port", str(port)], env
     assert ministack is not None
     env["GATEWAY_PORT"] = str(port)
     return [ministack], env
 
 
-def measure(name: str, ministack: str | None) -> Run:
+def measure(name: str, ministack: str | None, baseline: str | None = None) -> Run:
     port = _free_port()
-    command, env = _command(name, port, ministack)
+    command, env = _command(name, port, ministack, baseline)
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # A baseline runs from its own directory: ``-m`` puts the working directory ahead of PYTHONPATH.
+    where = baseline if name == "baseline" else None
+    process = subprocess.Popen(
+        command, env=env, cwd=where, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         sock = _connect(port, started + TIMEOUT)
         listening = time.perf_counter() - started
@@ -139,18 +152,22 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--ministack", default=None, help=f"MiniStack's script (default {DEFAULT_MINISTACK})")
     parser.add_argument("--no-ministack", action="store_true", help="measure the emulator alone")
+    parser.add_argument("--baseline", help="another checkout's directory holding its emulator package")
     args = parser.parse_args()
     ministack = None
     if not args.no_ministack:
         ministack = args.ministack or (DEFAULT_MINISTACK if Path(DEFAULT_MINISTACK).exists() else None)
         ministack = ministack or shutil.which("ministack")
     compileall.compile_dir(str(ROOT / "emulator"), quiet=1)
-    servers = ["emulator"] + (["ministack"] if ministack else [])
+    if args.baseline:
+        compileall.compile_dir(str(Path(args.baseline) / "emulator"), quiet=1)
+    servers = ["emulator"] + (["baseline"] if args.baseline else []) + (["ministack"] if ministack else [])
     results: dict[str, list[Run]] = {name: [] for name in servers}
-    measure("emulator", ministack)  # one unmeasured start: the OS's file cache, not ours
+    for name in servers:
+        measure(name, ministack, args.baseline)  # one unmeasured start each: the OS's file cache, not ours
     for _ in range(args.runs):
         for name in servers:
-            results[name].append(measure(name, ministack))
+            results[name].append(measure(name, ministack, args.baseline))
     print(f"Start-up to the first Converse answered, {args.runs} runs each (spawn -> connect -> response)")
     for name in servers:
         print(f"  {name:9} {_summary(results[name])}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,7 +81,10 @@ def _configure_definitions(settings: Settings, state: AppState) -> None:
             state.definitions.configure(definitions.kind_named(name), paths)
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
+    """Load what a first model call needs (its body checks, Faker) ahead of it. ``serve`` runs this in the
+    background once it has listened for a moment: run at once, it would compete with the very first
+    requests for the interpreter and slow both (a call arriving first just loads what it needs itself)."""
     handlers.warm_up()
     generation.warm_up()
 
@@ -124,7 +126,4 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     verify_with = settings.credentials if settings.verify_signatures else None
     s3 = S3Dispatcher(state, settings.s3_endpoint_url, verify_with=verify_with)  # moto loads on first use
     app.wsgi_app = _Dispatcher(guarded, traffic, s3)  # type: ignore[method-assign]
-    # Handler modules and Faker are the slowest imports; load them beside the server starting, not
-    # in front of it (a request arriving first simply waits for them).
-    threading.Thread(target=_warm_up, name="bedrock-emulator-warm-up", daemon=True).start()
     return app

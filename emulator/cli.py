@@ -7,11 +7,16 @@ import argparse
 import gc
 import logging
 import sys
+import threading
 from collections.abc import Sequence
 
 from emulator import healthcheck, log_setup
 from emulator.config_error import ConfigError
 from emulator.settings import DEFAULT_PORT, Settings
+
+# What a first model call needs is loaded in the background this long after the server listens, so a
+# client that calls at once is not slowed by it (see ``emulator.app.warm_up``).
+WARM_UP_AFTER_SECONDS = 1.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -195,7 +200,7 @@ def _serve(args: argparse.Namespace) -> int:
     # it runs, and once the app is built they are frozen out of every later one (a full collection over
     # them cost the first call tens of milliseconds).
     gc.disable()
-    from emulator.app import create_app
+    from emulator.app import create_app, warm_up
     from emulator.engine import ScenarioError
     from emulator.server import EmulatorServer
 
@@ -217,6 +222,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     def announce(ready: EmulatorServer) -> None:
         log_setup.notice(f"bedrock-emulator serving on {ready.endpoint_url}", endpoint=ready.endpoint_url)
+        warming = threading.Timer(WARM_UP_AFTER_SECONDS, warm_up)
+        warming.daemon = True
+        warming.start()
         if settings.endpoint_file:
             url = healthcheck.probe_url(ready.host, ready.port)
             try:
