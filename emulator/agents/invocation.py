@@ -18,7 +18,7 @@ import re
 import string
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,12 +30,17 @@ from emulator.agents.memory import memory_store
 from emulator.agents.orchestration import Decision, decide
 from emulator.generation import complete, count_tokens, split_deltas
 from emulator.knowledge import answers
-from emulator.knowledge.retrieval import DEFAULT_NUMBER_OF_RESULTS, Hit, retrieve
+from emulator.knowledge.retrieval import DEFAULT_NUMBER_OF_RESULTS, Hit, Page, retrieve
 from emulator.state import AppState
 from emulator.wire.errors import AwsError
 from emulator.wire.eventstream import StreamEvent
 
 NO_ANSWER = answers.NO_ANSWER
+# How a created agent decides a turn (``action_matching.decider``); others use ``orchestration.decide``.
+Decider = Callable[[Agent, str, Mapping[str, str]], Decision]
+# A knowledge base search as Retrieve does it: (id, text, number of results, filter, search type) -> a page,
+# or None when the id is not the caller's created knowledge base (the definitions' registry answers then).
+Retriever = Callable[[str, str, int, Mapping[str, Any] | None, str | None], Page | None]
 _INJECTION = re.compile(
     r"ignore (all |your |the )?(previous|prior) instructions|system prompt", re.IGNORECASE
 )
@@ -61,6 +66,9 @@ class Request:
     scripted_text: str | None = None
     alias_arn: str | None = None
     state: AppState = field(default_factory=AppState, repr=False, compare=False)  # the app's stores
+    agent_version: str = "DRAFT"  # the version the alias routes to, as traces report it
+    decide: Decider | None = field(default=None, repr=False, compare=False)
+    retrieve: Retriever | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -131,7 +139,7 @@ class _Turn:
         attributes = {**self.conversation.session_attributes, **self.prompt_attributes}
         if self.agent.pre_processing and not self._pre_process(text):
             return NO_ANSWER
-        decision = decide(self.agent, text, attributes)
+        decision = (self.request.decide or decide)(self.agent, text, attributes)
         prompt = self._prompt(text)
         if decision.kind == "action" and decision.action is not None:
             return self._act(decision, prompt, text)
@@ -344,9 +352,6 @@ class _Turn:
         return refs
 
     def _search(self, ref: KnowledgeBaseRef, text: str) -> list[Hit]:
-        resolved = knowledge.current(self.request.state).resolve(
-            ref.knowledge_base_id, strict=self.request.strict
-        )
         search = dict(ref.retrieval)
         for override in self.request.session_state.get("knowledgeBaseConfigurations") or ():
             if isinstance(override, Mapping) and override.get("knowledgeBaseId") == ref.knowledge_base_id:
@@ -354,16 +359,26 @@ class _Turn:
                     (override.get("retrievalConfiguration") or {}).get("vectorSearchConfiguration") or {}
                 )
         count = search.get("numberOfResults", DEFAULT_NUMBER_OF_RESULTS)
+        number = count if isinstance(count, int) and 1 <= count <= 100 else DEFAULT_NUMBER_OF_RESULTS
+        filter_spec = search.get("filter") if isinstance(search.get("filter"), Mapping) else None
+        search_type = (
+            search.get("overrideSearchType")
+            if search.get("overrideSearchType") in ("HYBRID", "SEMANTIC")
+            else None
+        )
+        if self.request.retrieve is not None:
+            created = self.request.retrieve(ref.knowledge_base_id, text, number, filter_spec, search_type)
+            if created is not None:
+                return created.hits
+        resolved = knowledge.current(self.request.state).resolve(
+            ref.knowledge_base_id, strict=self.request.strict
+        )
         page = retrieve(
             resolved.knowledge_base,
             text,
-            number_of_results=count
-            if isinstance(count, int) and 1 <= count <= 100
-            else DEFAULT_NUMBER_OF_RESULTS,
-            filter_spec=search.get("filter") if isinstance(search.get("filter"), Mapping) else None,
-            search_type=search.get("overrideSearchType")
-            if search.get("overrideSearchType") in ("HYBRID", "SEMANTIC")
-            else None,
+            number_of_results=number,
+            filter_spec=filter_spec,
+            search_type=search_type,
         )
         return page.hits
 
@@ -375,7 +390,10 @@ class _Turn:
 
     def _trace(self, trace: Mapping[str, Any]) -> None:
         if self.request.enable_trace:
-            self.events.append(self.tracer.part(trace))
+            event, part = self.tracer.part(trace)
+            if "agentVersion" in part:
+                part["agentVersion"] = self.request.agent_version
+            self.events.append((event, part))
 
     def _count(self, prompt: str, output: str) -> None:
         self.input_tokens += count_tokens(prompt)

@@ -1,6 +1,9 @@
 """Agent handlers: InvokeAgent, InvokeInlineAgent, GetAgentMemory, DeleteAgentMemory (bedrock-agent-runtime)
 and the bedrock-agent reads GetAgent and ListAgents.
 
+An agent the tenant created through bedrock-agent runs as created (``emulator.agents.created``); other ids
+go to the file-defined agents and the bundled sample (``emulator.agents.registry``).
+
 Each handler validates what the caller relies on, turns the request into plain values and leaves the
 behaviour to ``emulator.agents``; ``AGENT_HANDLERS`` maps AWS operation names to them. A scenario's
 scripted ``answer.text`` replaces the agent's final answer.
@@ -15,7 +18,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from emulator.agents import registry
+from emulator.agents import created, registry
+from emulator.agents.action_matching import decider
 from emulator.agents.config import DRAFT_ALIAS_ID
 from emulator.agents.definition import Agent, from_inline_request
 from emulator.agents.invocation import Request, invoke
@@ -42,14 +46,24 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
     session_id = _label(call, "sessionId", _SESSION_ID, "[0-9a-zA-Z._:-]+")
     body = _object(call.json())
     memory_id = _optional_id(body, "memoryId")
-    resolved = registry.current(call.state).resolve(agent_id, alias_id, strict=call.strict)
+    mine = created.find(call, agent_id, alias_id)
+    if mine is not None:
+        agent = mine.agent
+        runs: dict[str, Any] = {
+            "alias_arn": mine.alias_arn,
+            "agent_version": mine.version,
+            "decide": decider(mine.capabilities, call.seed),
+        }
+    else:
+        agent = registry.current(call.state).resolve(agent_id, alias_id, strict=call.strict).agent
+        runs = {"alias_arn": registry.alias_arn(call.region, agent_id, alias_id)}
     request = Request(
         tenant=call.tenant,
         region=call.region,
         seed=call.seed,
         strict=call.strict,
         request_id=call.request_id,
-        agent=resolved.agent,
+        agent=agent,
         agent_id=agent_id,
         alias_id=alias_id,
         session_id=session_id,
@@ -60,8 +74,8 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
         session_state=_object(body.get("sessionState") or {}, "sessionState"),
         stream_final_response=_stream_final(body),
         scripted_text=call.scripted.text if call.scripted else None,
-        alias_arn=registry.alias_arn(call.region, agent_id, alias_id),
         state=call.state,
+        **runs,
     )
     outcome = invoke(request)
     headers = {CONTENT_TYPE_HEADER: "application/json", SESSION_HEADER: session_id}
@@ -110,7 +124,7 @@ def handle_get_agent_memory(call: OperationCall) -> Reply:
     if memory_type != "SESSION_SUMMARY":
         raise _constraint("memoryType", memory_type, "Member must satisfy enum value set: [SESSION_SUMMARY]")
     size = _query_int(call, "maxItems", 1, 1000, 1000)
-    registry.current(call.state).resolve(agent_id, alias_id, strict=call.strict)
+    _known(call, agent_id, alias_id)
     assert memory_id is not None
     summaries = memory_store(call.state).get((call.tenant, agent_id, alias_id, memory_id), time.time())
     start = _token_offset(call.query.get("nextToken"))
@@ -125,7 +139,7 @@ def handle_delete_agent_memory(call: OperationCall) -> Reply:
     alias_id = _label(call, "agentAliasId", _RESOURCE_ID, "[0-9a-zA-Z]+")
     memory_id = _query_id(call, "memoryId", required=False)
     session_id = _query_id(call, "sessionId", required=False)
-    registry.current(call.state).resolve(agent_id, alias_id, strict=call.strict)
+    _known(call, agent_id, alias_id)
     memory_store(call.state).delete(call.tenant, agent_id, alias_id, memory_id, session_id)
     return JsonReply({})
 
@@ -191,6 +205,12 @@ def _agent_wire(region: str, agent_id: str, agent: Agent, created: float) -> dic
             "sessionSummaryConfiguration": {"maxRecentSessions": agent.max_recent_sessions},
         }
     return wire
+
+
+def _known(call: OperationCall, agent_id: str, alias_id: str) -> None:
+    """Refuse an agent or alias that neither the tenant created nor the definitions (or sample) serve."""
+    if created.exists(call, agent_id, alias_id) is None:
+        registry.current(call.state).resolve(agent_id, alias_id, strict=call.strict)
 
 
 # -- small readers ----------------------------------------------------------------------------------------
