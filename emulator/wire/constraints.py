@@ -413,23 +413,31 @@ def _matcher(pattern: str) -> Callable[[str], bool] | None:
 
     Python's ``re`` runs short values (a fraction of a microsecond; ASCII classes, as in Java). It
     backtracks, and a few model patterns are quadratic on a long near-miss, so values longer than
-    ``_BACKTRACKING_LIMIT`` go to RE2 (linear; ~20 µs a call through its binding). Java's Unicode
-    classes (``\\p{L}``), which ``re`` lacks, go to RE2 always; RE2 refuses lookarounds and counts over
-    1000, which ``re`` reads. A pattern neither can read is not checked, rather than refusing valid input.
+    ``_BACKTRACKING_LIMIT`` go to RE2 (linear; ~20 µs a call through its binding), compiled on the first
+    such value. Java's Unicode classes (``\\p{L}``), which ``re`` lacks, go to RE2 always; RE2 refuses
+    lookarounds and counts over 1000, which ``re`` reads. A pattern neither can read is not checked,
+    rather than refusing valid input.
     """
     try:
-        backtracking: Callable[[str], Any] | None = re.compile(pattern, re.ASCII).fullmatch
+        backtracking = re.compile(pattern, re.ASCII).fullmatch
     except re.error:
-        backtracking = None
-    linear = _re2(pattern)
-    if backtracking is None and linear is None:
-        log.debug("constraint pattern not checked: %r", pattern)
-        return None
+        linear = _re2(pattern)
+        if linear is None:
+            log.debug("constraint pattern not checked: %r", pattern)
+            return None
+
+        def matches_linear(value: str) -> bool:
+            return linear(value) is not None
+
+        return matches_linear
+    long_values: list[Callable[[str], Any] | None] = []  # RE2's matcher, once a long value needs it
 
     def matches(value: str) -> bool:
-        if backtracking is not None and (linear is None or len(value) <= _BACKTRACKING_LIMIT):
+        if len(value) <= _BACKTRACKING_LIMIT:
             return backtracking(value) is not None
-        assert linear is not None
+        if not long_values:
+            long_values.append(_re2(pattern))
+        linear = long_values[0] or backtracking  # RE2 cannot read it: lookarounds, long counts
         return linear(value) is not None
 
     return matches

@@ -23,7 +23,6 @@ its reply costs one dictionary lookup here.
 
 from __future__ import annotations
 
-import email.utils
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -60,7 +59,9 @@ def timestamp_text(moment: datetime, timestamp_format: str) -> Any:
         text = moment.strftime("%Y-%m-%dT%H:%M:%S.%f" if moment.microsecond else "%Y-%m-%dT%H:%M:%S")
         return text + "Z"
     if timestamp_format == "rfc822":
-        return email.utils.format_datetime(moment, usegmt=True)
+        from email.utils import format_datetime  # only headers use it, and none of Bedrock's do yet
+
+        return format_datetime(moment, usegmt=True)
     seconds = moment.timestamp()
     return int(seconds) if seconds.is_integer() else round(seconds, 6)
 
