@@ -40,7 +40,8 @@ _PLACE_WORDS: Final = frozenset(
     {"city", "location", "place", "country", "destination", "origin", "address", "region", "town", "airport"}
 )
 _PERSON_WORDS: Final = frozenset({"name", "person", "customer", "user", "recipient", "contact", "employee"})
-_CAPITALISED = r"[A-Z][\w'’.-]*(?:\s+(?:de|del|da|di|von|van|la|le)?\s*[A-Z][\w'’.-]*)*"
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_CAPITALISED = rf"[{_UPPER}][\w'’.-]*(?:\s+(?:(?:de|del|da|di|von|van|la|le)\s+)?[{_UPPER}][\w'’.-]*)*"
 _PLACE: Final = re.compile(rf"\b(?:in|at|for|to|from|near|of)\s+(?:the\s+)?({_CAPITALISED})")
 _NAMED: Final = re.compile(rf"\b(?:for|named|called|name is|I am|I'm)\s+({_CAPITALISED})")
 _WORD: Final = re.compile(rf"(?<![.!?]\s)(?<!^)\b({_CAPITALISED})")
