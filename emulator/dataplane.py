@@ -102,6 +102,14 @@ class DataPlane:
         # beyond the engine's tenant cap: an evicted tenant's ids start again, like after a reset.
         self._counters: LruMap[str, int] = LruMap(engine.max_tenants)
         self._counter_lock = threading.Lock()
+        self.state.on_forget(self._forget_counters)  # a reset tenant's ids start again
+
+    def _forget_counters(self, tenant: str | None) -> None:
+        with self._counter_lock:
+            if tenant is None:
+                self._counters = LruMap(self.engine.max_tenants)
+            else:
+                self._counters.pop(tenant, None)
 
     # The WSGI entry -------------------------------------------------------------------------------
 

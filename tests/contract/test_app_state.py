@@ -235,9 +235,11 @@ def test_reset_without_a_tenant_forgets_every_tenant(apps: tuple[EmulatorServer,
 
 
 def test_a_reset_tenant_starts_again_with_the_same_ids(apps: tuple[EmulatorServer, EmulatorServer]) -> None:
-    """Counters are per tenant and forgotten with it, so a reset run repeats its ids."""
+    """Counters are per tenant and forgotten with it, so a reset run repeats its ids, request ids too."""
     first, _ = apps
     sessions = client(first, "bedrock-agent-runtime", "repeat")
-    before = sessions.create_session()["sessionId"]
+    before = sessions.create_session()
     reset(first, "repeat")
-    assert sessions.create_session()["sessionId"] == before
+    after = sessions.create_session()
+    assert after["sessionId"] == before["sessionId"]
+    assert after["ResponseMetadata"]["RequestId"] == before["ResponseMetadata"]["RequestId"]
