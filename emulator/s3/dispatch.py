@@ -25,8 +25,7 @@ from werkzeug.exceptions import ClientDisconnected
 
 from emulator import request_log
 from emulator.journal import JournalEntry
-from emulator.s3 import replies
-from emulator.s3.objects import configure, endpoint_url, moto_world
+from emulator.s3.endpoint import configure, endpoint_url
 from emulator.serving import ABORT_KEY, BODY_LIMIT_KEY, BodyTooLargeError, ServerLimits, read_body
 from emulator.state import AppState
 from emulator.wire import sigv4
@@ -36,7 +35,7 @@ log = logging.getLogger("bedrock_emulator.s3")
 SERVICE = "s3"
 BUG_HEADER = "x-bedrock-emulator-bug"
 DEFAULT_BODY_LIMIT = ServerLimits().max_body_bytes
-_ERROR_CODE = re.compile(rb"<Code>([^<]{1,64})</Code>")
+_ERROR_CODE = rb"<Code>([^<]{1,64})</Code>"  # compiled on first use (re caches it): not at start-up
 _Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
@@ -86,6 +85,9 @@ class S3Dispatcher:
         return [body]
 
     def _answer(self, environ: dict[str, Any], caller: sigv4.Caller) -> _Answer:
+        from emulator.s3 import replies
+        from emulator.s3.objects import moto_world
+
         external = endpoint_url(self.state)
         if external is not None:
             return replies.error(
@@ -160,7 +162,7 @@ def _log_call(
         return
     from emulator.s3.operations import operation_name  # botocore's S3 model, read on the first S3 call
 
-    error = _ERROR_CODE.search(body) if status >= 400 else None
+    error = re.search(_ERROR_CODE, body) if status >= 400 else None
     entry = JournalEntry(
         time=time.time(),
         tenant=caller.tenant,

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from emulator.s3.endpoint import endpoint_url
 from emulator.state import AppState
 
 if TYPE_CHECKING:
     from emulator.s3.moto_world import MotoS3  # moto itself loads on first use
 
 # Where an app keeps its S3 pieces (AppState.extras).
-ENDPOINT_KEY = "s3.endpoint_url"
 STORE_KEY = "s3.object_store"
 WORLD_KEY = "s3.moto_world"
 
@@ -95,18 +95,6 @@ class ObjectStore(Protocol):
 
     def create_bucket(self, tenant: str, bucket: str) -> None:
         """Create a bucket; nothing happens when the tenant already has it."""
-
-
-def configure(state: AppState, endpoint_url: str | None) -> None:
-    """Make ``object_store(state)`` an external store at ``endpoint_url``, or in-process with None.
-    Cheap: nothing is imported or connected before the first use."""
-    state.extras[ENDPOINT_KEY] = endpoint_url
-
-
-def endpoint_url(state: AppState) -> str | None:
-    """The external S3 endpoint the app uses, or None for the in-process S3."""
-    value = state.extras.get(ENDPOINT_KEY)
-    return value if isinstance(value, str) else None
 
 
 def object_store(state: AppState) -> ObjectStore:
