@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from emulator import catalog
 from emulator.catalog import ResolvedModel
-from emulator.control import lifecycle, resources
+from emulator.control import resources, runtime_view
 from emulator.control.accounts import account_id
 from emulator.services.exchange import OperationCall
 from emulator.wire.errors import AwsError, validation
@@ -55,8 +55,7 @@ def expand(call: OperationCall) -> tuple[ResolvedModel, dict[str, Any]]:
     for member in RESERVED:
         if member in request:
             raise validation(RESERVED_MESSAGE.format(member=member))
-    record = _prompt(call, call.labels["modelId"])
-    variant = _variant(record)
+    variant = default_variant(find(call, call.labels["modelId"]))
     model_id = variant.get("modelId")
     if not isinstance(model_id, str) or not model_id:
         raise validation(NO_MODEL.format(variant=variant.get("name", "")))
@@ -114,7 +113,8 @@ def placeholders(body: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def _prompt(call: OperationCall, arn: str) -> dict[str, Any]:
+def find(call: OperationCall, arn: str) -> dict[str, Any]:
+    """The caller's prompt (draft or version) a prompt ARN names, or Bedrock's refusal."""
     match = PROMPT_ARN.match(arn)
     if match is None or match["region"] != call.region:
         raise AwsError("ValidationException", catalog.INVALID_ID_MESSAGE)
@@ -122,25 +122,16 @@ def _prompt(call: OperationCall, arn: str) -> dict[str, Any]:
         raise AwsError("ResourceNotFoundException")
     version = match["version"]
     if version is None:
-        record = _current(call, resources.PROMPT, match["id"])
+        record = runtime_view.record(call, resources.PROMPT, match["id"])
     else:
-        record = _current(call, resources.PROMPT_VERSION, resources.key(match["id"], version))
+        record = runtime_view.record(call, resources.PROMPT_VERSION, resources.key(match["id"], version))
     if record is None:
         raise AwsError("ResourceNotFoundException")
     return record
 
 
-def _current(call: OperationCall, kind: resources.Kind, key: str) -> dict[str, Any] | None:
-    """A record as it stands on the virtual clock, read without writing (the data plane never takes the
-    control plane's lock, so it leaves settling the stored record to the control plane)."""
-    record = call.state.store.get(call.tenant, kind.store_kind, key)
-    if record is None:
-        return None
-    lifecycle.settle(record, lifecycle.now(call))
-    return None if record.get(lifecycle.GONE) else dict(record)
-
-
-def _variant(record: Mapping[str, Any]) -> Mapping[str, Any]:
+def default_variant(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The variant a prompt runs: its ``defaultVariant``, else its first (bedrock-agent allows one)."""
     variants = [v for v in record.get("variants") or [] if isinstance(v, Mapping)]
     if not variants:
         raise validation(NO_MODEL.format(variant=record.get("defaultVariant", "")))

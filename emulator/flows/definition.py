@@ -170,6 +170,12 @@ def _node(raw: Any) -> Node:
     return Node(name, kind, configuration, inputs, outputs, node_conditions, emulator)
 
 
+def node(raw: Any) -> Node:
+    """One node as ``parse`` reads it, its type's inputs and outputs filled in, or the DefinitionError
+    ``parse`` would raise for the node itself (ValidateFlowDefinition reads a definition node by node)."""
+    return _node(raw)
+
+
 def _configuration_member(kind: str) -> str:
     return {"LambdaFunction": "lambdaFunction", "KnowledgeBase": "knowledgeBase"}.get(kind, kind.lower())
 

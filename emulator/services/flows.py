@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from emulator.control import flow_targets
 from emulator.flows import executions, registry
 from emulator.flows.executor import Event, Execution, Field, FlowInputError
 from emulator.flows.nodes import Context
@@ -215,7 +216,8 @@ def handle_get_flow_execution(call: OperationCall) -> Reply:
 
 def handle_list_flow_executions(call: OperationCall) -> Reply:
     flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
-    registry.current(call.state).resolve(flow_id, strict=call.strict)
+    if flow_targets.flow_arn(call, flow_id) is None:
+        registry.current(call.state).resolve(flow_id, strict=call.strict)
     alias = call.query.get("flowAliasIdentifier")
     alias_id = _alias_id(alias) if alias else None
     store = executions.store(call.state)
@@ -342,6 +344,9 @@ def handle_get_flow(call: OperationCall) -> Reply:
 def _resolve(call: OperationCall) -> tuple[Resolved, str]:
     flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
     alias = _alias_id(call.labels.get("flowAliasIdentifier", ""))
+    created = flow_targets.resolve(call, flow_id, alias)  # a flow the caller made with CreateFlow
+    if created is not None:
+        return created, alias
     reg = registry.current(call.state)
     resolved = reg.resolve(flow_id, strict=call.strict)
     reg.check_alias(resolved, alias, strict=call.strict)
@@ -376,7 +381,10 @@ def _new_run(
     *,
     asynchronous: bool,
 ) -> executions.FlowRun:
-    arn = f"{registry.flow_arn(call.region, resolved.requested_id)}/alias/{alias}/execution/{execution_id}"
+    flow_arn = flow_targets.flow_arn(call, resolved.requested_id) or registry.flow_arn(
+        call.region, resolved.requested_id
+    )
+    arn = f"{flow_arn}/alias/{alias}/execution/{execution_id}"
     started = execution.events[0].timestamp if execution.events else datetime.now(UTC).timestamp()
     return executions.FlowRun(
         execution_id, resolved.requested_id, alias, arn, resolved.flow, execution, started, asynchronous
