@@ -3,9 +3,9 @@
 A session is ACTIVE until EndSession makes it ENDED; an ended session can still be read but takes no new
 invocations, steps or metadata, and only an ended session can be deleted. Lists are newest first (the
 order checkpoint savers such as langgraph-checkpoint-aws rely on to find the latest step). Ids are UUIDs
-derived from the seed, the tenant and the tenant's counter, so a run is repeatable. Each session, with
-its invocations, steps and tags, is one value in the app's store (kind ``session``); every change is one
-atomic update of it.
+derived from the seed, the tenant and the tenant's counter, so a run is repeatable. A session (with its
+tags) is one value in the app's store, each of its invocations and steps another (kinds ``session``,
+``session-invocation:<id>``, ``session-step:<id>``), so a step costs the same however long the session.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from emulator.state import AppState, Store
 from emulator.wire.errors import AwsError
 
 ACCOUNT_ID = "123456789012"
-KIND: Final = "session"  # session id -> Session.value()
+KIND: Final = "session"  # session id -> the session (ids, status, metadata, tags)
+INVOCATION_KIND: Final = "session-invocation"  # kind "session-invocation:<session id>": invocation id -> it
+STEP_KIND: Final = "session-step"  # kind "session-step:<session id>": step id -> the step with its payload
 COUNTER_KIND: Final = "counter"  # key "session": ids made for the tenant (sessions, invocations, steps)
 MAX_TAGS = 200
 
@@ -54,21 +56,14 @@ class Session:
     encryption_key_arn: str | None
     tags: dict[str, str]
     status: str = "ACTIVE"
-    invocations: dict[str, Invocation] = field(default_factory=dict)
-    steps: dict[str, Step] = field(default_factory=dict)
 
-    def value(self) -> dict[str, Any]:
-        return asdict(self)
 
-    @classmethod
-    def from_value(cls, value: Mapping[str, Any]) -> Session:
-        return cls(
-            **{
-                **value,
-                "invocations": {k: Invocation(**v) for k, v in value["invocations"].items()},
-                "steps": {k: Step(**v) for k, v in value["steps"].items()},
-            }
-        )
+def _invocations_kind(session_id: str) -> str:
+    return f"{INVOCATION_KIND}:{session_id}"
+
+
+def _steps_kind(session_id: str) -> str:
+    return f"{STEP_KIND}:{session_id}"
 
 
 class SessionStore:
@@ -93,17 +88,17 @@ class SessionStore:
         session_id = self._new_id(tenant, seed, "session")
         arn = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:session/{session_id}"
         session = Session(session_id, arn, now, now, dict(metadata), encryption_key_arn, dict(tags))
-        self._store.put(tenant, KIND, session_id, session.value())
+        self._store.put(tenant, KIND, session_id, asdict(session))
         return session
 
     def get(self, tenant: str, session_id: str) -> Session:
         value = self._store.get(tenant, KIND, session_id)
         if value is None:
             raise _not_found("session", session_id)
-        return Session.from_value(value)
+        return Session(**value)
 
     def listed(self, tenant: str) -> list[Session]:
-        sessions = [Session.from_value(value) for _, value in self._store.list(tenant, KIND)]
+        sessions = [Session(**value) for _, value in self._store.list(tenant, KIND)]
         return sorted(sessions, key=lambda s: -s.created_at)
 
     def update(self, tenant: str, session_id: str, metadata: dict[str, str]) -> Session:
@@ -132,28 +127,32 @@ class SessionStore:
 
         self._change(tenant, session_id, check)
         self._store.delete(tenant, KIND, session_id)
+        for kind in (_invocations_kind(session_id), _steps_kind(session_id)):
+            for key in self._store.keys(tenant, kind):
+                self._store.delete(tenant, kind, key)
 
     def create_invocation(
         self, tenant: str, seed: int, session_id: str, invocation_id: str | None, description: str | None
     ) -> tuple[Session, Invocation]:
         _check_live(self.get(tenant, session_id))  # before an id is made: a refusal leaves the counter be
         wanted = invocation_id if invocation_id is not None else self._new_id(tenant, seed, "invocation")
-        made: list[Invocation] = []
+        kind = _invocations_kind(session_id)
+        if self._store.get(tenant, kind, wanted) is not None:
+            raise AwsError(
+                "ConflictException", f"Invocation {wanted} already exists in session {session_id}."
+            )
+        invocation = Invocation(wanted, time.time(), description, len(self._store.keys(tenant, kind)))
 
-        def change(session: Session) -> None:
+        def touch(session: Session) -> None:
             _check_live(session)
-            if wanted in session.invocations:
-                raise AwsError(
-                    "ConflictException",
-                    f"Invocation {wanted} already exists in session {session.session_id}.",
-                )
-            invocation = Invocation(wanted, time.time(), description, len(session.invocations))
-            session.invocations[wanted] = invocation
             session.updated_at = invocation.created_at
-            made.append(invocation)
 
-        session = self._change(tenant, session_id, change)
-        return session, made[0]
+        session = self._change(tenant, session_id, touch)
+        if not self._store.put_new(tenant, kind, wanted, asdict(invocation)):  # the same id, just now
+            raise AwsError(
+                "ConflictException", f"Invocation {wanted} already exists in session {session_id}."
+            )
+        return session, invocation
 
     def put_step(
         self,
@@ -165,50 +164,52 @@ class SessionStore:
         step_time: float,
         payload: dict[str, Any],
     ) -> Step:
-        session = self.get(tenant, session_id)
-        _check_live(session)  # before an id is made: a refusal leaves the counter be
-        if invocation_id not in session.invocations:
+        _check_live(self.get(tenant, session_id))  # before an id is made: a refusal leaves the counter be
+        if self._store.get(tenant, _invocations_kind(session_id), invocation_id) is None:
             raise _not_found("invocation", invocation_id)
         wanted = step_id if step_id is not None else self._new_id(tenant, seed, "step")
-        made: list[Step] = []
+        kind = _steps_kind(session_id)
+        existing = self._store.get(tenant, kind, wanted)
+        if existing is not None and existing["invocation_id"] != invocation_id:
+            raise AwsError(
+                "ConflictException",
+                f"Invocation step {wanted} already belongs to invocation {existing['invocation_id']}.",
+            )
+        now = time.time()
+        order = len(self._store.keys(tenant, kind))  # as many as were there, a replaced one included
+        step = Step(wanted, invocation_id, step_time, payload, now, order)
 
-        def change(session: Session) -> None:
+        def touch(session: Session) -> None:
             _check_live(session)
-            if invocation_id not in session.invocations:
-                raise _not_found("invocation", invocation_id)
-            existing = session.steps.get(wanted)
-            if existing is not None and existing.invocation_id != invocation_id:
-                raise AwsError(
-                    "ConflictException",
-                    f"Invocation step {wanted} already belongs to invocation {existing.invocation_id}.",
-                )
-            now = time.time()
-            step = Step(wanted, invocation_id, step_time, payload, now, len(session.steps))
-            session.steps[wanted] = step
             session.updated_at = now
-            made.append(step)
 
-        self._change(tenant, session_id, change)
-        return made[0]
+        self._change(tenant, session_id, touch)
+        self._store.put(tenant, kind, wanted, asdict(step))
+        return step
 
     def step(self, tenant: str, session_id: str, invocation_id: str, step_id: str) -> tuple[Session, Step]:
         session = self.get(tenant, session_id)
-        step = session.steps.get(step_id)
-        if step is None or step.invocation_id != invocation_id:
+        value = self._store.get(tenant, _steps_kind(session_id), step_id)
+        if value is None or value["invocation_id"] != invocation_id:
             raise _not_found("invocation step", step_id)
-        return session, step
+        return session, Step(**value)
 
     def invocations(self, tenant: str, session_id: str) -> tuple[Session, list[Invocation]]:
         session = self.get(tenant, session_id)
-        items = list(session.invocations.values())
+        items = [Invocation(**v) for _, v in self._store.list(tenant, _invocations_kind(session_id))]
         return session, sorted(items, key=lambda i: (-i.created_at, -i.order))
 
     def steps(self, tenant: str, session_id: str, invocation_id: str | None) -> tuple[Session, list[Step]]:
         session = self.get(tenant, session_id)
-        if invocation_id is not None and invocation_id not in session.invocations:
+        if (
+            invocation_id is not None
+            and self._store.get(tenant, _invocations_kind(session_id), invocation_id) is None
+        ):
             raise _not_found("invocation", invocation_id)
         items = [
-            s for s in session.steps.values() if invocation_id is None or s.invocation_id == invocation_id
+            Step(**v)
+            for _, v in self._store.list(tenant, _steps_kind(session_id))
+            if invocation_id is None or v["invocation_id"] == invocation_id
         ]
         return session, sorted(items, key=lambda s: (s.step_time, s.put_at, s.order), reverse=True)
 
@@ -234,10 +235,10 @@ class SessionStore:
         changed: list[Session] = []
 
         def apply(value: dict[str, Any]) -> dict[str, Any]:
-            session = Session.from_value(value)
+            session = Session(**value)
             change(session)
             changed.append(session)
-            return session.value()
+            return asdict(session)
 
         if self._store.update(tenant, KIND, session_id, apply) is None:
             raise _not_found("session", session_id)
