@@ -5,7 +5,7 @@ Two apps in one process share nothing, and ``POST /_emulator/reset`` with a tena
 every store (`AppState.forget`).
 
 Stores keep plain JSON-able values (dicts, lists, strings, numbers) under ``(tenant, kind, key)``, behind
-the small `Store` interface (get, put, put_new, delete, list, increment, update, forget), so a later
+the small `Store` interface (get, put, put_new, delete, list, keys, increment, update, forget), so a later
 backend can keep them in Redis without handlers changing. Definition registries built from files are on
 ``AppState.definitions`` (`emulator.definitions`); objects that cannot be values on ``AppState.extra``.
 docs/state.md lists the kinds each module keeps.
