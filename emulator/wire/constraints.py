@@ -110,7 +110,7 @@ def java_text(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{key}={java_text(item)}" for key, item in value.items()) + "}"
     if isinstance(value, bytes | bytearray):
-        return f"java.nio.HeapByteBuffer[pos=0 lim={len(value)} cap={len(value)}]"
+        return _byte_buffer(value)
     return str(value)
 
 
@@ -192,8 +192,7 @@ class _Compiler:
             compiled = self._map(shape)
         else:
             rules = _rules(shape)
-            floating = kind in ("float", "double")
-            compiled = (_scalar_check(shape), _scalar(rules, bool(shape.get("sensitive")), floating))
+            compiled = (_scalar_check(shape), _scalar(rules, bool(shape.get("sensitive")), _shown(kind)))
         self._done[name] = compiled
         return compiled
 
@@ -555,14 +554,32 @@ def _map_check(bounds: tuple[int | None, int | None], key: Check | None, entry: 
 # -- validators: the report, with AWS's texts -----------------------------------------------------------
 
 
-def _scalar(rules: list[Rule], sensitive: bool, floating: bool) -> Validator:
+def _shown(kind: str) -> Callable[[Any], Any]:
+    """How a scalar of the kind appears in a message, as the Java front end prints it."""
+    if kind in ("float", "double"):
+        return float  # a Float 1 prints as 1.0
+    if kind == "blob":
+        return _byte_buffer
+    return _as_is
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _byte_buffer(value: Any) -> str:
+    size = _blob_length(value)  # a blob is read into a ByteBuffer, and that is what gets printed
+    return f"java.nio.HeapByteBuffer[pos=0 lim={size} cap={size}]"
+
+
+def _scalar(rules: list[Rule], sensitive: bool, show: Callable[[Any], Any]) -> Validator:
     checks = tuple(rules)
 
     def validate(value: Any, path: str, hidden: bool, errors: list[str]) -> None:
         for rule in checks:
             broken = rule(value)
             if broken is not None:
-                shown = float(value) if floating else value  # Java prints a Float 1 as 1.0
+                shown = show(value)
                 errors.append(violation(path, shown, broken, hidden=hidden or sensitive))
 
     return validate

@@ -261,3 +261,13 @@ def test_type_check_binding_and_constraints_cost_well_under_twenty_microseconds_
             constraints.check(RUNTIME, "Converse", call.input)
         best = min(best, (time.process_time() - started) / runs)
     assert best < 20e-6, f"{best * 1e6:.1f} µs per Converse (type check, binding, constraints)"
+
+
+def test_a_blob_is_shown_as_the_byte_buffer_the_front_end_read_it_into() -> None:
+    document = {"format": "txt", "name": "notes", "source": {"bytes": ""}}
+    body = {"messages": [{"role": "user", "content": [{"text": "Summarise"}, {"document": document}]}]}
+    assert _message(_converse(body)) == _single(
+        "messages.1.member.content.2.member.document.source.bytes",
+        "java.nio.HeapByteBuffer[pos=0 lim=0 cap=0]",
+        "Member must have length greater than or equal to 1",
+    )
