@@ -1,11 +1,11 @@
 """StartIngestionJob, GetIngestionJob, ListIngestionJobs, StopIngestionJob.
 
 A job on a created data source is STARTING, IN_PROGRESS after ``DURATIONS["ingest_start"]`` seconds
-and COMPLETE after ``DURATIONS["ingest_run"]``; StopIngestionJob makes it STOPPING, then STOPPED.
-``run`` is where a job gets its effect: today it records the steps with zero statistics; knowledge-base
-ingestion (reading the data source's S3 objects, indexing them) replaces its body and may set the
-statistics, failure reasons and steps of the job it is handed. Jobs on knowledge bases nobody created
-are the samples' (lenient mode) or ResourceNotFoundException (strict).
+and COMPLETE (or FAILED) after ``DURATIONS["ingest_run"]``; StopIngestionJob makes it STOPPING, then
+STOPPED. ``run`` gives a job its effect (``emulator.control.kb_sync``): the data source is read and what
+it indexes is staged to become searchable when the job completes, with the job's statistics and failure
+reasons, which the job shows from then on. Stopping a job withdraws what it staged. Jobs on knowledge
+bases nobody created are the samples' (lenient mode) or ResourceNotFoundException (strict).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.control import lifecycle, resources, samples
+from emulator.control import kb_sync, lifecycle, resources, samples
 from emulator.control.data_sources import data_source, usable_knowledge_base
 from emulator.control.ids import new_id
 from emulator.control.knowledge_bases import created as created_knowledge_base
@@ -22,19 +22,11 @@ from emulator.control.messages import not_found, wrong_status
 from emulator.control.request import params
 from emulator.control.resources import INGESTION_JOB, key
 from emulator.control.views import view
+from emulator.knowledge import content
 from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.wire.pagination import page
 
-STATISTICS = (
-    "numberOfDocumentsScanned",
-    "numberOfMetadataDocumentsScanned",
-    "numberOfNewDocumentsIndexed",
-    "numberOfModifiedDocumentsIndexed",
-    "numberOfMetadataDocumentsModified",
-    "numberOfDocumentsDeleted",
-    "numberOfDocumentsFailed",
-    "numberOfDocumentsSkipped",
-)
+STATISTICS = kb_sync.STATISTICS
 RUNNING = ("STARTING", "IN_PROGRESS")
 
 
@@ -52,16 +44,32 @@ class IngestionStart:
 
 def run(start: IngestionStart) -> None:
     """Give a new job its effect. Called once, under the control-plane lock, when StartIngestionJob
-    accepts the job. This version only schedules STARTING -> IN_PROGRESS -> COMPLETE with zero
-    statistics."""
+    accepts the job: the data source is read now, what it indexes is staged for the moment the job
+    completes, and the job's final status, statistics and failure reasons are scheduled with it."""
     started = lifecycle.now(start.call)
     in_progress = started + lifecycle.DURATIONS["ingest_start"]
     complete = started + lifecycle.DURATIONS["ingest_run"]
+    outcome = kb_sync.sync(
+        start.call,
+        start.job["knowledgeBaseId"],
+        start.data_source,
+        start.job["ingestionJobId"],
+        at=complete,
+        now=started,
+    )
+    final: dict[str, Any] = {
+        "status": outcome.status,
+        "updatedAt": lifecycle.iso(complete),
+        "statistics": outcome.statistics,
+    }
+    reasons = outcome.failure_reasons()
+    if reasons:
+        final["failureReasons"] = reasons
     schedule(
         start.job,
         [
             (in_progress, {"status": "IN_PROGRESS", "updatedAt": lifecycle.iso(in_progress)}),
-            (complete, {"status": "COMPLETE", "updatedAt": lifecycle.iso(complete)}),
+            (complete, final),
         ],
     )
 
@@ -129,6 +137,7 @@ def stop_ingestion_job(call: OperationCall) -> Reply:
     if job["status"] not in RUNNING:
         raise wrong_status(call.operation, job["status"])
     job.update({"status": "STOPPING", "updatedAt": stamp(call)})
+    content.withdraw(call.state.store, call.tenant, kb_id, ds_id, job_id, lifecycle.now(call))
     done = later(call, "update")
     schedule(job, [(done, {"status": "STOPPED", "updatedAt": lifecycle.iso(done)})])
     resources.save(call, INGESTION_JOB, key(kb_id, ds_id, job_id), job)
