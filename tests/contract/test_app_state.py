@@ -1,7 +1,7 @@
 """Per-app state over real sockets: two apps in one process share nothing, and ``POST /_emulator/reset``
 forgets a tenant (or everyone) in every store: async invocations, flow executions, Sessions API sessions,
-agent memory, agent conversations (a pending returnControl), created guardrails, ingestion jobs, and
-each app serves the definitions its own settings name."""
+agent memory, agent conversations (a pending returnControl), created guardrails, ingestion jobs, created
+bedrock-agent resources (a prompt), S3 buckets; and each app serves the definitions its own settings name."""
 
 from __future__ import annotations
 
@@ -50,7 +50,17 @@ flows:
       connections:
         - {name: c1, source: Start, target: End}
 """
-STORES = ("async invocations", "flow executions", "sessions", "memory", "conversation", "guardrails", "jobs")
+STORES = (
+    "async invocations",
+    "flow executions",
+    "sessions",
+    "memory",
+    "conversation",
+    "guardrails",
+    "jobs",
+    "prompts",
+    "buckets",
+)
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +153,8 @@ def create_everything(server: EmulatorServer, tenant: str) -> None:
     client(server, "bedrock-agent", tenant).start_ingestion_job(
         knowledgeBaseId=SAMPLE_KNOWLEDGE_BASE_ID, dataSourceId=SAMPLE_DATA_SOURCE_ID
     )
+    client(server, "bedrock-agent", tenant).create_prompt(name="app-state-prompt")
+    client(server, "s3", tenant).create_bucket(Bucket="app-state-bucket")
 
 
 def seen(server: EmulatorServer, tenant: str) -> dict[str, bool]:
@@ -166,6 +178,8 @@ def seen(server: EmulatorServer, tenant: str) -> dict[str, bool]:
         "conversation": _pending_return_control(agent_runtime),
         "guardrails": bool(client(server, "bedrock", tenant).list_guardrails()["guardrails"]),
         "jobs": len(jobs) > 1,  # the data source's first ingestion is everyone's
+        "prompts": bool(client(server, "bedrock-agent", tenant).list_prompts()["promptSummaries"]),
+        "buckets": bool(client(server, "s3", tenant).list_buckets()["Buckets"]),
     }
 
 
