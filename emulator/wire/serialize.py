@@ -76,14 +76,13 @@ class _Writer:
     status_member: str | None
     payload: str | None  # a structure payload: its value is the body
     render: Renderer | None  # the body's members, when some reach a timestamp
+    moved: frozenset[str]  # the members that leave the body (headers, status)
 
     def write(self, value: Mapping[str, Any]) -> Output:
         headers: dict[str, str] = {}
         status: int | None = None
-        moved = {member for member, _, _ in self.headers} | {member for member, _ in self.header_maps}
-        if self.status_member is not None:
-            moved.add(self.status_member)
-        if moved & value.keys():
+        moved = self.moved
+        if not moved.isdisjoint(value.keys()):
             for member, name, timestamp_format in self.headers:
                 item = value.get(member)
                 if item is not None:
@@ -157,7 +156,10 @@ def _compile(model: Mapping[str, Any], operation: str) -> _Writer | None:
     render = _Renderers(shapes_by_name).structure(body)
     if not headers and not header_maps and status_member is None and payload is None and render is None:
         return None
-    return _Writer(tuple(headers), tuple(header_maps), status_member, payload, render)
+    moved = {member for member, _, _ in headers} | {member for member, _ in header_maps}
+    if status_member is not None:
+        moved.add(status_member)
+    return _Writer(tuple(headers), tuple(header_maps), status_member, payload, render, frozenset(moved))
 
 
 class _Renderers:

@@ -84,3 +84,31 @@ def test_operations_botocore_does_not_know_pass_unchanged() -> None:
     body = {"anything": MOMENT}
     assert serialize.output("no-such-service", "Anything", body).body is body
     assert serialize.output("bedrock-agent", "NoSuchOperation", body).body is body
+
+
+def test_a_status_code_member_sets_the_status_and_header_timestamps_are_http_dates() -> None:
+    # None of the four services has these yet; the rules are restJson1's, so a small model shows them.
+    model = {
+        "operations": {"Op": {"output": {"shape": "Out"}}},
+        "shapes": {
+            "Out": {
+                "type": "structure",
+                "members": {
+                    "code": {"shape": "Int", "location": "statusCode"},
+                    "when": {"shape": "Time", "location": "header", "locationName": "x-when"},
+                    "meta": {"shape": "Meta", "location": "headers", "locationName": "x-meta-"},
+                    "name": {"shape": "Str"},
+                },
+            },
+            "Int": {"type": "integer"},
+            "Time": {"type": "timestamp"},
+            "Meta": {"type": "map", "key": {"shape": "Str"}, "value": {"shape": "Str"}},
+            "Str": {"type": "string"},
+        },
+    }
+    writer = serialize._compile(model, "Op")
+    assert writer is not None
+    wire = writer.write({"code": 202, "when": MOMENT, "meta": {"a": "1"}, "name": "n"})
+    assert wire == serialize.Output(
+        {"name": "n"}, {"x-when": "Wed, 01 May 2024 12:30:15 GMT", "x-meta-a": "1"}, 202
+    )
