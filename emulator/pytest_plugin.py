@@ -13,7 +13,7 @@ import json
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,7 +106,7 @@ class BedrockEmulator:
     def reset(self) -> None:
         self._state.reset(self.tenant)
 
-    def definitions(self, kind: str, paths: Sequence[str | Path]) -> Any:
+    def definitions(self, kind: str, paths: Sequence[str | Path]) -> AbstractContextManager[None]:
         """A context manager: the server serves the definitions in ``paths`` for ``kind`` (``agents``,
         ``flows``, ``knowledge_bases`` or ``guardrails``, as ``serve`` names them) for the duration, then
         what it served before. The server is shared: every tenant sees them meanwhile."""
