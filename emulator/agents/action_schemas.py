@@ -15,7 +15,7 @@ UpdateAgentActionGroup request as sent. Enabled groups become ``Action``s:
 Groups with a ``parentActionGroupSignature`` (``AMAZON.UserInput``, ``AMAZON.CodeInterpreter``) have no
 functions of their own: they are capabilities (``action_matching.Capabilities``). A schema that cannot be
 read or parsed when the agent runs is Bedrock's ``DependencyFailedException`` (emulator's text,
-wire-facts §15).
+wire-facts §16.2).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ knowledge-base associations), and builds the ``Agent`` the runtime (``invocation
 decision function of ``action_matching``. It returns None when the tenant created no agent with that id,
 so file-defined agents and the bundled sample keep answering (lenient mode).
 
-Refusals, before any event is sent (wire-facts §15):
+Refusals, before any event is sent (wire-facts §16.2):
 
 - the agent being deleted, an alias that does not exist (or is being deleted), an alias whose version has
   been deleted: ``ResourceNotFoundException`` with the runtime's seen text (§8.4);
