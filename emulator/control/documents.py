@@ -39,7 +39,7 @@ from emulator.s3 import S3StoreError, object_store
 from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.wire.pagination import page
 
-# wire-facts §15 (the rules are documented; these refusal texts are the emulator's).
+# wire-facts §17 (the rules are documented; these refusal texts are the emulator's).
 WRONG_TYPE: Final = (
     "The dataSourceType {given} of document {index} doesn't match the type {expected} of data source {ds}."
 )

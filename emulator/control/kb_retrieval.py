@@ -7,7 +7,7 @@ in lenient mode also when nothing of it is indexed yet, so the runtime handlers 
 definition files and the sample; in strict mode a created knowledge base with nothing indexed answers no
 results, as Bedrock does.
 
-Each result is shown as Bedrock shows it (wire-facts §15): an S3 document's ``location`` is
+Each result is shown as Bedrock shows it (wire-facts §17): an S3 document's ``location`` is
 ``{"type": "S3", "s3Location": {"uri": ...}}`` and its ``metadata`` the sidecar's attributes plus
 ``x-amz-bedrock-kb-source-uri``, ``x-amz-bedrock-kb-chunk-id`` and ``x-amz-bedrock-kb-data-source-id``;
 a CUSTOM document's location is ``{"type": "CUSTOM", "customDocumentLocation": {"id": ...}}`` and its

@@ -8,7 +8,7 @@ the keys. Keys ending in ``/`` are folder markers. ``<key>.metadata.json`` is th
 *modified* when its bytes changed (the ETag, then a digest of the bytes), a *metadata* change when only
 its sidecar changed, *deleted* when its object is gone; an unchanged document is not read again.
 Documents of an unsupported format, larger than 50 MB, without text or with invalid metadata fail, and
-the job's ``failureReasons`` say so as Bedrock words them (wire-facts §15); the job still completes.
+the job's ``failureReasons`` say so as Bedrock words them (wire-facts §17); the job still completes.
 A bucket the tenant does not have fails the job.
 
 CUSTOM data sources take documents only through IngestKnowledgeBaseDocuments: StartIngestionJob on one
@@ -42,7 +42,7 @@ STATISTICS: Final = (
     "numberOfDocumentsSkipped",
 )
 SEMANTIC_MAX_CHARACTERS: Final = 1_000_000
-# wire-facts §15: failure reasons, "Encountered error: <what> [Files: <uris>]. Call to Customer Source did not succeed."
+# wire-facts §17: failure reasons, "Encountered error: <what> [Files: <uris>]. Call to Customer Source did not succeed."
 FRAME: Final = "Encountered error: {what} [Files: {files}]. Call to Customer Source did not succeed."
 REASONS: Final = {
     "format": "Ignored {count} files as their file format was not supported.",

@@ -5,7 +5,7 @@ Two sources: a ``<file>.metadata.json`` sidecar next to an S3 document, holding
 (``"year": {"value": {"type": "NUMBER", "numberValue": 2024}, "includeForEmbedding": true}``), at most
 10 KB; or IngestKnowledgeBaseDocuments' ``metadata`` (inline ``MetadataAttribute`` objects, or the S3 URI
 of such a sidecar). Values are strings, numbers, booleans or lists of strings; anything else makes the
-whole document fail with Bedrock's "invalid metadata attributes" reason (wire-facts §15).
+whole document fail with Bedrock's "invalid metadata attributes" reason (wire-facts §17).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Bedrock documents the formats a data source's files may have (.txt, .md, .html, .doc/.docx, .csv,
 .xls/.xlsx, .pdf) and a 50 MB limit per file; any other file is ignored "as their file format was not
-supported", and a file with no text "as no text content found" (wire-facts §15). The text formats are
+supported", and a file with no text "as no text content found" (wire-facts §17). The text formats are
 read by ``emulator.knowledge.documents.to_text`` (markup dropped, words kept). For the binary formats the
 emulator has no document parser, so it approximates with the standard library: Office Open XML (.docx,
 .xlsx) from its XML parts, PDF from the strings its text operators show (content streams inflated when
