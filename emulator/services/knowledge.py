@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from emulator.control import kb_retrieval
 from emulator.generation import split_deltas
 from emulator.knowledge import answers, filters, registry
 from emulator.knowledge.chunking import split
@@ -49,20 +50,31 @@ def handle_retrieve(
     """Retrieve. ``scripted_results`` (or the scenario's) replace the search results."""
     body = _object(call.json())
     kb_id = _knowledge_base_id(call.labels.get("knowledgeBaseId", ""))
-    resolved = registry.current(call.state).resolve(kb_id, strict=call.strict)
     query = _query_text(body.get("retrievalQuery"), "retrievalQuery")
     search = _search_configuration(body.get("retrievalConfiguration"))
     results = scripted_results if scripted_results is not None else _scripted_results(call)
-    page = retrieve(
-        resolved.knowledge_base,
+    page = kb_retrieval.retrieve(  # a knowledge base the caller created (emulator/control/kb_retrieval.py)
+        call,
+        kb_id,
         query,
         number_of_results=search.number_of_results,
         filter_spec=search.filter_spec,
         search_type=search.search_type,
         next_token=_optional_str(body, "nextToken"),
         scripted=results,
-        data_source_id=_first_data_source_id(resolved.knowledge_base),
     )
+    if page is None:
+        resolved = registry.current(call.state).resolve(kb_id, strict=call.strict)
+        page = retrieve(
+            resolved.knowledge_base,
+            query,
+            number_of_results=search.number_of_results,
+            filter_spec=search.filter_spec,
+            search_type=search.search_type,
+            next_token=_optional_str(body, "nextToken"),
+            scripted=results,
+            data_source_id=_first_data_source_id(resolved.knowledge_base),
+        )
     reply: dict[str, Any] = {"retrievalResults": [hit.wire() for hit in page.hits]}
     if page.next_token is not None:
         reply["nextToken"] = page.next_token
@@ -264,17 +276,27 @@ def _rag_answer(call: OperationCall, request: _RagRequest) -> answers.Answer:
         if not isinstance(kb_configuration, dict):
             raise _invalid("knowledgeBaseConfiguration is required when type is KNOWLEDGE_BASE.")
         kb_id = _knowledge_base_id(str(kb_configuration.get("knowledgeBaseId", "")))
-        resolved = registry.current(call.state).resolve(kb_id, strict=call.strict)
         search = _search_configuration(kb_configuration.get("retrievalConfiguration"))
-        page = retrieve(
-            resolved.knowledge_base,
+        page = kb_retrieval.retrieve(  # a knowledge base the caller created
+            call,
+            kb_id,
             request.query,
             number_of_results=search.number_of_results,
             filter_spec=search.filter_spec,
             search_type=search.search_type,
             scripted=_scripted_results(call),
-            data_source_id=_first_data_source_id(resolved.knowledge_base),
         )
+        if page is None:
+            resolved = registry.current(call.state).resolve(kb_id, strict=call.strict)
+            page = retrieve(
+                resolved.knowledge_base,
+                request.query,
+                number_of_results=search.number_of_results,
+                filter_spec=search.filter_spec,
+                search_type=search.search_type,
+                scripted=_scripted_results(call),
+                data_source_id=_first_data_source_id(resolved.knowledge_base),
+            )
         hits = page.hits
         generation = _object(kb_configuration.get("generationConfiguration") or {})
     else:
