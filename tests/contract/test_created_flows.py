@@ -9,7 +9,7 @@ import itertools
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from emulator.control.accounts import account_id
 from emulator.pytest_plugin import BedrockEmulator
@@ -54,7 +54,7 @@ def data(source: str, output: str, target: str, target_input: str) -> dict[str, 
 
 
 # Input -> Prompt -> Output, written the way the API takes it (every input, output and configuration).
-FLOW = {
+FLOW: dict[str, Any] = {
     "nodes": [
         {
             "name": "Start",
@@ -76,11 +76,11 @@ FLOW = {
     ],
 }
 
-# Seed 002's create_flow call, fixed only where botocore refuses it before sending: the Input and Output
-# configurations are empty structures, inline prompts need templateType, connections need a type. The
-# rest (no inputs or outputs, Data connections without configuration, a model id without its version
-# suffix) is sent as the seed wrote it.
-SEED_002_FLOW = {
+# Seed 002's create_flow call, fixed only where it is refused: botocore wants the Input and Output
+# configurations empty, templateType on inline prompts and a type on connections; Bedrock wants a role
+# ARN with a 12-digit account. The rest (no inputs or outputs, Data connections without configuration, a
+# model id without its version suffix) is sent as the seed wrote it.
+SEED_002_FLOW: dict[str, Any] = {
     "nodes": [
         {"name": "Input", "type": "Input", "configuration": {"input": {}}},
         {
@@ -133,6 +133,7 @@ SEED_002_FLOW = {
         {"name": "c3", "source": "ClassifyPriority", "target": "Output", "type": "Data"},
     ],
 }
+SEED_002_ROLE = "arn:aws:iam::123:role/BedrockFlowRole"  # as the seed wrote it: not a 12-digit account
 INVOICE = "INVOICE #INV-2026-0042\nVendor: Northwind Traders\nTotal: 4,560.00 USD\nDue: 2026-03-15"
 
 
@@ -313,6 +314,27 @@ def test_start_flow_execution_runs_the_created_flow(
     assert [next(iter(e)) for e in events] == ["flowInputEvent", "flowOutputEvent"]
     listed = runtime.list_flow_executions(flowIdentifier=flow["id"])["flowExecutionSummaries"]
     assert [s["executionArn"] for s in listed] == [arn]
+
+
+def test_seed_002_create_flow_as_written_is_refused_before_and_at_bedrock(
+    clients: tuple[Any, Any], bedrock_emulator: BedrockEmulator
+) -> None:
+    agent, _ = clients
+    as_written = copy.deepcopy(SEED_002_FLOW)
+    as_written["nodes"][0]["configuration"] = {"input": {"document": {"type": "String"}}}
+    for connection in as_written["connections"]:
+        del connection["type"]
+    with pytest.raises(ParamValidationError):  # botocore checks the definition's structure first
+        agent.create_flow(name=f"flow-{next(_names)}", executionRoleArn=SEED_002_ROLE, definition=as_written)
+    assert bedrock_emulator.requests() == []
+
+    with pytest.raises(agent.exceptions.ValidationException) as raised:  # Bedrock checks the role's pattern
+        agent.create_flow(
+            name=f"flow-{next(_names)}", executionRoleArn=SEED_002_ROLE, definition=SEED_002_FLOW
+        )
+    assert error_of(raised)[2].startswith(
+        f"1 validation error detected: Value '{SEED_002_ROLE}' at 'executionRoleArn' failed to satisfy constraint"
+    )
 
 
 def test_seed_002_create_flow_prepares_and_runs(
