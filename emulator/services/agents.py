@@ -22,8 +22,9 @@ from emulator.agents import created, registry
 from emulator.agents.action_matching import decider
 from emulator.agents.config import DRAFT_ALIAS_ID
 from emulator.agents.definition import Agent, from_inline_request
-from emulator.agents.invocation import Request, invoke
+from emulator.agents.invocation import Request, Retriever, invoke
 from emulator.agents.memory import iso, memory_store
+from emulator.knowledge.retrieval import Page
 from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply, Usage
 from emulator.wire.errors import AwsError
 from emulator.wire.errors import constraint_violation as _constraint
@@ -75,6 +76,7 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
         stream_final_response=_stream_final(body),
         scripted_text=call.scripted.text if call.scripted else None,
         state=call.state,
+        retrieve=_created_knowledge_bases(call),
         **runs,
     )
     outcome = invoke(request)
@@ -107,6 +109,7 @@ def handle_invoke_inline_agent(call: OperationCall) -> Reply:
         stream_final_response=_stream_final(body),
         scripted_text=call.scripted.text if call.scripted else None,
         state=call.state,
+        retrieve=_created_knowledge_bases(call),
     )
     outcome = invoke(request)
     return StreamReply(
@@ -205,6 +208,22 @@ def _agent_wire(region: str, agent_id: str, agent: Agent, created: float) -> dic
             "sessionSummaryConfiguration": {"maxRecentSessions": agent.max_recent_sessions},
         }
     return wire
+
+
+def _created_knowledge_bases(call: OperationCall) -> Retriever:
+    """An agent's knowledge-base search as Retrieve does it: the caller's created knowledge bases first
+    (``emulator/control/kb_retrieval.py``), the definitions' and the sample otherwise."""
+
+    def search(
+        kb_id: str, text: str, number: int, filter_spec: Mapping[str, Any] | None, search_type: str | None
+    ) -> Page | None:
+        from emulator.control import kb_retrieval
+
+        return kb_retrieval.retrieve(
+            call, kb_id, text, number_of_results=number, filter_spec=filter_spec, search_type=search_type
+        )
+
+    return search
 
 
 def _known(call: OperationCall, agent_id: str, alias_id: str) -> None:

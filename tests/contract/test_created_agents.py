@@ -43,6 +43,16 @@ paths:
       responses:
         "200": {description: The booking}
 """
+KB_ROLE = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForKnowledgeBase_shop"
+VECTOR = {
+    "type": "VECTOR",
+    "vectorKnowledgeBaseConfiguration": {
+        "embeddingModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0"
+    },
+}
+RETURNS = (
+    "Returns are accepted within 30 days of delivery. Refunds go back to the original card within a week."
+)
 FORECAST_OPENAPI = {
     "openapi": "3.0.0",
     "info": {"title": "Forecasts", "version": "1.0"},
@@ -463,6 +473,57 @@ def test_an_associated_knowledge_base_is_searched_with_trace_and_citations(
         span = citation["generatedResponsePart"]["textResponsePart"]["span"]
         assert 0 <= span["start"] <= span["end"] < len(text)
         assert citation["retrievedReferences"][0]["location"]["s3Location"]["uri"].startswith("s3://")
+
+
+def test_a_created_knowledge_base_over_s3_is_searched_as_retrieve_searches_it(
+    control: Any, runtime: Any, strict: BedrockEmulator
+) -> None:
+    s3 = strict.client("s3")
+    s3.create_bucket(Bucket="shop-policies")
+    s3.put_object(Bucket="shop-policies", Key="docs/returns.txt", Body=RETURNS.encode())
+    kb_id = control.create_knowledge_base(
+        name="policies", roleArn=KB_ROLE, knowledgeBaseConfiguration=VECTOR
+    )["knowledgeBase"]["knowledgeBaseId"]
+    poll(
+        strict, lambda: control.get_knowledge_base(knowledgeBaseId=kb_id)["knowledgeBase"]["status"], "ACTIVE"
+    )
+    ds_id = control.create_data_source(
+        knowledgeBaseId=kb_id,
+        name="policy-files",
+        dataSourceConfiguration={
+            "type": "S3",
+            "s3Configuration": {"bucketArn": "arn:aws:s3:::shop-policies"},
+        },
+    )["dataSource"]["dataSourceId"]
+    job = control.start_ingestion_job(knowledgeBaseId=kb_id, dataSourceId=ds_id)["ingestionJob"]
+    poll(
+        strict,
+        lambda: control.get_ingestion_job(
+            knowledgeBaseId=kb_id, dataSourceId=ds_id, ingestionJobId=job["ingestionJobId"]
+        )["ingestionJob"]["status"],
+        "COMPLETE",
+    )
+    agent_id = new_agent(control, strict)
+    control.associate_agent_knowledge_base(
+        agentId=agent_id, agentVersion="DRAFT", knowledgeBaseId=kb_id, description="Shop policies"
+    )
+    prepare(control, strict, agent_id)
+
+    events = invoke(runtime, agent_id, "How long do refunds to the original card take?")
+
+    (lookup,) = orchestration(events, "invocationInput")
+    assert lookup["knowledgeBaseLookupInput"]["knowledgeBaseId"] == kb_id
+    (observation,) = [o for o in orchestration(events, "observation") if o["type"] == "KNOWLEDGE_BASE"]
+    (reference, *_) = observation["knowledgeBaseLookupOutput"]["retrievedReferences"]
+    assert reference["location"]["s3Location"]["uri"] == "s3://shop-policies/docs/returns.txt"
+    assert "original card" in reference["content"]["text"]
+    (chunk,) = [e["chunk"] for e in events if "chunk" in e]
+    cited = {
+        r["location"]["s3Location"]["uri"]
+        for citation in chunk["attribution"]["citations"]
+        for r in citation["retrievedReferences"]
+    }
+    assert cited == {"s3://shop-policies/docs/returns.txt"}
 
 
 def test_a_disabled_knowledge_base_association_is_not_searched(
