@@ -616,3 +616,21 @@ def test_another_tenant_cannot_retrieve_from_my_knowledge_base(
     finally:
         bedrock_emulator.admin("DELETE", f"tenants/{stranger_key}/scenario")
         stranger.close()
+
+
+def test_a_reset_forgets_what_was_indexed(kb: Kb, bedrock_emulator: BedrockEmulator) -> None:
+    kb.put("docs/returns.txt", RETURNS)
+    kb_id = kb.knowledge_base()
+    kb.ingest(kb_id, kb.s3_source(kb_id))
+    assert kb.retrieve(kb_id, "refunds")
+
+    bedrock_emulator.admin("POST", "reset", {"tenant": bedrock_emulator.tenant})
+    bedrock_emulator.use_scenario(
+        bedrock_emulator.load_scenario(
+            f"version: 1\nname: created-kb-strict-again-{bedrock_emulator.tenant}\nstrict: true\nrules: []\n"
+        )
+    )
+    again = kb.knowledge_base()  # ids are minted afresh after a reset: the same id comes back
+
+    assert again == kb_id
+    assert kb.retrieve(again, "refunds") == []

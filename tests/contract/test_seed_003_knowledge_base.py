@@ -1,7 +1,6 @@
-"""Seed 003's Knowledge Base walkthrough, from ingestion on: the calls it makes against an existing knowledge
-base, in our own code, with only ``endpoint_url`` added. (Its set-up half creates an OpenSearch Serverless
-collection and the knowledge base itself through ``aoss`` and ``bedrock-agent`` create calls, which the
-emulator does not serve: any knowledge base id is served by the bundled sample in lenient mode.)"""
+"""Seed 003's Knowledge Base walkthrough, from ingestion on: the calls it makes against a knowledge base id
+nobody created, in our own code, with only ``endpoint_url`` added; in lenient mode the bundled sample serves
+any id. The whole walkthrough, from CreateKnowledgeBase on, is in test_seed_003_created_knowledge_base.py."""
 
 from __future__ import annotations
 
