@@ -683,3 +683,24 @@ def test_memory_of_a_created_agent_is_kept_per_alias(
         runtime.get_agent_memory(
             agentId=agent_id, agentAliasId="NOSUCHALIS", memoryId="memory-1", memoryType="SESSION_SUMMARY"
         )
+
+
+def test_in_the_default_mode_a_created_agent_runs_as_created_and_other_ids_get_the_sample(
+    bedrock_emulator: BedrockEmulator,
+) -> None:
+    control = bedrock_emulator.client("bedrock-agent")
+    runtime = bedrock_emulator.client("bedrock-agent-runtime")
+    agent_id = weather_agent(control, bedrock_emulator)
+
+    with pytest.raises(ClientError) as unprepared:
+        invoke(runtime, agent_id, "What's the weather in Paris?")
+    with pytest.raises(ClientError) as unknown_alias:
+        invoke(runtime, agent_id, "What's the weather in Paris?", alias="NOSUCHALIS")
+    prepare(control, bedrock_emulator, agent_id)
+    mine = returned_control(invoke(runtime, agent_id, "What's the weather in Paris?"))
+    sample = answer_of(invoke(runtime, "AGENT12345", "Where is my order ORD-447829?"))
+
+    assert error_of(unprepared)[:2] == (409, "ConflictException")
+    assert error_of(unknown_alias)[:2] == (404, "ResourceNotFoundException")
+    assert mine["invocationInputs"][0]["functionInvocationInput"]["function"] == "get_weather"
+    assert "ORD-447829" in sample
