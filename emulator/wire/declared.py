@@ -32,6 +32,8 @@ class StreamDeclared:
 
 @dataclass(frozen=True)
 class Declared:
+    """What one service's operation declares: its error codes and its output event stream, if any."""
+
     service: str
     errors: frozenset[str]
     stream: StreamDeclared | None = None

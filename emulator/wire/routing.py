@@ -30,6 +30,9 @@ from emulator.wire import protocol_data
 
 @dataclass(frozen=True)
 class Route:
+    """One operation's route. (Each dataclass here has a docstring: without one, ``dataclass`` renders the
+    signature as the docstring at import, which costs start-up time.)"""
+
     service: str
     operation: str
     method: str
@@ -71,6 +74,8 @@ class Route:
 
 @dataclass(frozen=True)
 class Match:
+    """A resolved request: its route and its unquoted URI labels."""
+
     route: Route
     labels: dict[str, str]
 
