@@ -30,8 +30,7 @@ from emulator.wire import protocol_data
 
 @dataclass(frozen=True)
 class Route:
-    """One operation's route. (Each dataclass here has a docstring: without one, ``dataclass`` renders the
-    signature as the docstring at import, which costs start-up time.)"""
+    """One operation's route: its service and name, method, URI template and success status."""
 
     service: str
     operation: str
