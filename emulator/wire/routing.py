@@ -40,28 +40,26 @@ class Route:
     label_patterns: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @functools.cached_property
-    def segments(self) -> tuple[str | None, ...]:
-        """The template's path segments: a literal, or None where a label goes."""
-        return tuple(None if part.startswith("{") else part for part in self.template.split("/"))
-
-    @functools.cached_property
-    def label_names(self) -> tuple[str, ...]:
-        return tuple(part[1:-1] for part in self.template.split("/") if part.startswith("{"))
+    def segments(self) -> tuple[tuple[str | None, str | None], ...]:
+        """The template's path segments, each (literal, None) or (None, label name)."""
+        return tuple(
+            (None, part[1:-1]) if part.startswith("{") else (part, None) for part in self.template.split("/")
+        )
 
     def bind(self, parts: list[str]) -> dict[str, str] | None:
         """The unquoted labels when the path's segments fit this template, else None."""
         segments = self.segments
         if len(parts) != len(segments):
             return None
-        values = []
-        for part, literal in zip(parts, segments, strict=True):
-            if literal is None:
+        labels: dict[str, str] = {}
+        for part, (literal, label) in zip(parts, segments, strict=True):
+            if label is not None:
                 if not part:
                     return None
-                values.append(part)
+                labels[label] = unquote(part) if "%" in part else part
             elif part != literal:
                 return None
-        return {name: unquote(value) for name, value in zip(self.label_names, values, strict=True)}
+        return labels
 
     def accepts(self, labels: Mapping[str, str]) -> bool:
         """Whether every label with a declared pattern satisfies it (only shared routes carry patterns)."""
@@ -130,7 +128,7 @@ def _index() -> dict[tuple[str, str], _Bucket]:
 
 def _specificity(route: Route) -> tuple[int, ...]:
     # Literal segments before labels, left to right: a literal route wins over a label one if both fit.
-    return tuple(0 if segment is not None else 1 for segment in route.segments)
+    return tuple(0 if literal is not None else 1 for literal, _ in route.segments)
 
 
 @functools.cache
