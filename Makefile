@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/converse_throughput.py
 	$(BIN)/python bench/stream_throughput.py
 	$(BIN)/python bench/delay_accuracy.py
+	$(BIN)/python bench/startup.py --runs 5
 
 # Protocol data from the installed botocore's service models (routes, declared errors, stream members, error
 # statuses), then the index of which handler module serves each operation; tests fail when either is stale.
