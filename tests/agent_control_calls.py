@@ -23,6 +23,7 @@ MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 INSTRUCTION = "You are a helpful assistant that answers questions about the weather politely."
 KB_CONFIGURATION = {"type": "VECTOR", "vectorKnowledgeBaseConfiguration": {"embeddingModelArn": EMBEDDINGS}}
 S3_SOURCE = {"type": "S3", "s3Configuration": {"bucketArn": "arn:aws:s3:::calls-bucket"}}
+CUSTOM_SOURCE = {"type": "CUSTOM"}  # documents are ingested directly into a CUSTOM data source
 DOCUMENT = {
     "content": {
         "dataSourceType": "CUSTOM",
@@ -107,6 +108,13 @@ class World:
     def data_source(self) -> str:
         return self.new_data_source()
 
+    @cached_property
+    def custom_data_source(self) -> str:
+        source = self.client.create_data_source(
+            knowledgeBaseId=self.kb, name=name("custom"), dataSourceConfiguration=CUSTOM_SOURCE
+        )["dataSource"]
+        return str(source["dataSourceId"])
+
     def new_job(self) -> str:
         job = self.client.start_ingestion_job(knowledgeBaseId=self.kb, dataSourceId=self.data_source)
         return str(job["ingestionJob"]["ingestionJobId"])
@@ -118,7 +126,7 @@ class World:
     @cached_property
     def document(self) -> Params:
         self.client.ingest_knowledge_base_documents(
-            knowledgeBaseId=self.kb, dataSourceId=self.data_source, documents=[DOCUMENT]
+            knowledgeBaseId=self.kb, dataSourceId=self.custom_data_source, documents=[DOCUMENT]
         )
         return DOCUMENT_ID
 
@@ -282,6 +290,10 @@ def _source(world: World) -> Params:
     return {"knowledgeBaseId": world.kb, "dataSourceId": world.data_source}
 
 
+def _documents(world: World) -> Params:
+    return {"knowledgeBaseId": world.kb, "dataSourceId": world.custom_data_source}
+
+
 CALLS: dict[str, Callable[[World], Params]] = {
     # knowledge bases
     "CreateKnowledgeBase": lambda w: {
@@ -311,10 +323,10 @@ CALLS: dict[str, Callable[[World], Params]] = {
     "GetIngestionJob": lambda w: {**_source(w), "ingestionJobId": w.job},
     "ListIngestionJobs": _source,
     "StopIngestionJob": lambda w: {**_source(w), "ingestionJobId": w.new_job()},
-    "IngestKnowledgeBaseDocuments": lambda w: {**_source(w), "documents": [DOCUMENT]},
-    "GetKnowledgeBaseDocuments": lambda w: {**_source(w), "documentIdentifiers": [w.document]},
-    "DeleteKnowledgeBaseDocuments": lambda w: {**_source(w), "documentIdentifiers": [w.document]},
-    "ListKnowledgeBaseDocuments": _source,
+    "IngestKnowledgeBaseDocuments": lambda w: {**_documents(w), "documents": [DOCUMENT]},
+    "GetKnowledgeBaseDocuments": lambda w: {**_documents(w), "documentIdentifiers": [w.document]},
+    "DeleteKnowledgeBaseDocuments": lambda w: {**_documents(w), "documentIdentifiers": [w.document]},
+    "ListKnowledgeBaseDocuments": _documents,
     "CreateVpcConfiguration": lambda w: {
         "knowledgeBaseId": w.kb,
         "vpcId": "vpc-0abc",

@@ -120,7 +120,10 @@ def test_duplicate_knowledge_base_name_is_a_conflict_and_creates_nothing(agent_c
     assert agent_client.list_knowledge_bases()["knowledgeBaseSummaries"] == before
 
 
-def test_data_source_ingestion_job_runs_to_complete_on_the_clock(world: World, agent_client: Any) -> None:
+def test_data_source_ingestion_job_runs_to_complete_on_the_clock(
+    world: World, agent_client: Any, bedrock_emulator: BedrockEmulator
+) -> None:
+    bedrock_emulator.client("s3").create_bucket(Bucket="calls-bucket")  # the data source's bucket
     source = agent_client.get_data_source(knowledgeBaseId=world.kb, dataSourceId=world.data_source)[
         "dataSource"
     ]
@@ -163,7 +166,7 @@ def test_stop_ingestion_job_stops_a_running_job(world: World, agent_client: Any)
 
 
 def test_documents_are_stored_indexed_and_deleted(world: World, agent_client: Any) -> None:
-    source = {"knowledgeBaseId": world.kb, "dataSourceId": world.data_source}
+    source = {"knowledgeBaseId": world.kb, "dataSourceId": world.custom_data_source}
     ingested = agent_client.ingest_knowledge_base_documents(
         **source,
         documents=[
