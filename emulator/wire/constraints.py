@@ -163,12 +163,12 @@ class _Compiler:
     def __init__(self, shapes_by_name: Mapping[str, Any]) -> None:
         self._shapes = shapes_by_name
         self._done: dict[str, _Compiled | None] = {}
-        self._constrained: dict[str, bool] = {}
+        self._constrained = _constrained_shapes(shapes_by_name)
 
     def shape(self, name: str) -> _Compiled | None:
         if name in self._done:
             return self._done[name]
-        if not self._is_constrained(name, set()):
+        if name not in self._constrained:
             self._done[name] = None
             return None
         shape = self._shapes[name]
@@ -195,36 +195,6 @@ class _Compiler:
             compiled = (_scalar_check(shape), _scalar(rules, bool(shape.get("sensitive")), _shown(kind)))
         self._done[name] = compiled
         return compiled
-
-    def _is_constrained(self, name: str, visiting: set[str]) -> bool:
-        known = self._constrained.get(name)
-        if known is not None:
-            return known
-        if name in visiting:
-            return False
-        visiting.add(name)
-        shape = self._shapes[name]
-        kind = shape["type"]
-        if shape.get("document"):
-            found = False
-        elif kind == "structure":
-            found = bool(shape.get("required")) or any(
-                self._is_constrained(m["shape"], visiting) for m in shape.get("members", {}).values()
-            )
-        elif kind == "list":
-            found = _has_bounds(shape) or self._is_constrained(shape["member"]["shape"], visiting)
-        elif kind == "map":
-            found = (
-                _has_bounds(shape)
-                or self._is_constrained(shape["key"]["shape"], visiting)
-                or self._is_constrained(shape["value"]["shape"], visiting)
-            )
-        else:
-            found = bool(_rules(shape))
-        visiting.discard(name)
-        if found or not visiting:
-            self._constrained[name] = found  # a False found inside a cycle may be premature
-        return found
 
     def _structure(self, shape: Mapping[str, Any]) -> _Compiled:
         members = shape.get("members", {})
@@ -295,6 +265,34 @@ class _Compiler:
                 bounds, tuple(key_rules), _listing(key), None, tuple(value_rules), _listing(value), sensitive
             ),
         )
+
+
+_reaching_constraints: dict[int, frozenset[str]] = {}
+
+
+def _constrained_shapes(shapes_by_name: Mapping[str, Any]) -> frozenset[str]:
+    """The shapes of a model with a constraint in or below them (once per model: models live as long
+    as the process, in ``shapes``' registry)."""
+    key = id(shapes_by_name)
+    found = _reaching_constraints.get(key)
+    if found is None:
+        found = shapes.reaching(shapes_by_name, _has_constraints)
+        _reaching_constraints[key] = found
+    return found
+
+
+def _has_constraints(shape: Mapping[str, Any]) -> bool:
+    """Whether a shape has rules of its own (cheaply: without compiling its pattern)."""
+    kind = shape["type"]
+    if shape.get("document"):
+        return False
+    if kind == "structure":
+        return bool(shape.get("required"))
+    if kind == "string":
+        return bool(shape.get("enum")) or "pattern" in shape or _has_bounds(shape)
+    if kind in ("list", "map", "blob") or kind in _NUMBERS:
+        return _has_bounds(shape)
+    return False
 
 
 def _has_bounds(shape: Mapping[str, Any]) -> bool:

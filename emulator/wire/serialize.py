@@ -167,7 +167,7 @@ class _Renderers:
 
     def __init__(self, shapes_by_name: Mapping[str, Any]) -> None:
         self._shapes = shapes_by_name
-        self._reaches: dict[str, bool] = {}
+        self._reaching = _timestamp_shapes(shapes_by_name)
         self._done: dict[str, Renderer] = {}
 
     def structure(self, members: Mapping[str, Mapping[str, Any]]) -> Renderer | None:
@@ -185,7 +185,7 @@ class _Renderers:
         return self.shape(member["shape"])
 
     def shape(self, name: str) -> Renderer | None:
-        if not self._reaches_timestamp(name, set()):
+        if name not in self._reaching:
             return None
         done = self._done.get(name)
         if done is not None:
@@ -212,29 +212,23 @@ class _Renderers:
         self._done[name] = renderer
         return renderer
 
-    def _reaches_timestamp(self, name: str, visiting: set[str]) -> bool:
-        known = self._reaches.get(name)
-        if known is not None:
-            return known
-        if name in visiting:
-            return False
-        visiting.add(name)
-        shape = self._shapes[name]
-        kind = shape["type"]
-        if kind == "timestamp":
-            found = True
-        elif kind == "structure" and not shape.get("document"):
-            found = any(self._reaches_timestamp(m["shape"], visiting) for m in shape["members"].values())
-        elif kind == "list":
-            found = self._reaches_timestamp(shape["member"]["shape"], visiting)
-        elif kind == "map":
-            found = self._reaches_timestamp(shape["value"]["shape"], visiting)
-        else:
-            found = False
-        visiting.discard(name)
-        if found or not visiting:
-            self._reaches[name] = found  # a False inside a cycle may be premature: not cached
-        return found
+
+_reaching_timestamps: dict[int, frozenset[str]] = {}
+
+
+def _timestamp_shapes(shapes_by_name: Mapping[str, Any]) -> frozenset[str]:
+    """The shapes of a model that are or contain a timestamp (once per model: models live as long as
+    the process, in ``shapes``' registry)."""
+    key = id(shapes_by_name)
+    found = _reaching_timestamps.get(key)
+    if found is None:
+        found = shapes.reaching(shapes_by_name, _is_timestamp)
+        _reaching_timestamps[key] = found
+    return found
+
+
+def _is_timestamp(shape: Mapping[str, Any]) -> bool:
+    return bool(shape["type"] == "timestamp")
 
 
 def _unchanged(value: Any) -> Any:

@@ -368,3 +368,41 @@ def _timestamp(value: Any) -> Any:
     if kind_of is str or kind_of is float or (kind_of is int and _fits_double(value)):
         return value
     raise _scalar_mismatch(value, "timestamp")
+
+
+# -- reachability, for compilers that skip what needs no work ----------------------------------------
+
+
+def reaching(
+    shapes_by_name: Mapping[str, Any], direct: Callable[[Mapping[str, Any]], bool]
+) -> frozenset[str]:
+    """The names of the shapes that are ``direct`` or contain one, at any depth (documents excluded).
+
+    One walk over the reversed containment graph, linear in the model whatever its cycles, so compilers
+    can leave out every shape below which there is nothing to do.
+    """
+    parents: dict[str, list[str]] = {}
+    found: list[str] = []
+    for name, shape in shapes_by_name.items():
+        if direct(shape):
+            found.append(name)
+        if shape.get("document"):
+            continue
+        kind = shape.get("type")
+        if kind == "structure":
+            children = [member["shape"] for member in shape.get("members", {}).values()]
+        elif kind == "list":
+            children = [shape["member"]["shape"]]
+        elif kind == "map":
+            children = [shape["key"]["shape"], shape["value"]["shape"]]
+        else:
+            continue
+        for child in children:
+            parents.setdefault(child, []).append(name)
+    reached = set(found)
+    while found:
+        for parent in parents.get(found.pop(), ()):
+            if parent not in reached:
+                reached.add(parent)
+                found.append(parent)
+    return frozenset(reached)
