@@ -271,3 +271,23 @@ def test_a_blob_is_shown_as_the_byte_buffer_the_front_end_read_it_into() -> None
         "java.nio.HeapByteBuffer[pos=0 lim=0 cap=0]",
         "Member must have length greater than or equal to 1",
     )
+
+
+def test_recursive_shapes_are_checked_at_every_depth() -> None:
+    # RetrievalFilter nests itself through andAll/orAll, whose lists need at least two filters; the
+    # filter is sensitive, so no value is quoted.
+    inner = {"orAll": [{"equals": {"key": "year", "value": 2020}}]}
+    body = {
+        "retrievalQuery": {"text": "q"},
+        "retrievalConfiguration": {"vectorSearchConfiguration": {"filter": {"andAll": [inner, inner]}}},
+    }
+    call = _call("bedrock-agent-runtime", "Retrieve", body, labels={"knowledgeBaseId": "ABCDEFGHIJ"})
+    path = "retrievalConfiguration.vectorSearchConfiguration.filter.andAll"
+    rule = "Member must have length greater than or equal to 2"
+    assert _message(call) == (
+        "2 validation errors detected: "
+        f"Value at '{path}.1.member.orAll' failed to satisfy "
+        f"constraint: {rule}; "
+        f"Value at '{path}.2.member.orAll' failed to satisfy "
+        f"constraint: {rule}"
+    )
