@@ -19,7 +19,7 @@ from emulator.wire.errors import constraint_violation as _constraint
 
 
 def handle_agentic_retrieve_stream(call: OperationCall) -> Reply:
-    body = _object(call.json())
+    body = call.input
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise _constraint("messages", messages, "Member must have length greater than or equal to 1")
@@ -27,10 +27,9 @@ def handle_agentic_retrieve_stream(call: OperationCall) -> Reply:
     retrievers = body.get("retrievers")
     if not isinstance(retrievers, list) or not retrievers:
         raise _constraint("retrievers", retrievers, "Member must have length greater than or equal to 1")
-    _object(body.get("agenticRetrieveConfiguration"))
     sources: list[tuple[str, list[Hit]]] = []
     for index, retriever in enumerate(retrievers):
-        configuration = _object(_object(_object(retriever).get("configuration")).get("knowledgeBase"))
+        configuration = (retriever.get("configuration") or {}).get("knowledgeBase") or {}
         kb_id = str(configuration.get("knowledgeBaseId", ""))
         if not re.match(r"^[0-9a-zA-Z]{1,10}$", kb_id):
             raise _constraint(
@@ -38,7 +37,7 @@ def handle_agentic_retrieve_stream(call: OperationCall) -> Reply:
                 kb_id,
                 "Member must satisfy regular expression pattern: [0-9a-zA-Z]+",
             )
-        overrides = _object(configuration.get("retrievalOverrides") or {})
+        overrides = configuration.get("retrievalOverrides") or {}
         filter_spec = overrides.get("filter")
         if filter_spec is not None:
             filters.validate(filter_spec)
@@ -122,17 +121,10 @@ def _agentic_events(
 
 def _last_user_text(messages: list[Any]) -> str:
     for message in reversed(messages):
-        item = _object(message)
-        text = _object(item.get("content") or {}).get("text")
-        if item.get("role") == "user" and isinstance(text, str) and text.strip():
+        text = (message.get("content") or {}).get("text")
+        if message.get("role") == "user" and isinstance(text, str) and text.strip():
             return text
     raise AwsError("ValidationException", "messages must contain a user message with text.")
-
-
-def _object(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise AwsError("ValidationException", "The request body is not a valid object for this operation.")
-    return value
 
 
 AGENTIC_RETRIEVAL_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {

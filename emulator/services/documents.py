@@ -35,10 +35,9 @@ _MIME_TYPES = {
 
 def handle_get_document_content(call: OperationCall) -> Reply:
     resolved, ds = _data_source(call)
-    document_id = call.labels.get("documentId", "")
+    document_id: str = call.input["documentId"]
     chunk = _document(ds, document_id)
-    body = _object(call.json())
-    output_format = body.get("outputFormat", "RAW")
+    output_format = call.input.get("outputFormat", "RAW")
     if output_format not in ("RAW", "EXTRACTED"):
         raise _constraint(
             "outputFormat", output_format, "Member must satisfy enum value set: [RAW, EXTRACTED]"
@@ -64,15 +63,15 @@ def handle_get_document_content(call: OperationCall) -> Reply:
 
 def handle_get_ingested_document_acl(call: OperationCall) -> Reply:
     _, ds = _data_source(call)
-    document_id = _document_id(_object(call.json()))
+    document_id = _document_id(call.input)
     return JsonReply({"documentAcl": _acl(ds, _document(ds, document_id))})
 
 
 def handle_check_ingested_document_acl(call: OperationCall) -> Reply:
     _, ds = _data_source(call)
-    body = _object(call.json())
+    body = call.input
     document_id = _document_id(body)
-    user = _object(body.get("userContext")).get("userId")
+    user = (body.get("userContext") or {}).get("userId")
     if not isinstance(user, str):
         raise _constraint("userContext.userId", user, "Member must not be null")
     acl = _acl(ds, _document(ds, document_id))
@@ -118,7 +117,7 @@ def _acl(ds: DataSource, chunk: Chunk) -> dict[str, Any]:
 
 
 def _data_source(call: OperationCall) -> tuple[Resolved, DataSource]:
-    identifier = call.labels.get("knowledgeBaseId", "")
+    identifier: str = call.input["knowledgeBaseId"]
     match = _KB_IDENTIFIER.match(identifier)
     if match is None:
         raise _constraint(
@@ -126,7 +125,7 @@ def _data_source(call: OperationCall) -> tuple[Resolved, DataSource]:
         )
     reg = registry.current(call.state)
     resolved = reg.resolve(match.group(1), strict=call.strict)
-    data_source_id = call.labels.get("dataSourceId", "")
+    data_source_id: str = call.input["dataSourceId"]
     if not re.match(r"^[0-9a-zA-Z]{1,10}$", data_source_id):
         raise _constraint(
             "dataSourceId", data_source_id, "Member must satisfy regular expression pattern: [0-9a-zA-Z]+"
@@ -158,12 +157,6 @@ def _presigned_url(region: str, source_uri: str, kb_id: str) -> str:
         f"https://{bucket}.s3.{region}.amazonaws.com/{key}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
         f"&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature={signature}"
     )
-
-
-def _object(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise AwsError("ValidationException", "The request body is not a valid object for this operation.")
-    return value
 
 
 DOCUMENT_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {

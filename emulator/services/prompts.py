@@ -13,8 +13,8 @@ from emulator.wire.errors import constraint_violation as _constraint
 
 
 def handle_optimize_prompt(call: OperationCall) -> Reply:
-    body = _object(call.json())
-    text = _object(_object(body.get("input")).get("textPrompt")).get("text")
+    body = call.input
+    text = (body["input"].get("textPrompt") or {}).get("text")
     if not isinstance(text, str) or not text:
         raise _constraint("input.textPrompt.text", text, "Member must have length greater than or equal to 1")
     model_id = body.get("targetModelId")
@@ -65,12 +65,6 @@ def optimize_prompt(text: str, provider: str = "") -> tuple[str, str]:
         "answer format; the optimized prompt separates the task from step-by-step instructions."
     )
     return analysis, optimized
-
-
-def _object(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise AwsError("ValidationException", "The request body is not a valid object for this operation.")
-    return value
 
 
 PROMPT_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from emulator.knowledge import registry
 from emulator.services.exchange import JsonReply, OperationCall, Reply
-from emulator.wire.errors import AwsError
 from emulator.wire.errors import constraint_violation as _constraint
 
 _KB_ARN = re.compile(
@@ -106,8 +104,8 @@ _AGGREGATES = (
 
 
 def handle_generate_query(call: OperationCall) -> Reply:
-    body = _object(call.json())
-    query_input = _object(body.get("queryGenerationInput"))
+    body = call.input
+    query_input = body["queryGenerationInput"]
     text = query_input.get("text")
     if not isinstance(text, str) or not text.strip():
         raise _constraint(
@@ -117,7 +115,7 @@ def handle_generate_query(call: OperationCall) -> Reply:
         raise _constraint(
             "queryGenerationInput.type", query_input.get("type"), "Member must satisfy enum value set: [TEXT]"
         )
-    transformation = _object(body.get("transformationConfiguration"))
+    transformation = body["transformationConfiguration"]
     if transformation.get("mode") != "TEXT_TO_SQL":
         raise _constraint(
             "transformationConfiguration.mode",
@@ -126,7 +124,7 @@ def handle_generate_query(call: OperationCall) -> Reply:
         )
     sql_configuration = transformation.get("textToSqlConfiguration")
     if isinstance(sql_configuration, dict):
-        kb_configuration = _object(sql_configuration.get("knowledgeBaseConfiguration") or {})
+        kb_configuration = sql_configuration.get("knowledgeBaseConfiguration") or {}
         arn = str(kb_configuration.get("knowledgeBaseArn", ""))
         match = _KB_ARN.match(arn)
         if match is None:
@@ -182,12 +180,6 @@ def _where(question: str) -> str:
     if year:
         clauses.append(f"EXTRACT(YEAR FROM created_at) = {year.group(0)}")
     return f" WHERE {' AND '.join(clauses)}" if clauses else ""
-
-
-def _object(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise AwsError("ValidationException", "The request body is not a valid object for this operation.")
-    return value
 
 
 QUERY_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {

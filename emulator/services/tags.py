@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from emulator.agents.session_management import Session, session_store
 from emulator.services.exchange import JsonReply, OperationCall, Reply
@@ -26,7 +25,7 @@ _TAG_TEXT = re.compile(r"^[a-zA-Z0-9\s._:/=+@-]*$")
 
 def handle_tag_resource(call: OperationCall) -> Reply:
     session = _tagged_session(call)
-    tags = _object(call.json()).get("tags")
+    tags = call.input.get("tags")
     if not isinstance(tags, dict) or not 1 <= len(tags) <= 200:
         raise _constraint("tags", tags, "Member must have length between 1 and 200")
     for key, value in tags.items():
@@ -44,7 +43,7 @@ def handle_tag_resource(call: OperationCall) -> Reply:
 
 def handle_untag_resource(call: OperationCall) -> Reply:
     session = _tagged_session(call)
-    keys = [key for key in call.query_lists.get("tagKeys", ()) if key]
+    keys = [key for key in call.input.get("tagKeys", ()) if key]
     if not keys:
         raise _constraint("tagKeys", None, "Member must have length greater than or equal to 1")
     session_store(call.state).untag(call.tenant, session.session_id, keys)
@@ -58,7 +57,7 @@ def handle_list_tags_for_resource(call: OperationCall) -> Reply:
 
 def _tagged_session(call: OperationCall) -> Session:
     """The caller's session the ARN names; only sessions are taggable in bedrock-agent-runtime."""
-    arn = call.labels.get("resourceArn", "")
+    arn: str = call.input.get("resourceArn", "")
     if not _SESSION_ARN.match(arn):
         raise _constraint(
             "resourceArn",
@@ -72,12 +71,6 @@ def _tagged_session(call: OperationCall) -> Session:
     if session is None or session.arn != arn:
         raise AwsError("ResourceNotFoundException", ARN_NOT_FOUND)
     return session
-
-
-def _object(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise AwsError("ValidationException", "The request body is not a valid object for this operation.")
-    return value
 
 
 TAG_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
