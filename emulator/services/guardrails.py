@@ -10,16 +10,10 @@ from typing import Any
 from emulator.guardrails import detectors, registry
 from emulator.guardrails.evaluation import evaluate
 from emulator.services.exchange import JsonReply, OperationCall, Reply
-from emulator.wire.binding import START_OF_MAP
+from emulator.wire import pagination
 from emulator.wire.errors import AwsError, validation
 
 _SEVERITY = {"NONE": 0.0, "LOW": 0.4, "MEDIUM": 0.6, "HIGH": 1.0}
-
-
-def _object(value: Any) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise AwsError("SerializationException", START_OF_MAP)
-    return value
 
 
 def _null(path: str) -> AwsError:
@@ -32,9 +26,9 @@ def _null(path: str) -> AwsError:
 
 
 def apply_guardrail(call: OperationCall) -> Reply:
-    body = _object(call.json())
-    identifier = call.labels["guardrailIdentifier"]
-    version = registry.check_version(call.labels["guardrailVersion"])
+    body = call.input
+    identifier = body["guardrailIdentifier"]
+    version = registry.check_version(body["guardrailVersion"])
     source = body.get("source")
     if source is None:
         raise _null("source")
@@ -52,7 +46,7 @@ def apply_guardrail(call: OperationCall) -> Reply:
     del version  # every version of a guardrail here is its working draft
     texts: list[str] = []
     for block in content:
-        text_block = _object(block).get("text")
+        text_block = block.get("text")
         if not isinstance(text_block, dict):
             continue  # image blocks: no image classifier in the emulator
         qualifiers = set(text_block.get("qualifiers") or ())
@@ -78,7 +72,7 @@ def apply_guardrail(call: OperationCall) -> Reply:
 
 
 def invoke_guardrail_checks(call: OperationCall) -> Reply:
-    body = _object(call.json())
+    body = call.input
     messages = body.get("messages")
     if not isinstance(messages, list):
         raise _null("messages")
@@ -87,8 +81,8 @@ def invoke_guardrail_checks(call: OperationCall) -> Reply:
         raise _null("checks")
     texts: list[tuple[int, int, str]] = []
     for message_index, message in enumerate(messages):
-        for content_index, block in enumerate(_object(message).get("content") or []):
-            text = _object(block).get("text")
+        for content_index, block in enumerate(message.get("content") or []):
+            text = block.get("text")
             if isinstance(text, str):
                 texts.append((message_index, content_index, text))
     joined = "\n".join(text for _, _, text in texts)
@@ -147,27 +141,27 @@ def _categories(config: Mapping[str, Any], member: str, *, key: str = "categorie
     entries = config.get(key)
     if not isinstance(entries, list):
         raise _null(f"checks.{key}")
-    return [str(_object(entry).get(member)) for entry in entries]
+    return [str(entry.get(member)) for entry in entries]
 
 
 # -- bedrock (control plane) -------------------------------------------------------------------------
 
 
 def create_guardrail(call: OperationCall) -> Reply:
-    guardrail = registry.current(call.state).create(call.tenant, call.region, _object(call.json()))
+    guardrail = registry.current(call.state).create(call.tenant, call.region, call.input)
     return JsonReply(
         {
             "guardrailId": guardrail.guardrail_id,
             "guardrailArn": guardrail.arn,
             "version": guardrail.version,
-            "createdAt": guardrail.created_at.isoformat().replace("+00:00", "Z"),
+            "createdAt": guardrail.created_at,  # written by the output shape (iso8601)
         }
     )
 
 
 def get_guardrail(call: OperationCall) -> Reply:
-    identifier = call.labels["guardrailIdentifier"]
-    version = call.query.get("guardrailVersion")
+    identifier = call.input["guardrailIdentifier"]
+    version = call.input.get("guardrailVersion")
     if version is not None:
         registry.check_version(version)
     guardrail = registry.current(call.state).resolve(
@@ -177,43 +171,14 @@ def get_guardrail(call: OperationCall) -> Reply:
 
 
 def list_guardrails(call: OperationCall) -> Reply:
-    identifier = call.query.get("guardrailIdentifier")
+    identifier = call.input.get("guardrailIdentifier")
     store = registry.current(call.state)
     if identifier:
         # With an identifier, Bedrock lists that guardrail's versions; only the DRAFT exists here.
         found = [store.resolve(identifier, tenant=call.tenant, region=call.region, strict=call.strict)]
     else:
         found = store.listed(call.tenant, call.region, strict=call.strict)
-    max_results = _max_results(call.query.get("maxResults"))
-    start = _start(call.query.get("nextToken"))
-    page = found[start : start + max_results]
-    reply: dict[str, Any] = {"guardrails": [g.summary() for g in page]}
-    if start + max_results < len(found):
-        reply["nextToken"] = str(start + max_results)
-    return JsonReply(reply)
-
-
-def _max_results(raw: str | None) -> int:
-    if raw is None:
-        return 20
-    try:
-        value = int(raw)
-    except ValueError:
-        raise validation(f"Value '{raw}' at 'maxResults' must be an integer.") from None
-    if not 1 <= value <= 1000:
-        raise validation(
-            f"1 validation error detected: Value '{value}' at 'maxResults' failed to satisfy constraint: "
-            "Member must have value between 1 and 1000"
-        )
-    return value
-
-
-def _start(token: str | None) -> int:
-    if token is None:
-        return 0
-    if not token.isdigit():
-        raise validation("The provided pagination token is invalid.")
-    return int(token)
+    return JsonReply(pagination.page(call.service, call.operation, [g.summary() for g in found], call.input))
 
 
 GUARDRAIL_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
