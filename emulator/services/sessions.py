@@ -6,17 +6,14 @@ Each handler validates the request the way the service model constrains it and l
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from emulator.agents.memory import iso
 from emulator.agents.session_management import Invocation, Session, Step, session_store
 from emulator.services.exchange import JsonReply, OperationCall, Reply
-from emulator.wire.errors import AwsError
+from emulator.wire import pagination
 from emulator.wire.errors import constraint_violation as _constraint
 
 _UUID = r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"
@@ -31,7 +28,7 @@ _TAG = re.compile(r"^[a-zA-Z0-9\s._:/=+@-]*$")
 
 
 def handle_create_session(call: OperationCall) -> Reply:
-    body = _body(call)
+    body = call.input
     key = body.get("encryptionKeyArn")
     if key is not None and (not isinstance(key, str) or not _KMS_ARN.match(key)):
         raise _constraint(
@@ -45,7 +42,7 @@ def handle_create_session(call: OperationCall) -> Reply:
             "sessionId": session.session_id,
             "sessionArn": session.arn,
             "sessionStatus": session.status,
-            "createdAt": iso(session.created_at),
+            "createdAt": _moment(session.created_at),
         }
     )
 
@@ -59,8 +56,7 @@ def handle_get_session(call: OperationCall) -> Reply:
 
 
 def handle_update_session(call: OperationCall) -> Reply:
-    body = _body(call)
-    session = session_store(call.state).update(call.tenant, _session_id(call), _metadata(body))
+    session = session_store(call.state).update(call.tenant, _session_id(call), _metadata(call.input))
     return JsonReply(_summary(session))
 
 
@@ -78,14 +74,14 @@ def handle_delete_session(call: OperationCall) -> Reply:
 
 def handle_list_sessions(call: OperationCall) -> Reply:
     items = [_summary(s) for s in session_store(call.state).listed(call.tenant)]
-    return JsonReply(_page("sessionSummaries", items, call))
+    return JsonReply(_page(call, items))
 
 
 # -- invocations ------------------------------------------------------------------------------------------
 
 
 def handle_create_invocation(call: OperationCall) -> Reply:
-    body = _body(call)
+    body = call.input
     invocation_id = _optional_uuid(body, "invocationId")
     description = body.get("description")
     if description is not None and (not isinstance(description, str) or not 1 <= len(description) <= 200):
@@ -99,11 +95,11 @@ def handle_create_invocation(call: OperationCall) -> Reply:
 def handle_list_invocations(call: OperationCall) -> Reply:
     session, invocations = session_store(call.state).invocations(call.tenant, _session_id(call))
     items = [_invocation(session, i) for i in invocations]
-    return JsonReply(_page("invocationSummaries", items, call))
+    return JsonReply(_page(call, items))
 
 
 def handle_put_invocation_step(call: OperationCall) -> Reply:
-    body = _body(call)
+    body = call.input
     invocation_id = _required_uuid(body, "invocationIdentifier")
     step_id = _optional_uuid(body, "invocationStepId")
     step_time = _timestamp(body.get("invocationStepTime"), "invocationStepTime")
@@ -115,9 +111,8 @@ def handle_put_invocation_step(call: OperationCall) -> Reply:
 
 
 def handle_get_invocation_step(call: OperationCall) -> Reply:
-    body = _body(call)
-    invocation_id = _required_uuid(body, "invocationIdentifier")
-    step_id = call.labels.get("invocationStepId", "")
+    invocation_id = _required_uuid(call.input, "invocationIdentifier")
+    step_id: str = call.input["invocationStepId"]
     if not _UUID_PATTERN.match(step_id):
         raise _constraint(
             "invocationStepId", step_id, f"Member must satisfy regular expression pattern: ^{_UUID}$"
@@ -127,11 +122,10 @@ def handle_get_invocation_step(call: OperationCall) -> Reply:
 
 
 def handle_list_invocation_steps(call: OperationCall) -> Reply:
-    body = _body(call)
-    invocation_id = _optional_uuid(body, "invocationIdentifier")
+    invocation_id = _optional_uuid(call.input, "invocationIdentifier")
     session, steps = session_store(call.state).steps(call.tenant, _session_id(call), invocation_id)
     items = [_step_summary(session, s) for s in steps]
-    return JsonReply(_page("invocationStepSummaries", items, call))
+    return JsonReply(_page(call, items))
 
 
 # -- shapes -----------------------------------------------------------------------------------------------
@@ -142,8 +136,8 @@ def _summary(session: Session) -> dict[str, Any]:
         "sessionId": session.session_id,
         "sessionArn": session.arn,
         "sessionStatus": session.status,
-        "createdAt": iso(session.created_at),
-        "lastUpdatedAt": iso(session.updated_at),
+        "createdAt": _moment(session.created_at),
+        "lastUpdatedAt": _moment(session.updated_at),
     }
 
 
@@ -151,7 +145,7 @@ def _invocation(session: Session, invocation: Invocation) -> dict[str, Any]:
     return {
         "sessionId": session.session_id,
         "invocationId": invocation.invocation_id,
-        "createdAt": iso(invocation.created_at),
+        "createdAt": _moment(invocation.created_at),
     }
 
 
@@ -160,22 +154,20 @@ def _step_summary(session: Session, step: Step) -> dict[str, Any]:
         "sessionId": session.session_id,
         "invocationId": step.invocation_id,
         "invocationStepId": step.step_id,
-        "invocationStepTime": iso(step.step_time),
+        "invocationStepTime": _moment(step.step_time),
     }
 
 
 # -- readers ----------------------------------------------------------------------------------------------
 
 
-def _body(call: OperationCall) -> dict[str, Any]:
-    body = call.json()
-    if not isinstance(body, dict):
-        raise AwsError("ValidationException", "The request body must be a JSON object.")
-    return body
+def _moment(seconds: float) -> datetime:
+    """A time on the engine's clock, for the output serializer to write as the shape says."""
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _session_id(call: OperationCall) -> str:
-    value = call.labels.get("sessionIdentifier", "")
+    value: str = call.input["sessionIdentifier"]
     match = _IDENTIFIER.match(value)
     if match is None:
         raise _constraint(
@@ -258,27 +250,8 @@ def _payload(payload: Any) -> dict[str, Any]:
     return {"contentBlocks": [dict(b) for b in blocks]}
 
 
-def _page(member: str, items: list[dict[str, Any]], call: OperationCall) -> dict[str, Any]:
-    raw = call.query.get("maxResults")
-    size = 1000
-    if raw is not None:
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= 1000:
-            raise _constraint("maxResults", raw, "Member must have value between 1 and 1000")
-    token = call.query.get("nextToken")
-    start = 0
-    if token is not None:
-        try:
-            start = int(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
-        except (ValueError, binascii.Error) as exc:
-            raise AwsError("ValidationException", "The nextToken is invalid.") from exc
-    reply: dict[str, Any] = {member: items[start : start + size]}
-    if start + size < len(items):
-        reply["nextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=")
-    return reply
+def _page(call: OperationCall, items: list[dict[str, Any]]) -> dict[str, Any]:
+    return pagination.page(call.service, call.operation, items, call.input)
 
 
 SESSION_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
