@@ -11,8 +11,6 @@ import threading
 from collections.abc import Sequence
 
 from emulator import healthcheck, log_setup
-from emulator.config_error import ConfigError
-from emulator.settings import DEFAULT_PORT, Settings
 
 # What a first model call needs is loaded in the background this long after the server listens, so a
 # client that calls at once is not slowed by it (see ``emulator.app.warm_up``).
@@ -20,6 +18,8 @@ WARM_UP_AFTER_SECONDS = 1.0
 
 
 def _parser() -> argparse.ArgumentParser:
+    from emulator.settings import DEFAULT_PORT
+
     parser = argparse.ArgumentParser(
         prog="bedrock-emulator", description="A local emulator of Amazon Bedrock."
     )
@@ -134,12 +134,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "validate":
-        return _validate(args.files)
-    if args.command == "health":
-        return healthcheck.run(args)
-    return _serve(args)
+    # Start-up allocates long-lived objects only (modules, settings, models, scenarios), which the
+    # collector would walk some fifty times on the way for nothing: it is off until the app is built
+    # (``_serve`` then freezes them out of every later collection). Hence the imports inside functions.
+    gc.disable()
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "validate":
+            return _validate(args.files)
+        if args.command == "health":
+            return healthcheck.run(args)
+        return _serve(args)
+    finally:
+        gc.enable()
 
 
 def _validate(files: list[str]) -> int:
@@ -154,6 +161,9 @@ def _validate(files: list[str]) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from emulator.config_error import ConfigError
+    from emulator.settings import Settings
+
     flags = {
         "host": args.host,
         "port": args.port,
@@ -196,10 +206,6 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"bedrock-emulator: {exc}", file=sys.stderr)
             return 2
     log_setup.configure(settings.log_level, settings.log_format)
-    # Start-up builds long-lived objects only (modules, models, scenarios): no collection walks them while
-    # it runs, and once the app is built they are frozen out of every later one (a full collection over
-    # them cost the first call tens of milliseconds).
-    gc.disable()
     from emulator.app import create_app, warm_up
     from emulator.engine import ScenarioError
     from emulator.server import EmulatorServer
@@ -214,6 +220,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"bedrock-emulator: {where}cannot read: {exc.strerror or exc}", file=sys.stderr)
         return 2
     finally:
+        # What start-up built stays for good: frozen, later collections need not walk it (a full one over
+        # it cost the first call tens of milliseconds).
         gc.freeze()
         gc.enable()
     server = EmulatorServer(app, settings.host, settings.port)
