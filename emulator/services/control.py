@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from emulator import catalog
 from emulator.catalog import FoundationModel
 from emulator.services.exchange import JsonReply, OperationCall, Reply
+from emulator.wire import pagination
 from emulator.wire.errors import AwsError, validation
 
 ACCOUNT_ID: Final = "123456789012"
@@ -32,7 +34,9 @@ _GEOGRAPHY_NAMES: Final = {
     "us-gov": "US-GOV",
     "global": "Global",
 }
-_PROFILE_DATE: Final = "2024-08-26T00:00:00Z"  # system-defined profiles predate any caller's account
+_PROFILE_DATE: Final = datetime(
+    2024, 8, 26, tzinfo=UTC
+)  # system-defined profiles predate any caller's account
 _MODEL_ARN: Final = re.compile(r"arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+::foundation-model/(?P<id>.+)")
 _PROFILE_ARN: Final = re.compile(
     r"arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+:\d{12}:inference-profile/(?P<id>.+)"
@@ -45,10 +49,15 @@ _PROFILE_ARN: Final = re.compile(
 def _lifecycle(model: FoundationModel) -> dict[str, Any]:
     lifecycle: dict[str, Any] = {"status": model.lifecycle}
     if model.legacy_date is not None:
-        lifecycle["legacyTime"] = f"{model.legacy_date.isoformat()}T00:00:00Z"
+        lifecycle["legacyTime"] = _midnight(model.legacy_date)
     if model.eol_date is not None:
-        lifecycle["endOfLifeTime"] = f"{model.eol_date.isoformat()}T00:00:00Z"
+        lifecycle["endOfLifeTime"] = _midnight(model.eol_date)
     return lifecycle
+
+
+def _midnight(day: date) -> datetime:
+    """The start of a day (UTC), for the output serializer to write as the shape says."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _summary(model: FoundationModel, region: str) -> dict[str, Any]:
@@ -69,7 +78,7 @@ def _summary(model: FoundationModel, region: str) -> dict[str, Any]:
 
 
 def get_foundation_model(call: OperationCall) -> Reply:
-    identifier = call.labels["modelIdentifier"]
+    identifier: str = call.input["modelIdentifier"]
     match = _MODEL_ARN.fullmatch(identifier)
     model = catalog.get(match["id"] if match else identifier)
     if model is None:
@@ -80,7 +89,7 @@ def get_foundation_model(call: OperationCall) -> Reply:
 
 
 def list_foundation_models(call: OperationCall) -> Reply:
-    query = call.query
+    query = call.input
     provider = query.get("byProvider")
     modality = query.get("byOutputModality")
     inference = query.get("byInferenceType")
@@ -122,7 +131,7 @@ def _profile(profile_id: str, region: str) -> dict[str, Any]:
 
 
 def get_inference_profile(call: OperationCall) -> Reply:
-    identifier = call.labels["inferenceProfileIdentifier"]
+    identifier: str = call.input["inferenceProfileIdentifier"]
     match = _PROFILE_ARN.fullmatch(identifier)
     profile_id = match["id"] if match else identifier
     if profile_id not in catalog.inference_profile_ids(call.region):
@@ -131,33 +140,11 @@ def get_inference_profile(call: OperationCall) -> Reply:
 
 
 def list_inference_profiles(call: OperationCall) -> Reply:
-    kind = call.query.get("type", "SYSTEM_DEFINED")
-    if kind not in ("SYSTEM_DEFINED", "APPLICATION"):
-        raise validation(
-            f"1 validation error detected: Value '{kind}' at 'typeEquals' failed to satisfy constraint: "
-            "Member must satisfy enum value set: [SYSTEM_DEFINED, APPLICATION]"
-        )
+    kind = call.input.get("typeEquals", "SYSTEM_DEFINED")  # its enum is checked by the model
     # Application profiles are account resources; the emulator's account has none.
     ids = list(catalog.inference_profile_ids(call.region)) if kind == "SYSTEM_DEFINED" else []
-    max_results = _int(call.query.get("maxResults"), default=1000, low=1, high=1000, name="maxResults")
-    token = call.query.get("nextToken")
-    start = _int(token, default=0, low=0, high=len(ids), name="nextToken") if token else 0
-    page = ids[start : start + max_results]
-    reply: dict[str, Any] = {"inferenceProfileSummaries": [_profile(pid, call.region) for pid in page]}
-    if start + max_results < len(ids):
-        reply["nextToken"] = str(start + max_results)
-    return JsonReply(reply)
-
-
-def _int(raw: str | None, *, default: int, low: int, high: int, name: str) -> int:
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise validation(
-            f"1 validation error detected: Value '{raw}' at '{name}' failed to satisfy constraint: "
-            f"Member must have value between {low} and {high}"
-        )
-    return int(raw)
+    profiles = [_profile(pid, call.region) for pid in ids]
+    return JsonReply(pagination.page(call.service, call.operation, profiles, call.input))
 
 
 CONTROL_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
