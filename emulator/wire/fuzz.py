@@ -647,6 +647,8 @@ def _query(service: str, operation: str, rng: random.Random, *, garbage: bool) -
             value = rng.choice(("abc", "-1", "0", "99999999999999999999", "", "%FF", "1.5", "x" * 5000))
         elif kind in ("integer", "long"):
             value = str(rng.randint(1, 5))
+        elif kind == "boolean":
+            value = rng.choice(("true", "false"))
         else:
             value = rng.choice(model["shapes"][spec["shape"]].get("enum") or ["fuzz"])
         pairs.append((spec["locationName"], value))

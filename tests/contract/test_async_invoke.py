@@ -180,7 +180,6 @@ INVALID_S3_URI = "Invalid S3 URI: {}. The S3 URI must be of the form s3://bucket
         "s3://my-videos/a\x00b",
         "s3://my-videos/a\tb",
         "s3://my-videos/" + "x" * 256,
-        "s3://my-videos/" + "x/" * 600,
     ],
 )
 def test_s3_uris_a_local_directory_cannot_stand_for_are_refused_and_nothing_is_started(
@@ -192,6 +191,22 @@ def test_s3_uris_a_local_directory_cannot_stand_for_are_refused_and_nothing_is_s
             modelId=REEL, modelInput=VIDEO_INPUT, outputDataConfig={"s3OutputDataConfig": {"s3Uri": s3_uri}}
         )
     assert refused.value.response["Error"]["Message"] == INVALID_S3_URI.format(s3_uri)
+    assert runtime.list_async_invokes()["asyncInvokeSummaries"] == []
+
+
+def test_an_s3_uri_over_the_models_1024_characters_is_refused_by_the_model_check(
+    bedrock_emulator: Any,
+) -> None:
+    runtime = bedrock_emulator.client("bedrock-runtime")
+    s3_uri = "s3://my-videos/" + "x/" * 600
+    with pytest.raises(runtime.exceptions.ValidationException) as refused:
+        runtime.start_async_invoke(
+            modelId=REEL, modelInput=VIDEO_INPUT, outputDataConfig={"s3OutputDataConfig": {"s3Uri": s3_uri}}
+        )
+    assert refused.value.response["Error"]["Message"] == (
+        f"1 validation error detected: Value '{s3_uri}' at 'outputDataConfig.s3OutputDataConfig.s3Uri' "
+        "failed to satisfy constraint: Member must have length less than or equal to 1024"
+    )
     assert runtime.list_async_invokes()["asyncInvokeSummaries"] == []
 
 

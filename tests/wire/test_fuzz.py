@@ -108,6 +108,8 @@ def test_unmutated_bodies_are_never_refused_as_unreadable(
         for case, answer in fuzzed
         if case.cause in ("valid", "label", "query", "header")
         and answer.error_type == "SerializationException"
+        # A query value that does not read as its member's type is refused by the front end (wire-facts §10.6).
+        and not (case.cause == "query" and "can not be converted to" in answer.body.decode(errors="replace"))
     ]
     assert not wrongly, "\n".join(wrongly[:10])
 
