@@ -24,7 +24,7 @@ from typing import Any, Final
 from emulator import catalog
 from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.state import Store
-from emulator.wire.binding import START_OF_MAP
+from emulator.wire import pagination
 from emulator.wire.errors import AwsError, validation
 
 OUTPUT_DIR_VARIABLE: Final = "BEDROCK_EMULATOR_ASYNC_OUTPUT_DIR"
@@ -96,14 +96,14 @@ class Invocation:
             "invocationArn": self.arn,
             "modelArn": self.model_arn,
             "status": status,
-            "submitTime": _timestamp(self.submitted),
-            "lastModifiedTime": _timestamp(self.submitted),
+            "submitTime": self.submitted,  # datetimes: the output serializer writes them
+            "lastModifiedTime": self.submitted,
             "outputDataConfig": self.output_config,
         }
         if self.client_request_token is not None:
             body["clientRequestToken"] = self.client_request_token
         if status == "Completed":
-            end = _timestamp(self.submitted + timedelta(seconds=self.run_seconds))
+            end = self.submitted + timedelta(seconds=self.run_seconds)
             body["endTime"] = end
             body["lastModifiedTime"] = end
         return body
@@ -225,17 +225,11 @@ def _observe(invocations: Invocations, invocation: Invocation, now: float) -> di
     return body
 
 
-def _timestamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 # -- handlers ----------------------------------------------------------------------------------------
 
 
 def start_async_invoke(call: OperationCall) -> Reply:
-    body = call.json()
-    if not isinstance(body, dict):
-        raise AwsError("SerializationException", START_OF_MAP)
+    body = call.input
     model_id = body.get("modelId")
     if not isinstance(model_id, str) or not model_id:
         raise validation(
@@ -289,7 +283,7 @@ def start_async_invoke(call: OperationCall) -> Reply:
 
 
 def get_async_invoke(call: OperationCall) -> Reply:
-    arn = call.labels["invocationArn"]
+    arn: str = call.input["invocationArn"]
     match = _ARN.fullmatch(arn)
     invocations = _invocations(call)
     invocation = invocations.get(match["id"]) if match else None
@@ -300,7 +294,7 @@ def get_async_invoke(call: OperationCall) -> Reply:
 
 
 def list_async_invokes(call: OperationCall) -> Reply:
-    query = call.query
+    query = call.input
     now = clock_now(call)
     status = query.get("statusEquals")
     after = _query_time(query.get("submitTimeAfter"), "submitTimeAfter")
@@ -315,19 +309,7 @@ def list_async_invokes(call: OperationCall) -> Reply:
         for body in [_observe(invocations, job, now)]
         if status is None or body["status"] == status
     ]
-    raw_max = query.get("maxResults", "1000")
-    if not raw_max.isdigit() or not 1 <= int(raw_max) <= 1000:
-        raise validation(
-            f"1 validation error detected: Value '{raw_max}' at 'maxResults' failed to satisfy constraint: "
-            "Member must have value between 1 and 1000"
-        )
-    max_results = int(raw_max)
-    token = query.get("nextToken")
-    start = int(token) if token and token.isdigit() else 0
-    reply: dict[str, Any] = {"asyncInvokeSummaries": summaries[start : start + max_results]}
-    if start + max_results < len(summaries):
-        reply["nextToken"] = str(start + max_results)
-    return JsonReply(reply)
+    return JsonReply(pagination.page(call.service, call.operation, summaries, query))
 
 
 def _query_time(raw: str | None, name: str) -> datetime | None:

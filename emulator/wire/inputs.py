@@ -91,6 +91,8 @@ def bind(call: OperationCall) -> dict[str, Any]:
 
 def _body(call: OperationCall) -> dict[str, Any] | None:
     body = call.json_body
+    if body is None and call.raw_body:  # a call built without the data plane's parse (tests, tools)
+        body = call.json()
     return body if type(body) is dict else None
 
 
