@@ -5,7 +5,8 @@ the process is spawned, the port is polled with connect() every millisecond, one
 HTTP/1.1 as soon as a connection is accepted, and the clock stops when its whole response has been read.
 Runs alternate between the servers (emulator, MiniStack, emulator, ...) so that machine noise falls on
 both; the best and the median of ``--runs`` runs are printed, with the time to the first accepted
-connection beside them.
+connection beside them, and the CPU time the server process had used when its answer was read (from
+``/proc``, Linux only): on a busy machine that figure moves much less than the wall-clock ones.
 
 - the emulator: ``bedrock-emulator serve --port P`` (the console script beside this interpreter);
 - MiniStack (optional): ``/tmp/ministack-venv/bin/ministack`` or ``--ministack PATH``, port from
@@ -55,6 +56,15 @@ TIMEOUT = 30.0
 class Run:
     listening: float  # seconds from spawn to the first accepted connection
     answered: float  # seconds from spawn to the first Converse's whole response
+    cpu: float | None  # CPU seconds (user + system) the server had used by then, where /proc tells
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def _free_port() -> int:
@@ -125,6 +135,7 @@ def measure(name: str, ministack: str | None, baseline: str | None = None) -> Ru
             sock.sendall(_request(port))
             response = _read_response(sock)
         answered = time.perf_counter() - started
+        cpu = _cpu_seconds(process.pid)
     finally:
         process.terminate()
         try:
@@ -135,16 +146,20 @@ def measure(name: str, ministack: str | None, baseline: str | None = None) -> Ru
     status_line = response.split(b"\r\n", 1)[0]
     if b" 200 " not in status_line + b" ":
         raise RuntimeError(f"{name}: the first Converse was answered with {status_line!r}")
-    return Run(listening, answered)
+    return Run(listening, answered, cpu)
 
 
 def _summary(runs: list[Run]) -> str:
     answered = sorted(run.answered * 1000 for run in runs)
     listening = sorted(run.listening * 1000 for run in runs)
-    return (
+    cpu = sorted(run.cpu * 1000 for run in runs if run.cpu is not None)
+    line = (
         f"first Converse answered: best {answered[0]:6.0f} ms, median {statistics.median(answered):6.0f} ms"
         f"   (listening: best {listening[0]:4.0f} ms, median {statistics.median(listening):4.0f} ms)"
     )
+    if cpu:
+        line += f"   CPU: median {statistics.median(cpu):4.0f} ms"
+    return line
 
 
 def main() -> int:
