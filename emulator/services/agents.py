@@ -11,11 +11,10 @@ scripted ``answer.text`` replaces the agent's final answer.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from emulator.agents import created, registry
@@ -23,10 +22,10 @@ from emulator.agents.action_matching import decider
 from emulator.agents.config import DRAFT_ALIAS_ID
 from emulator.agents.definition import Agent, from_inline_request
 from emulator.agents.invocation import Request, Retriever, invoke
-from emulator.agents.memory import iso, memory_store
+from emulator.agents.memory import memory_store
 from emulator.knowledge.retrieval import Page
 from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply, Usage
-from emulator.wire.errors import AwsError
+from emulator.wire import pagination
 from emulator.wire.errors import constraint_violation as _constraint
 
 CONTENT_TYPE_HEADER = "x-amzn-bedrock-agent-content-type"
@@ -45,7 +44,7 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
     agent_id = _label(call, "agentId", _RESOURCE_ID, "[0-9a-zA-Z]+")
     alias_id = _label(call, "agentAliasId", _RESOURCE_ID, "[0-9a-zA-Z]+")
     session_id = _label(call, "sessionId", _SESSION_ID, "[0-9a-zA-Z._:-]+")
-    body = _object(call.json())
+    body = call.input
     memory_id = _optional_id(body, "memoryId")
     mine = created.find(call, agent_id, alias_id)
     if mine is not None:
@@ -72,7 +71,7 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
         enable_trace=_flag(body, "enableTrace"),
         end_session=_flag(body, "endSession"),
         memory_id=memory_id,
-        session_state=_object(body.get("sessionState") or {}, "sessionState"),
+        session_state=body.get("sessionState") or {},
         stream_final_response=_stream_final(body),
         scripted_text=call.scripted.text if call.scripted else None,
         state=call.state,
@@ -90,7 +89,7 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
 
 def handle_invoke_inline_agent(call: OperationCall) -> Reply:
     session_id = _label(call, "sessionId", _SESSION_ID, "[0-9a-zA-Z._:-]+")
-    body = _object(call.json())
+    body = call.input
     agent = from_inline_request(body)
     request = Request(
         tenant=call.tenant,
@@ -105,7 +104,7 @@ def handle_invoke_inline_agent(call: OperationCall) -> Reply:
         input_text=_text(body),
         enable_trace=_flag(body, "enableTrace"),
         end_session=_flag(body, "endSession"),
-        session_state=_object(body.get("inlineSessionState") or {}, "inlineSessionState"),
+        session_state=body.get("inlineSessionState") or {},
         stream_final_response=_stream_final(body),
         scripted_text=call.scripted.text if call.scripted else None,
         state=call.state,
@@ -123,18 +122,11 @@ def handle_get_agent_memory(call: OperationCall) -> Reply:
     agent_id = _label(call, "agentId", _RESOURCE_ID, "[0-9a-zA-Z]+")
     alias_id = _label(call, "agentAliasId", _RESOURCE_ID, "[0-9a-zA-Z]+")
     memory_id = _query_id(call, "memoryId", required=True)
-    memory_type = call.query.get("memoryType")
-    if memory_type != "SESSION_SUMMARY":
-        raise _constraint("memoryType", memory_type, "Member must satisfy enum value set: [SESSION_SUMMARY]")
-    size = _query_int(call, "maxItems", 1, 1000, 1000)
     _known(call, agent_id, alias_id)
     assert memory_id is not None
     summaries = memory_store(call.state).get((call.tenant, agent_id, alias_id, memory_id), time.time())
-    start = _token_offset(call.query.get("nextToken"))
-    reply: dict[str, Any] = {"memoryContents": [s.wire() for s in summaries[start : start + size]]}
-    if start + size < len(summaries):
-        reply["nextToken"] = _token(start + size)
-    return JsonReply(reply)
+    contents = [s.wire() for s in summaries]
+    return JsonReply(pagination.page(call.service, call.operation, contents, call.input))
 
 
 def handle_delete_agent_memory(call: OperationCall) -> Reply:
@@ -158,31 +150,23 @@ def handle_get_agent(call: OperationCall) -> Reply:
 
 
 def handle_list_agents(call: OperationCall) -> Reply:
-    body = _object(call.json())
-    size = body.get("maxResults", 1000)
-    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 1000:
-        raise _constraint("maxResults", size, "Member must have value between 1 and 1000")
-    token = body.get("nextToken")
-    start = _token_offset(token if isinstance(token, str) else None)
-    created = registry.current(call.state).created_at
+    created = datetime.fromtimestamp(registry.current(call.state).created_at, UTC)
     summaries = [
         {
             "agentId": agent.agent_id,
             "agentName": agent.name,
             "agentStatus": "PREPARED",
             **({"description": agent.description} if agent.description else {}),
-            "updatedAt": iso(created),
+            "updatedAt": created,
             "latestAgentVersion": "1" if agent.aliases else "DRAFT",
         }
         for agent in registry.current(call.state).listed()
     ]
-    reply: dict[str, Any] = {"agentSummaries": summaries[start : start + size]}
-    if start + size < len(summaries):
-        reply["nextToken"] = _token(start + size)
-    return JsonReply(reply)
+    return JsonReply(pagination.page(call.service, call.operation, summaries, call.input))
 
 
 def _agent_wire(region: str, agent_id: str, agent: Agent, created: float) -> dict[str, Any]:
+    moment = datetime.fromtimestamp(created, UTC)
     wire: dict[str, Any] = {
         "agentId": agent_id,
         "agentName": agent.name,
@@ -194,9 +178,9 @@ def _agent_wire(region: str, agent_id: str, agent: Agent, created: float) -> dic
         "orchestrationType": "DEFAULT",
         "idleSessionTTLInSeconds": agent.idle_session_ttl,
         "agentResourceRoleArn": _ROLE_ARN.format(name=agent.name),
-        "createdAt": iso(created),
-        "updatedAt": iso(created),
-        "preparedAt": iso(created),
+        "createdAt": moment,  # datetimes: the output serializer writes them
+        "updatedAt": moment,
+        "preparedAt": moment,
         "agentCollaboration": "DISABLED",
     }
     if agent.description:
@@ -236,31 +220,19 @@ def _known(call: OperationCall, agent_id: str, alias_id: str) -> None:
 
 
 def _label(call: OperationCall, name: str, pattern: re.Pattern[str], shown: str) -> str:
-    value = call.labels.get(name, "")
+    value: str = call.input.get(name, "")
     if not pattern.match(value):
         raise _constraint(name, value, f"Member must satisfy regular expression pattern: {shown}")
     return value
 
 
-def _object(value: Any, member: str | None = None) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        where = f" at '{member}'" if member else ""
-        raise AwsError("ValidationException", f"Expected an object{where}.")
-    return value
-
-
 def _text(body: Mapping[str, Any]) -> str:
-    text = body.get("inputText", "")
-    if not isinstance(text, str):
-        raise _constraint("inputText", text, "Member must be a string")
+    text: str = body.get("inputText", "")
     return text
 
 
 def _flag(body: Mapping[str, Any], name: str) -> bool:
-    value = body.get(name, False)
-    if not isinstance(value, bool):
-        raise _constraint(name, value, "Member must be a boolean")
-    return value
+    return body.get(name) is True
 
 
 def _stream_final(body: Mapping[str, Any]) -> bool:
@@ -278,7 +250,7 @@ def _optional_id(body: Mapping[str, Any], name: str) -> str | None:
 
 
 def _query_id(call: OperationCall, name: str, *, required: bool) -> str | None:
-    value = call.query.get(name)
+    value: str | None = call.input.get(name)
     if value is None:
         if required:
             raise _constraint(name, None, "Member must not be null")
@@ -286,32 +258,6 @@ def _query_id(call: OperationCall, name: str, *, required: bool) -> str | None:
     if not _SESSION_ID.match(value):
         raise _constraint(name, value, "Member must satisfy regular expression pattern: [0-9a-zA-Z._:-]+")
     return value
-
-
-def _query_int(call: OperationCall, name: str, low: int, high: int, default: int) -> int:
-    raw = call.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise _constraint(name, raw, f"Member must have value between {low} and {high}") from exc
-    if not low <= value <= high:
-        raise _constraint(name, value, f"Member must have value between {low} and {high}")
-    return value
-
-
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
-
-
-def _token_offset(token: str | None) -> int:
-    if token is None:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
-    except (ValueError, binascii.Error) as exc:
-        raise AwsError("ValidationException", "The nextToken is invalid.") from exc
 
 
 AGENT_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
