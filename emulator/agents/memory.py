@@ -33,8 +33,9 @@ class SessionSummary:
             "sessionSummary": {
                 "memoryId": self.memory_id,
                 "sessionId": self.session_id,
-                "sessionStartTime": iso(self.session_start),
-                "sessionExpiryTime": iso(self.session_expiry),
+                # datetimes: GetAgentMemory's output serializer writes them as the shape says
+                "sessionStartTime": datetime.fromtimestamp(self.session_start, UTC),
+                "sessionExpiryTime": datetime.fromtimestamp(self.session_expiry, UTC),
                 "summaryText": self.summary_text,
             }
         }
