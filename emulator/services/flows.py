@@ -7,8 +7,6 @@ recorded steps into the wire's shapes: InvokeFlow's ``responseStream`` events (t
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import uuid
@@ -22,6 +20,7 @@ from emulator.flows.executor import Event, Execution, Field, FlowInputError
 from emulator.flows.nodes import Context
 from emulator.flows.registry import DRAFT_ALIAS, Resolved
 from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply
+from emulator.wire import pagination
 from emulator.wire.errors import AwsError
 from emulator.wire.errors import constraint_violation as _constraint
 
@@ -44,7 +43,7 @@ _NODE_EVENT_KINDS = {"nodeInput", "nodeOutput", "condition", "action"}
 
 
 def handle_invoke_flow(call: OperationCall) -> Reply:
-    body = _object(call.json())
+    body = call.input
     resolved, alias = _resolve(call)
     node_name, port, document = _flow_input(body)
     execution_id = body.get("executionId")
@@ -128,7 +127,7 @@ def _trace(event: Event, request_id: str) -> dict[str, Any] | None:
             }
         }
     if event.kind == "action" and event.action is not None:
-        return {"nodeActionTrace": _action(event, request_id)}
+        return {"nodeActionTrace": _action(event, request_id, stamp)}
     return None
 
 
@@ -147,12 +146,12 @@ def _output_field(field: Field, name_key: str, next_key: str) -> dict[str, Any]:
     return wire
 
 
-def _action(event: Event, request_id: str) -> dict[str, Any]:
+def _action(event: Event, request_id: str, stamp: str | datetime) -> dict[str, Any]:
     action = event.action
     assert action is not None
     return {
         "nodeName": event.node,
-        "timestamp": _timestamp(event.timestamp),
+        "timestamp": stamp,
         "requestId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{request_id}:{event.node}:{event.timestamp}")),
         "serviceName": action.service,
         "operationName": action.operation,
@@ -165,7 +164,7 @@ def _action(event: Event, request_id: str) -> dict[str, Any]:
 
 
 def handle_start_flow_execution(call: OperationCall) -> Reply:
-    body = _object(call.json())
+    body = call.input
     resolved, alias = _resolve(call)
     node_name, port, document = _flow_input(body)
     name = body.get("flowExecutionName")
@@ -209,16 +208,14 @@ def handle_start_flow_execution(call: OperationCall) -> Reply:
 def handle_get_flow_execution(call: OperationCall) -> Reply:
     run = _existing_run(call)
     executions.store(call.state).observe(run)
-    return JsonReply(
-        _drop_none({**_summary(run), "startedAt": _timestamp(run.started_at), "createdAt": None})
-    )
+    return JsonReply(_drop_none({**_summary(run), "startedAt": _moment(run.started_at), "createdAt": None}))
 
 
 def handle_list_flow_executions(call: OperationCall) -> Reply:
-    flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
+    flow_id = _flow_id(call.input["flowIdentifier"])
     if flow_targets.flow_arn(call, flow_id) is None:
         registry.current(call.state).resolve(flow_id, strict=call.strict)
-    alias = call.query.get("flowAliasIdentifier")
+    alias = call.input.get("flowAliasIdentifier")
     alias_id = _alias_id(alias) if alias else None
     store = executions.store(call.state)
     runs = store.listed(
@@ -229,19 +226,17 @@ def handle_list_flow_executions(call: OperationCall) -> Reply:
     )
     for run in runs:
         store.observe(run)
-    summaries = [_drop_none({**_summary(run), "createdAt": _timestamp(run.started_at)}) for run in runs]
-    return JsonReply(_paged("flowExecutionSummaries", summaries, call.query))
+    summaries = [_drop_none({**_summary(run), "createdAt": _moment(run.started_at)}) for run in runs]
+    return JsonReply(_paged(call, summaries))
 
 
 def handle_list_flow_execution_events(call: OperationCall) -> Reply:
     run = _existing_run(call)
-    kind = call.query.get("eventType")
-    if kind not in ("Node", "Flow"):
-        raise _constraint("eventType", kind, "Member must satisfy enum value set: [Node, Flow]")
+    kind = call.input["eventType"]  # required, one of Node and Flow (checked by the model)
     executions.store(call.state).observe(run)
     wanted = _FLOW_EVENT_KINDS if kind == "Flow" else _NODE_EVENT_KINDS
     items = [_execution_event(e, call.request_id) for e in run.events if e.kind in wanted]
-    return JsonReply(_paged("flowExecutionEvents", items, call.query))
+    return JsonReply(_paged(call, items))
 
 
 def handle_stop_flow_execution(call: OperationCall) -> Reply:
@@ -264,7 +259,7 @@ def handle_get_execution_flow_snapshot(call: OperationCall) -> Reply:
 
 
 def _execution_event(event: Event, request_id: str) -> dict[str, Any]:
-    stamp = _timestamp(event.timestamp)
+    stamp = _moment(event.timestamp)
     if event.kind == "flowInput":
         fields = [{"name": f.name, "content": {"document": f.value}} for f in event.fields]
         return {"flowInputEvent": {"nodeName": event.node, "timestamp": stamp, "fields": fields}}
@@ -294,7 +289,7 @@ def _execution_event(event: Event, request_id: str) -> dict[str, Any]:
                 "satisfiedConditions": satisfied,
             }
         }
-    return {"nodeActionEvent": _action(event, request_id)}
+    return {"nodeActionEvent": _action(event, request_id, stamp)}
 
 
 def _summary(run: executions.FlowRun) -> dict[str, Any]:
@@ -304,7 +299,7 @@ def _summary(run: executions.FlowRun) -> dict[str, Any]:
         "flowIdentifier": run.flow_id,
         "flowVersion": _version(run.alias),
         "status": run.status,
-        "endedAt": _timestamp(run.ended_at) if run.ended_at is not None else None,
+        "endedAt": _moment(run.ended_at) if run.ended_at is not None else None,
     }
 
 
@@ -312,13 +307,9 @@ def _summary(run: executions.FlowRun) -> dict[str, Any]:
 
 
 def handle_get_flow(call: OperationCall) -> Reply:
-    flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
+    flow_id = _flow_id(call.input["flowIdentifier"])
     resolved = registry.current(call.state).resolve(flow_id, strict=call.strict)
-    included = call.query.get("includedData")
-    if included not in (None, "ALL_DATA", "METADATA_ONLY"):
-        raise _constraint(
-            "includedData", included, "Member must satisfy enum value set: [ALL_DATA, METADATA_ONLY]"
-        )
+    included = call.input.get("includedData")  # one of ALL_DATA and METADATA_ONLY (checked by the model)
     flow = resolved.flow
     reply = _drop_none(
         {
@@ -328,8 +319,8 @@ def handle_get_flow(call: OperationCall) -> Reply:
             "id": flow_id,
             "arn": registry.flow_arn(call.region, flow_id),
             "status": "Prepared",
-            "createdAt": _timestamp(flow.created_at),
-            "updatedAt": _timestamp(flow.updated_at),
+            "createdAt": _moment(flow.created_at),
+            "updatedAt": _moment(flow.updated_at),
             "version": "DRAFT",
             "definition": flow.definition.wire() if included != "METADATA_ONLY" else None,
             "validations": [],
@@ -342,8 +333,8 @@ def handle_get_flow(call: OperationCall) -> Reply:
 
 
 def _resolve(call: OperationCall) -> tuple[Resolved, str]:
-    flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
-    alias = _alias_id(call.labels.get("flowAliasIdentifier", ""))
+    flow_id = _flow_id(call.input["flowIdentifier"])
+    alias = _alias_id(call.input["flowAliasIdentifier"])
     created = flow_targets.resolve(call, flow_id, alias)  # a flow the caller made with CreateFlow
     if created is not None:
         return created, alias
@@ -357,7 +348,7 @@ def _flow_input(body: Mapping[str, Any]) -> tuple[str, str | None, Any]:
     inputs = body.get("inputs")
     if not isinstance(inputs, list) or len(inputs) != 1:
         raise _constraint("inputs", inputs, "Member must have length less than or equal to 1")
-    item = _object(inputs[0])
+    item = inputs[0]
     node_name = item.get("nodeName")
     if not isinstance(node_name, str) or not _NODE_NAME.match(node_name):
         raise _constraint(
@@ -365,7 +356,7 @@ def _flow_input(body: Mapping[str, Any]) -> tuple[str, str | None, Any]:
             node_name,
             "Member must satisfy regular expression pattern: [a-zA-Z]([_]?[0-9a-zA-Z]){0,99}",
         )
-    content = _object(item.get("content"))
+    content = item.get("content") or {}
     if "document" not in content:
         raise AwsError("ValidationException", "inputs.0.content must hold a document.")
     port = item.get("nodeOutputName") or item.get("nodeInputName")
@@ -392,9 +383,9 @@ def _new_run(
 
 
 def _existing_run(call: OperationCall) -> executions.FlowRun:
-    flow_id = _flow_id(call.labels.get("flowIdentifier", ""))
-    alias = _alias_id(call.labels.get("flowAliasIdentifier", ""))
-    identifier = call.labels.get("executionIdentifier", "")
+    flow_id = _flow_id(call.input["flowIdentifier"])
+    alias = _alias_id(call.input["flowAliasIdentifier"])
+    identifier: str = call.input["executionIdentifier"]
     match = _EXECUTION_ID.match(identifier)
     if match is None:
         raise _constraint(
@@ -430,32 +421,12 @@ def _version(alias: str) -> str:
     return "DRAFT" if alias == DRAFT_ALIAS else "1"
 
 
-def _paged(member: str, items: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, Any]:
-    raw_size = query.get("maxResults")
-    try:
-        size = int(raw_size) if raw_size is not None else PAGE_LIMIT
-    except ValueError as exc:
-        raise _constraint("maxResults", raw_size, "Member must have value between 1 and 1000") from exc
-    if not 1 <= size <= 1000:
-        raise _constraint("maxResults", size, "Member must have value between 1 and 1000")
-    size = min(size, PAGE_LIMIT)
-    start = 0
-    token = query.get("nextToken")
-    if token is not None:
-        try:
-            start = int(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
-        except (ValueError, binascii.Error) as exc:
-            raise AwsError("ValidationException", "The nextToken is invalid.") from exc
-    reply: dict[str, Any] = {member: items[start : start + size]}
-    if start + size < len(items):
-        reply["nextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=")
-    return reply
-
-
-def _object(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise AwsError("ValidationException", "The request body is not a valid object for this operation.")
-    return value
+def _paged(call: OperationCall, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A page of at most PAGE_LIMIT items (the output lists' own bound), whatever maxResults asks."""
+    asked = call.input.get("maxResults", PAGE_LIMIT)
+    return pagination.page(
+        call.service, call.operation, items, {**call.input, "maxResults": min(asked, PAGE_LIMIT)}
+    )
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
@@ -463,7 +434,13 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _timestamp(seconds: float) -> str:
+    """A time as a trace event carries it (event-stream frames are written without the serializer)."""
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _moment(seconds: float) -> datetime:
+    """A time in a JSON reply, for the output serializer to write as the shape says."""
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 FLOW_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
