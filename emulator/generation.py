@@ -1,8 +1,10 @@
 """The deterministic stand-in for a model: text, stream deltas, token counts, tool arguments, embeddings.
 
 Everything here is a pure function of its inputs and the seed: the same request and seed give the same
-text, built with Faker seeded from a hash of the request. Token counting is one function used for both
-prompts and completions, so CountTokens, ``usage`` and the token headers always agree.
+text, sentences of plain words drawn by a generator seeded from a hash of the request (tool arguments
+use Faker, which is imported only for them: it costs the first call tens of milliseconds). Token counting
+is one function used for both prompts and completions, so CountTokens, ``usage`` and the token headers
+always agree.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from faker import Faker
-    from faker.providers.lorem.en_US import Provider as LoremProvider
 
 # A rough BPE stand-in: short words are one token, longer words one token per six characters,
 # punctuation one token each; leading whitespace belongs to the token that follows it.
@@ -77,27 +78,9 @@ def _faker() -> Faker:
     return fake
 
 
-def _lorem() -> LoremProvider:
-    """Faker's en_US lorem provider on a generator of its own, one per thread: all ``_text`` uses. It gives
-    the same sentences as a full ``Faker("en_US")`` for the same seed, and builds in well under a
-    millisecond where the full one (every provider of the locale) takes about twenty, in front of the
-    first Converse."""
-    lorem: LoremProvider | None = getattr(_local, "lorem", None)
-    if lorem is None:
-        with _faker_lock:  # Faker's first import is slow; do it once
-            from faker.generator import Generator
-            from faker.providers.lorem.en_US import Provider
-
-        generator = Generator()
-        lorem = Provider(generator)
-        generator.add_provider(lorem)
-        _local.lorem = lorem
-    return lorem
-
-
 def warm_up() -> None:
-    """Import Faker ahead of the first request (the server calls this in a background thread)."""
-    _lorem()
+    """Import Faker ahead of the first call with tools (the server calls this in a background thread)."""
+    _faker()
 
 
 def _digest(key: bytes, seed: int, purpose: bytes) -> int:
@@ -157,13 +140,48 @@ def _reply(digest: int, max_tokens: int, stop_sequences: tuple[str, ...]) -> Com
     return Completion(text, len(tokens), "end_turn", None, ())
 
 
+# The stand-in's vocabulary: everyday English words, so replies read as prose-shaped filler.
+_VOCABULARY = """
+    about above across action after again against air almost along always among animal answer any
+    area around ask away back ball base bear beauty bed before began begin behind being below best
+    better between big bird black blue boat body book both bottom box boy bring brought build built
+    call came can car care carry cause center certain change check child children city class clear
+    close cold color come common complete could country course cover cross cut dark day deep did
+    different direction does dog done door down draw dream drive during each early earth east easy
+    eat end enough even evening every example eye face fact fall family far farm fast father feel feet
+    few field figure fill final find fine fire first fish five flower fly follow food foot force form
+    found four free friend front full game gave girl give glass gold good government great green
+    ground group grow half hand happen hard head hear heard heat help here high hold home horse hot
+    hour house hundred idea important inch interest island just keep kind king knew know land language
+    large last later laugh lead learn leave left less letter life light line list little live long look
+    made main make man many map mark measure men might mile mind minute miss money moon more morning
+    most mother mountain move much music must name near need never new next night north note nothing
+    notice number object ocean off office often old once only open order other paper part pass people
+    perhaps person picture piece place plain plan plane plant play point power present problem pull
+    question quick quiet rain ran reach read ready real record red remember rest river road rock room
+    round rule run said same saw say school science sea second seem seen self sentence serve set shape
+    share ship short should show side simple since sing size sleep slow small snow some song soon sound
+    south space special stand star start state stay step still stone stop story street strong study
+    such summer sun surface system table take talk teach tell test than thing think third those
+    though thought three through time today together told took top toward town travel tree true try
+    turn under unit until upon usual valley very voice walk want warm watch water wave way weather
+    week weight well went west while white whole wind window winter wish with without wonder wood word
+    work world would write year yellow young
+"""
+_WORDS = tuple(_VOCABULARY.split())
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(_WORDS) for _ in range(rng.randint(5, 11))]
+    return " ".join(words).capitalize() + "."
+
+
 def _text(digest: int, approximate_tokens: int) -> str:
-    fake = _lorem()
-    fake.generator.seed_instance(digest)
+    rng = random.Random(digest)
     sentences: list[str] = []
     count = 0
     while count < approximate_tokens:
-        sentence = fake.sentence(nb_words=8)
+        sentence = _sentence(rng)
         sentences.append(sentence)
         count += count_tokens(sentence) + 1
     return " ".join(sentences)

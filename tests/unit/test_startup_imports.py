@@ -2,7 +2,7 @@
 
 A fresh interpreter builds the app and serves one Converse through the WSGI entry; the modules it then
 holds must not include the other handler areas, the knowledge-base index (numpy, bm25s), botocore (its
-models are read as files) or moto. Each of those costs tens of milliseconds in front of the first answer.
+models are read as files), moto or Faker. Each of them costs tens of milliseconds before the first answer.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ _NOT_FOR_CONVERSE = (
     "emulator.services.control",
     "emulator.guardrails",  # only a Converse naming a guardrail needs it
     "emulator.providers",  # InvokeModel's body formats
+    "faker",  # tool arguments only
 )
 
 
