@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, Final
 
@@ -26,7 +26,7 @@ from emulator.control import lifecycle
 from emulator.control.messages import TOKEN_REUSED, conflict
 from emulator.control.request import params
 from emulator.services.exchange import JsonReply, OperationCall, Reply
-from emulator.wire import shapes
+from emulator.wire import serialize, shapes
 
 Handler = Callable[[OperationCall], Reply]
 
@@ -85,9 +85,14 @@ def _idempotent(call: OperationCall, member: str, handler: Handler) -> Reply:
             call.tenant,
             TOKENS,
             record_key,
-            {"at": now, "fingerprint": fingerprint, "body": json.loads(json.dumps(reply.body))},
+            # As the wire carries it (datetimes written by the output serializer), so the store keeps JSON.
+            {"at": now, "fingerprint": fingerprint, "body": _as_sent(call, reply.body)},
         )
     return reply
+
+
+def _as_sent(call: OperationCall, body: Mapping[str, Any]) -> Any:
+    return json.loads(json.dumps(serialize.output(call.service, call.operation, body).body))
 
 
 def _fingerprint(values: dict[str, Any]) -> str:

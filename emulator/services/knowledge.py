@@ -31,6 +31,7 @@ from emulator.knowledge.retrieval import (
 )
 from emulator.services.exchange import JsonReply, OperationCall, Reply, StreamReply
 from emulator.state import AppState
+from emulator.wire import pagination
 from emulator.wire.errors import AwsError
 from emulator.wire.errors import constraint_violation as _constraint
 
@@ -48,8 +49,8 @@ def handle_retrieve(
     call: OperationCall, scripted_results: Sequence[Mapping[str, Any]] | None = None
 ) -> Reply:
     """Retrieve. ``scripted_results`` (or the scenario's) replace the search results."""
-    body = _object(call.json())
-    kb_id = _knowledge_base_id(call.labels.get("knowledgeBaseId", ""))
+    body = call.input
+    kb_id = _knowledge_base_id(body["knowledgeBaseId"])
     query = _query_text(body.get("retrievalQuery"), "retrievalQuery")
     search = _search_configuration(body.get("retrievalConfiguration"))
     results = scripted_results if scripted_results is not None else _scripted_results(call)
@@ -60,7 +61,7 @@ def handle_retrieve(
         number_of_results=search.number_of_results,
         filter_spec=search.filter_spec,
         search_type=search.search_type,
-        next_token=_optional_str(body, "nextToken"),
+        next_token=body.get("nextToken"),
         scripted=results,
     )
     if page is None:
@@ -71,7 +72,7 @@ def handle_retrieve(
             number_of_results=search.number_of_results,
             filter_spec=search.filter_spec,
             search_type=search.search_type,
-            next_token=_optional_str(body, "nextToken"),
+            next_token=body.get("nextToken"),
             scripted=results,
             data_source_id=_first_data_source_id(resolved.knowledge_base),
         )
@@ -99,17 +100,17 @@ def handle_retrieve_and_generate_stream(call: OperationCall) -> Reply:
 
 
 def handle_rerank(call: OperationCall) -> Reply:
-    body = _object(call.json())
+    body = call.input
     queries = body.get("queries")
     if not isinstance(queries, list) or len(queries) != 1:
         raise _invalid("queries must hold exactly one query")
-    query = _query_text(_object(queries[0]).get("textQuery"), "queries.0.textQuery")
+    query = _query_text(queries[0].get("textQuery"), "queries.0.textQuery")
     sources = body.get("sources")
     if not isinstance(sources, list) or not 1 <= len(sources) <= 1000:
         raise _invalid("sources must hold between 1 and 1000 documents")
     documents = [_rerank_document(source, index) for index, source in enumerate(sources)]
     texts = [_rerank_text(document) for document in documents]
-    configuration = _object(_object(body.get("rerankingConfiguration")).get("bedrockRerankingConfiguration"))
+    configuration = (body.get("rerankingConfiguration") or {}).get("bedrockRerankingConfiguration") or {}
     wanted = configuration.get("numberOfResults", len(documents))
     if not isinstance(wanted, int) or not 1 <= wanted <= 1000:
         raise _invalid(
@@ -130,7 +131,6 @@ def handle_get_knowledge_base(call: OperationCall) -> Reply:
 
 
 def handle_list_knowledge_bases(call: OperationCall) -> Reply:
-    body = _object(call.json())
     summaries = [
         _drop_none(
             {
@@ -138,24 +138,23 @@ def handle_list_knowledge_bases(call: OperationCall) -> Reply:
                 "name": kb.name,
                 "description": kb.description,
                 "status": "ACTIVE",
-                "updatedAt": _timestamp(kb.updated_at),
+                "updatedAt": _moment(kb.updated_at),
             }
         )
         for kb in registry.current(call.state).listed()
     ]
-    return JsonReply(_paged("knowledgeBaseSummaries", summaries, body))
+    return JsonReply(_paged(call, summaries))
 
 
 def handle_get_data_source(call: OperationCall) -> Reply:
     resolved = _resolve(call)
-    data_source_id = _id(call.labels.get("dataSourceId", ""), "dataSourceId")
+    data_source_id = _id(call.input["dataSourceId"], "dataSourceId")
     ds = registry.current(call.state).data_source(resolved, data_source_id, strict=call.strict)
     return JsonReply({"dataSource": _data_source_wire(resolved.requested_id, data_source_id, ds)})
 
 
 def handle_list_data_sources(call: OperationCall) -> Reply:
     resolved = _resolve(call)
-    body = _object(call.json())
     summaries = [
         _drop_none(
             {
@@ -164,32 +163,31 @@ def handle_list_data_sources(call: OperationCall) -> Reply:
                 "name": ds.name,
                 "status": "AVAILABLE",
                 "description": ds.description,
-                "updatedAt": _timestamp(ds.updated_at),
+                "updatedAt": _moment(ds.updated_at),
             }
         )
         for ds in resolved.knowledge_base.data_sources.values()
     ]
-    return JsonReply(_paged("dataSourceSummaries", summaries, body))
+    return JsonReply(_paged(call, summaries))
 
 
 def handle_start_ingestion_job(call: OperationCall) -> Reply:
     resolved = _resolve(call)
-    data_source_id = _id(call.labels.get("dataSourceId", ""), "dataSourceId")
-    body = _object(call.json())
+    data_source_id = _id(call.input["dataSourceId"], "dataSourceId")
     job = registry.current(call.state).start_ingestion(
         call.tenant,
         resolved,
         data_source_id,
         strict=call.strict,
-        description=_optional_str(body, "description"),
+        description=call.input.get("description"),
     )
     return JsonReply({"ingestionJob": _job_wire(job)})
 
 
 def handle_get_ingestion_job(call: OperationCall) -> Reply:
     resolved = _resolve(call)
-    data_source_id = _id(call.labels.get("dataSourceId", ""), "dataSourceId")
-    job_id = _id(call.labels.get("ingestionJobId", ""), "ingestionJobId")
+    data_source_id = _id(call.input["dataSourceId"], "dataSourceId")
+    job_id = _id(call.input["ingestionJobId"], "ingestionJobId")
     reg = registry.current(call.state)
     job = reg.job(call.tenant, resolved, data_source_id, job_id, strict=call.strict)
     reg.observe(job)
@@ -198,17 +196,16 @@ def handle_get_ingestion_job(call: OperationCall) -> Reply:
 
 def handle_list_ingestion_jobs(call: OperationCall) -> Reply:
     resolved = _resolve(call)
-    data_source_id = _id(call.labels.get("dataSourceId", ""), "dataSourceId")
-    body = _object(call.json())
+    data_source_id = _id(call.input["dataSourceId"], "dataSourceId")
     reg = registry.current(call.state)
     jobs = reg.jobs(call.tenant, resolved, data_source_id, strict=call.strict)
     for job in jobs:
         reg.observe(job)
-    jobs = _filtered_jobs(jobs, body)
+    jobs = _filtered_jobs(jobs, call.input)
     summaries = [
         {key: value for key, value in _job_wire(job).items() if key != "failureReasons"} for job in jobs
     ]
-    return JsonReply(_paged("ingestionJobSummaries", summaries, body))
+    return JsonReply(_paged(call, summaries))
 
 
 # -- request reading -----------------------------------------------------------------------------------
@@ -224,8 +221,8 @@ class _Search:
 
 
 def _search_configuration(value: Any) -> _Search:
-    configuration = _object(value) if value is not None else {}
-    vector = _object(configuration.get("vectorSearchConfiguration") or {})
+    configuration = value or {}
+    vector = configuration.get("vectorSearchConfiguration") or {}
     number = vector.get("numberOfResults", DEFAULT_NUMBER_OF_RESULTS)
     if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 100:
         raise _constraint("numberOfResults", number, "Member must have value between 1 and 100")
@@ -249,7 +246,7 @@ class _RagRequest:
 
 
 def _rag_request(call: OperationCall) -> _RagRequest:
-    body = _object(call.json())
+    body = call.input
     query = _query_text(body.get("input"), "input")
     session_id = body.get("sessionId")
     if session_id is None:
@@ -258,7 +255,7 @@ def _rag_request(call: OperationCall) -> _RagRequest:
         raise _constraint(
             "sessionId", session_id, "Member must satisfy regular expression pattern: [0-9a-zA-Z._:-]+"
         )
-    configuration = _object(body.get("retrieveAndGenerateConfiguration"))
+    configuration = body.get("retrieveAndGenerateConfiguration") or {}
     kind = configuration.get("type")
     if kind not in ("KNOWLEDGE_BASE", "EXTERNAL_SOURCES"):
         raise _constraint(
@@ -298,15 +295,15 @@ def _rag_answer(call: OperationCall, request: _RagRequest) -> answers.Answer:
                 data_source_id=_first_data_source_id(resolved.knowledge_base),
             )
         hits = page.hits
-        generation = _object(kb_configuration.get("generationConfiguration") or {})
+        generation = kb_configuration.get("generationConfiguration") or {}
     else:
         external = request.configuration.get("externalSourcesConfiguration")
         if not isinstance(external, dict):
             raise _invalid("externalSourcesConfiguration is required when type is EXTERNAL_SOURCES.")
         hits = _external_hits(request.query, external.get("sources"), call.state)
-        generation = _object(external.get("generationConfiguration") or {})
-    template = _object(generation.get("promptTemplate") or {}).get("textPromptTemplate")
-    inference = _object(_object(generation.get("inferenceConfig") or {}).get("textInferenceConfig") or {})
+        generation = external.get("generationConfiguration") or {}
+    template = (generation.get("promptTemplate") or {}).get("textPromptTemplate")
+    inference = (generation.get("inferenceConfig") or {}).get("textInferenceConfig") or {}
     max_tokens = inference.get("maxTokens")
     return answers.answer(
         request.query,
@@ -321,9 +318,9 @@ def _rag_answer(call: OperationCall, request: _RagRequest) -> answers.Answer:
 def _external_hits(query: str, sources: Any, state: AppState) -> list[Hit]:
     if not isinstance(sources, list) or len(sources) != 1:
         raise _invalid("externalSourcesConfiguration.sources must hold exactly one source")
-    source = _object(sources[0])
+    source = sources[0]
     if source.get("sourceType") == "BYTE_CONTENT":
-        content = _object(source.get("byteContent"))
+        content = source.get("byteContent") or {}
         identifier = str(content.get("identifier", "document"))
         try:
             text = base64.b64decode(str(content.get("data", "")), validate=True).decode("utf-8", "replace")
@@ -332,7 +329,7 @@ def _external_hits(query: str, sources: Any, state: AppState) -> list[Hit]:
         location: dict[str, Any] = {"type": "CUSTOM", "customDocumentLocation": {"id": identifier}}
         uri = identifier
     elif source.get("sourceType") == "S3":
-        uri = str(_object(source.get("s3Location")).get("uri", ""))
+        uri = str((source.get("s3Location") or {}).get("uri", ""))
         text = _known_document_text(uri, state)
         location = s3_location(uri)
     else:
@@ -383,9 +380,9 @@ def _scripted_results(call: OperationCall) -> Sequence[Mapping[str, Any]] | None
 
 
 def _rerank_document(source: Any, index: int) -> dict[str, Any]:
-    inline = _object(_object(source).get("inlineDocumentSource"))
+    inline = source.get("inlineDocumentSource") or {}
     kind = inline.get("type")
-    if kind == "TEXT" and isinstance(_object(inline.get("textDocument")).get("text"), str):
+    if kind == "TEXT" and isinstance((inline.get("textDocument") or {}).get("text"), str):
         return {"type": "TEXT", "textDocument": {"text": inline["textDocument"]["text"]}}
     if kind == "JSON" and "jsonDocument" in inline:
         return {"type": "JSON", "jsonDocument": inline["jsonDocument"]}
@@ -433,8 +430,8 @@ def _knowledge_base_wire(region: str, resolved: Resolved) -> dict[str, Any]:
                 },
             },
             "status": "ACTIVE",
-            "createdAt": _timestamp(kb.created_at),
-            "updatedAt": _timestamp(kb.updated_at),
+            "createdAt": _moment(kb.created_at),
+            "updatedAt": _moment(kb.updated_at),
         }
     )
 
@@ -454,8 +451,8 @@ def _data_source_wire(kb_id: str, data_source_id: str, ds: DataSource) -> dict[s
             "dataSourceConfiguration": {"type": "S3", "s3Configuration": configuration},
             "vectorIngestionConfiguration": {"chunkingConfiguration": ds.chunking.wire()},
             "dataDeletionPolicy": "DELETE",
-            "createdAt": _timestamp(ds.created_at),
-            "updatedAt": _timestamp(ds.updated_at),
+            "createdAt": _moment(ds.created_at),
+            "updatedAt": _moment(ds.updated_at),
         }
     )
 
@@ -472,15 +469,15 @@ def _job_wire(job: IngestionJob) -> dict[str, Any]:
             "status": job.status,
             "statistics": statistics,
             "failureReasons": job.failure_reasons if finished and job.failure_reasons else None,
-            "startedAt": _timestamp(job.started_at),
-            "updatedAt": _timestamp(job.updated_at),
+            "startedAt": _moment(job.started_at),
+            "updatedAt": _moment(job.updated_at),
         }
     )
 
 
 def _filtered_jobs(jobs: list[IngestionJob], body: Mapping[str, Any]) -> list[IngestionJob]:
     for spec in body.get("filters") or []:
-        wanted = set(_object(spec).get("values") or [])
+        wanted = set(spec.get("values") or [])
         jobs = [job for job in jobs if job.status in wanted]
     sort = body.get("sortBy")
     if isinstance(sort, dict):
@@ -492,28 +489,15 @@ def _filtered_jobs(jobs: list[IngestionJob], body: Mapping[str, Any]) -> list[In
     return jobs
 
 
-def _paged(member: str, items: list[dict[str, Any]], body: Mapping[str, Any]) -> dict[str, Any]:
-    size = body.get("maxResults", 1000)
-    if not isinstance(size, int) or not 1 <= size <= 1000:
-        raise _constraint("maxResults", size, "Member must have value between 1 and 1000")
-    token = body.get("nextToken")
-    start = 0
-    if token is not None:
-        try:
-            start = int(base64.urlsafe_b64decode(str(token) + "==").decode())
-        except (ValueError, binascii.Error) as exc:
-            raise _invalid("The nextToken is invalid.") from exc
-    reply: dict[str, Any] = {member: items[start : start + size]}
-    if start + size < len(items):
-        reply["nextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode().rstrip("=")
-    return reply
+def _paged(call: OperationCall, items: list[dict[str, Any]]) -> dict[str, Any]:
+    return pagination.page(call.service, call.operation, items, call.input)
 
 
 # -- small readers ----------------------------------------------------------------------------------------
 
 
 def _resolve(call: OperationCall) -> Resolved:
-    kb_id = _id(call.labels.get("knowledgeBaseId", ""), "knowledgeBaseId")
+    kb_id = _id(call.input["knowledgeBaseId"], "knowledgeBaseId")
     return registry.current(call.state).resolve(kb_id, strict=call.strict)
 
 
@@ -534,29 +518,19 @@ def _first_data_source_id(kb: KnowledgeBase) -> str:
 
 
 def _query_text(value: Any, member: str) -> str:
-    text = _object(value).get("text")
+    text = (value or {}).get("text")
     if not isinstance(text, str):
         raise _invalid(f"{member}.text is required")
     return text
-
-
-def _object(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _invalid("The request body is not a valid object for this operation.")
-    return value
-
-
-def _optional_str(body: Mapping[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    return value if isinstance(value, str) else None
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _timestamp(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _moment(seconds: float) -> datetime:
+    """A time in a reply, for the output serializer to write as the shape says."""
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _invalid(message: str) -> AwsError:
