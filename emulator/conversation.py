@@ -100,7 +100,9 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         role = message.get("role")
         if role not in ("user", "assistant"):
             raise _constraint(
-                role, f"messages.{index + 1}.member.role", "Member must satisfy enum value set: [user, assistant]"
+                role,
+                f"messages.{index + 1}.member.role",
+                "Member must satisfy enum value set: [user, assistant]",
             )
         if index == 0 and role != "user":
             raise validation(
