@@ -155,19 +155,16 @@ def _converse_slots(body: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
 
 
 def for_invoke(
-    headers: Mapping[str, str], body: Any, *, tenant: str, region: str, strict: bool, state: AppState
+    members: Mapping[str, Any], body: Any, *, tenant: str, region: str, strict: bool, state: AppState
 ) -> Guarded | None:
-    """The guardrail InvokeModel's ``X-Amzn-Bedrock-Guardrail*`` headers name, the native body checked."""
-    identifier = headers.get("x-amzn-bedrock-guardrailidentifier")
-    version = headers.get("x-amzn-bedrock-guardrailversion")
+    """The guardrail InvokeModel's ``X-Amzn-Bedrock-Guardrail*`` headers name (its input ``members``:
+    ``guardrailIdentifier``, ``guardrailVersion``, ``trace``, already checked against the model), the
+    native body checked."""
+    identifier = members.get("guardrailIdentifier")
+    version = members.get("guardrailVersion")
     if identifier is None and version is None:
         return None
-    trace = headers.get("x-amzn-bedrock-trace", "DISABLED")
-    if trace not in ("ENABLED", "DISABLED", "ENABLED_FULL"):
-        raise validation(
-            f"1 validation error detected: Value '{trace}' at 'trace' failed to satisfy constraint: "
-            "Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_FULL]"
-        )
+    trace = str(members.get("trace", "DISABLED"))
     guardrail = _lookup(identifier, version, tenant=tenant, region=region, strict=strict, state=state)
     masked_body = copy.deepcopy(body)
     slots = _native_slots(masked_body)

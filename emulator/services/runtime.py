@@ -29,18 +29,18 @@ if TYPE_CHECKING:  # loaded with the first call that needs them: a Converse need
 
 
 def _resolve(call: OperationCall) -> ResolvedModel:
-    return catalog.resolve(call.labels["modelId"], region=call.region, strict=call.strict)
+    return catalog.resolve(call.input["modelId"], region=call.region, strict=call.strict)
 
 
 def _converse_request(call: OperationCall) -> tuple[ResolvedModel, Any]:
     """The model and the Converse body it answers: the request's own, or, when the model id is a prompt
     from Prompt management, the conversation that prompt expands to (``emulator.prompt_inference``)."""
-    model_id = call.labels["modelId"]
+    model_id: str = call.input["modelId"]
     if model_id.startswith("arn:") and ":prompt/" in model_id:
         from emulator import prompt_inference
 
         return prompt_inference.expand(call)
-    return _resolve(call), call.json()
+    return _resolve(call), call.input
 
 
 # -- Converse ----------------------------------------------------------------------------------------
@@ -114,7 +114,7 @@ def _input_tokens(call: OperationCall, counted: int) -> int:
 
 def count_tokens(call: OperationCall) -> JsonReply:
     # CountTokens takes the bare foundation-model id, even of models only invocable through a profile.
-    model = catalog.get(call.labels["modelId"])
+    model = catalog.get(call.input["modelId"])
     if model is None:
         resolved = _resolve(call)
         if resolved.kind != "foundation-model":
@@ -124,8 +124,7 @@ def count_tokens(call: OperationCall) -> JsonReply:
         _resolve(call)  # raises the end-of-life error
     if not model.count_tokens:
         raise validation("The provided model doesn't support counting tokens.")
-    body = call.json()
-    request = body.get("input")
+    request = call.input.get("input")
     if not isinstance(request, dict) or len(request) != 1:
         raise validation(
             "1 validation error detected: Value null at 'input' failed to satisfy constraint: Member must not be null"
@@ -165,7 +164,7 @@ def _guarded_invoke_prompt(call: OperationCall, model: FoundationModel) -> tuple
     # for the provider's own Malformed-input message.
     body = call.json_body if call.raw_body and isinstance(call.json_body, dict) else parse_body(call.raw_body)
     guard = guardrails.for_invoke(
-        call.headers, body, tenant=call.tenant, region=call.region, strict=call.strict, state=call.state
+        call.input, body, tenant=call.tenant, region=call.region, strict=call.strict, state=call.state
     )
     if guard is not None:
         provider.validate(body, model)  # Bedrock validates the body as sent before the guardrail reads it
@@ -210,7 +209,7 @@ def _invoke_completion(call: OperationCall, prompt: Prompt) -> Completion:
 
 
 def _check_content_type(call: OperationCall) -> None:
-    content_type = call.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    content_type = call.input.get("contentType", "application/json").split(";")[0].strip().lower()
     if content_type not in ("application/json", "", "*/*"):
         raise validation(f"The provided content type {content_type} is not supported. Use application/json.")
 

@@ -149,9 +149,9 @@ def test_converse_guard_masks_user_text_only_and_prefers_guard_content() -> None
 
 
 def test_invoke_guard_reads_the_native_body_and_needs_both_headers() -> None:
-    headers = {"x-amzn-bedrock-guardrailidentifier": "anyid", "x-amzn-bedrock-guardrailversion": "1"}
+    members = {"guardrailIdentifier": "anyid", "guardrailVersion": "1"}  # InvokeModel's header members
     guard = for_invoke(
-        headers,
+        members,
         {"inputText": "call 555-123-4567"},
         tenant="t",
         region="us-east-1",
@@ -163,7 +163,7 @@ def test_invoke_guard_reads_the_native_body_and_needs_both_headers() -> None:
     assert guard.invoke_fields() == {"amazon-bedrock-guardrailAction": "INTERVENED"}
     with pytest.raises(AwsError):
         for_invoke(
-            {"x-amzn-bedrock-guardrailidentifier": "anyid"},
+            {"guardrailIdentifier": "anyid"},
             {},
             tenant="t",
             region="us-east-1",
