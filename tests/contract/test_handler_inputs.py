@@ -115,5 +115,7 @@ def test_timestamps_are_iso8601_text_on_the_wire(bedrock_emulator: Any) -> None:
     assert got["createdAt"] == created["createdAt"]
     assert isinstance(got["lastUpdatedAt"], datetime)
     text = session_bodies[-1]["createdAt"]
-    assert isinstance(text, str) and text.endswith("Z") and "+" not in text
+    assert isinstance(text, str)
+    assert text.endswith("Z")
+    assert "+" not in text
     assert datetime.fromisoformat(text.replace("Z", "+00:00")) == got["createdAt"]
