@@ -67,7 +67,19 @@ def log_call(entry: JournalEntry, method: str, path: str) -> None:
         "events_sent": entry.events_sent,
         "protocol": entry.protocol,
     }
-    _log.info("%s", _text(call), extra={"fields": call})
+    _log.info("%s", _Line(call), extra={"fields": call})
+
+
+class _Line:
+    """The text of a request line, built only when the writer formats it (off the request's thread)."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call: dict[str, Any]) -> None:
+        self.call = call
+
+    def __str__(self) -> str:
+        return _text(self.call)
 
 
 def _text(call: dict[str, Any]) -> str:

@@ -52,6 +52,7 @@ def output() -> Iterator[io.StringIO]:
 
 
 def lines(stream: io.StringIO) -> list[str]:
+    log_setup.flush()  # lines are written by the log's writer thread
     return stream.getvalue().splitlines()
 
 
