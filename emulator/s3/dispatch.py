@@ -44,6 +44,8 @@ def s3_caller(environ: dict[str, Any]) -> sigv4.Caller | None:
     authorization = environ.get("HTTP_AUTHORIZATION")
     if authorization:
         if authorization.startswith("AWS4-"):
+            if "/s3/" not in authorization:  # every Bedrock call: no parse on the data plane's path
+                return None
             caller = sigv4.caller_from(authorization)
             return caller if caller.service == SERVICE else None
         if authorization.startswith("AWS "):  # signature version 2: "AWS <access key>:<signature>"
