@@ -5,9 +5,11 @@ operation's shape says (iso8601 text on the wire, datetimes in boto3). wire-fact
 
 from __future__ import annotations
 
+import http.client
 import json
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from botocore.exceptions import ClientError
@@ -119,3 +121,55 @@ def test_timestamps_are_iso8601_text_on_the_wire(bedrock_emulator: Any) -> None:
     assert text.endswith("Z")
     assert "+" not in text
     assert datetime.fromisoformat(text.replace("Z", "+00:00")) == got["createdAt"]
+
+
+def _post(bedrock_emulator: Any, path: str, body: dict[str, Any]) -> tuple[int, str, Any]:
+    """A POST the SDK cannot send (its serializer refuses wrong types): status, error type, JSON body."""
+    url = urlsplit(bedrock_emulator.endpoint_url)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
+    try:
+        connection.request(
+            "POST",
+            path,
+            body=json.dumps(body).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": (
+                    f"AWS4-HMAC-SHA256 Credential={bedrock_emulator.tenant}/20260101/us-east-1/bedrock/"
+                    "aws4_request, SignedHeaders=host, Signature=00"
+                ),
+            },
+        )
+        response = connection.getresponse()
+        error_type = (response.getheader("x-amzn-ErrorType") or "").split(":")[0]
+        return response.status, error_type, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        # The handlers of these used to check these members by hand, each with a text of its own.
+        (
+            "/generateQuery",
+            {"queryGenerationInput": "text", "transformationConfiguration": {}},
+            "Expected null",
+        ),
+        (
+            "/optimize-prompt",
+            {"input": ["prompt"], "targetModelId": "m"},
+            "Start of list found where not expected",
+        ),
+        (
+            "/knowledgebases/KBSAMPLE01/datasources/DS1/check-ingested-document-acl",
+            {"documentId": "d", "userContext": 7},
+            "Expected null",
+        ),
+    ],
+)
+def test_a_structure_member_of_another_type_is_the_front_ends_refusal(
+    bedrock_emulator: Any, path: str, body: dict[str, Any], message: str
+) -> None:
+    status, error_type, answer = _post(bedrock_emulator, path, body)
+    assert (status, error_type, answer["message"]) == (400, "SerializationException", message)
