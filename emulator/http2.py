@@ -73,6 +73,7 @@ from emulator.serving import (
     ConnectionRegister,
     ServerLimits,
     WsgiResponse,
+    set_kernel_timeouts,
 )
 
 if TYPE_CHECKING:
@@ -225,12 +226,12 @@ class _Connection:
             )
             self._h2.increment_flow_control_window(_CONNECTION_WINDOW - 65535)
             self._flush()
-        self._sock.settimeout(limits.idle_timeout)
+        set_kernel_timeouts(self._sock, limits.idle_timeout)
         try:
             while not self._closed:
                 try:
                     data = self._sock.recv(_RECV_SIZE)
-                except TimeoutError:
+                except (TimeoutError, BlockingIOError):  # the kernel's receive timeout
                     with self._cond:
                         if self._streams:
                             continue  # requests in flight: their workers keep the connection busy

@@ -28,7 +28,6 @@ access lines (the emulator keeps its own journal). Logger: ``bedrock_emulator.se
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import signal
 import socket
@@ -42,6 +41,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler, select_address_family
 from werkzeug.wsgi import LimitedStream
 
+from emulator.request_head import HeadError, RequestHead, parse_head, wsgi_environ
 from emulator.serving import (
     ABORT_KEY,
     BODY_LIMIT_KEY,
@@ -56,6 +56,7 @@ from emulator.serving import (
     ServerLimits,
     WsgiResponse,
     plain_error,
+    set_kernel_timeouts,
 )
 
 if TYPE_CHECKING:
@@ -209,34 +210,6 @@ class _Exchange(WsgiResponse):
         return "".join(lines).encode("latin-1")
 
 
-def _well_formed(head: bytes) -> bool:
-    """Every header line is ``name: value`` (no continuation lines, no line without a colon).
-
-    A line without a colon would end Python's header parsing silently, hiding the fields after it
-    (a Content-Length among them): the request is refused instead.
-    """
-    for raw in head.split(b"\n"):
-        line = raw.rstrip(b"\r")
-        if not line:
-            continue
-        name, colon, _ = line.partition(b":")
-        if not colon or not name or name != name.strip() or line[:1] in (b" ", b"\t"):
-            return False
-    return True
-
-
-def _ambiguous_framing(lengths: list[str], headers: Any) -> str | None:
-    """Why the body's length is ambiguous (the request-smuggling shapes of RFC 9112 6.3), or None."""
-    if len({value.strip() for value in lengths}) > 1:
-        return "Conflicting Content-Length fields"
-    if lengths and headers.get("Transfer-Encoding"):
-        return "Both Transfer-Encoding and Content-Length"
-    encoding = (headers.get("Transfer-Encoding") or "").strip().lower()
-    if encoding and encoding != "chunked":
-        return "Unsupported Transfer-Encoding"
-    return None
-
-
 class _Dechunked:
     """``Transfer-Encoding: chunked`` read strictly: a chunk cut short is a disconnect, a bad size line or
     terminator is a malformed body, and a forged size costs nothing (reads stay 64 KiB at most).
@@ -362,10 +335,11 @@ class _RequestHandler(WSGIRequestHandler):
     # Malformed requests are answered with a status line, never in HTTP/0.9's headerless form.
     default_request_version = "HTTP/1.1"
     server: _WSGIServer
+    head: RequestHead
 
     def setup(self) -> None:
         super().setup()
-        self.connection.settimeout(self.server.limits.io_timeout)
+        set_kernel_timeouts(self.connection, self.server.limits.io_timeout)
         # Streamed chunks are small writes; Nagle plus delayed ACK would hold each for ~40 ms.
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -419,9 +393,12 @@ class _RequestHandler(WSGIRequestHandler):
         self.request_version = self.default_request_version
         try:
             register.mark(conn, IDLE)
-            conn.settimeout(limits.idle_timeout)
-            self.raw_requestline = self.rfile.readline(_MAX_REQUEST_LINE + 1)
-            conn.settimeout(limits.io_timeout)
+            if limits.idle_timeout != limits.io_timeout:
+                set_kernel_timeouts(conn, limits.idle_timeout)
+                self.raw_requestline = self.rfile.readline(_MAX_REQUEST_LINE + 1)
+                set_kernel_timeouts(conn, limits.io_timeout)
+            else:
+                self.raw_requestline = self.rfile.readline(_MAX_REQUEST_LINE + 1)
             register.mark(conn, HEAD)
             if not self.raw_requestline:
                 self.close_connection = True
@@ -430,18 +407,18 @@ class _RequestHandler(WSGIRequestHandler):
                 self.requestline = ""
                 self.send_error(414, "Request-URI Too Long")
                 return
-            head = self._read_head(limits.max_header_bytes)
-            if head is None:
+            lines = self._read_head(limits.max_header_bytes)
+            if lines is None:
                 return
-            if not _well_formed(head):
-                self.send_error(400, "Malformed header field")
+            self.requestline = self.raw_requestline.decode("latin-1").rstrip("\r\n")
+            try:
+                head = parse_head(self.raw_requestline, lines)
+            except HeadError as refused:
+                self.send_error(refused.status, refused.message)
                 return
-            if not self._parse_with_head(head):
-                return
-            framing = _ambiguous_framing(self.headers.get_all("Content-Length") or [], self.headers)
-            if framing:
-                self.send_error(400, framing)
-                return
+            self.head = head
+            self.command, self.path, self.request_version = head.method, head.target, head.version
+            self.close_connection = not head.keep_alive
             register.mark(conn, BUSY)
             if self.command not in {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}:
                 self.send_error(501, "Not Implemented")
@@ -451,8 +428,8 @@ class _RequestHandler(WSGIRequestHandler):
             _log.debug("connection from %s timed out: %r", self.client_address, exc)
             self.close_connection = True
 
-    def _read_head(self, limit: int) -> bytes | None:
-        """The header block up to the empty line, or None after a 431 when it is over ``limit``."""
+    def _read_head(self, limit: int) -> list[bytes] | None:
+        """The header field lines up to the empty line, or None after a 431 when over ``limit`` bytes."""
         lines: list[bytes] = []
         total = 0
         while True:
@@ -461,18 +438,9 @@ class _RequestHandler(WSGIRequestHandler):
             if total > limit:
                 self.send_error(431, "Request Header Fields Too Large")
                 return None
-            lines.append(line)
             if line in (b"\r\n", b"\n", b""):
-                return b"".join(lines)
-
-    def _parse_with_head(self, head: bytes) -> bool:
-        """http.server's request-line and header parsing, reading the bounded head we already hold."""
-        socket_file = self.rfile
-        self.rfile = io.BufferedReader(io.BytesIO(head))
-        try:
-            return bool(self.parse_request())
-        finally:
-            self.rfile = socket_file
+                return lines
+            lines.append(line)
 
     def handle_expect_100(self) -> bool:
         return True  # sent by _CappedInput when the app first reads the body
@@ -485,7 +453,17 @@ class _RequestHandler(WSGIRequestHandler):
             self.connection.sendall(plain_error(code, reason, message or reason))
 
     def run_wsgi(self) -> None:
-        self.environ = environ = self.make_environ()
+        head = self.head
+        client = self.client_address if isinstance(self.client_address, tuple) else ("<local>", 0)
+        self.environ = environ = wsgi_environ(
+            head,
+            self.rfile,
+            server_name=str(self.server.server_address[0]),
+            server_port=int(self.server.server_address[1]),
+            client=(str(client[0]), int(client[1])),
+            server_software=SERVER_SOFTWARE,
+            connection=self.connection,
+        )
         limits = self.server.limits
         declared = environ.get("CONTENT_LENGTH") or "0"
         if not declared.isdigit() or len(declared) > 19:
@@ -494,7 +472,7 @@ class _RequestHandler(WSGIRequestHandler):
         body = self._bound_body(environ)
         if environ.get("wsgi.input_terminated"):
             environ["wsgi.input"] = _Dechunked(self.rfile)
-        expect = self.headers.get("Expect", "").lower().strip(" \t") == "100-continue"
+        expect = (head.headers.get("Expect") or "").lower().strip(" \t") == "100-continue"
         environ["wsgi.input"] = _CappedInput(
             environ["wsgi.input"], limits.max_body_bytes, self._send_continue if expect else None
         )
