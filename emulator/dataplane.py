@@ -17,7 +17,6 @@ import json
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -205,12 +204,12 @@ class DataPlane:
     def _request_id(self, tenant: str, raw_path: str, raw_body: bytes) -> str:
         # Deterministic: same seed, tenant and request sequence give the same ids (and the same bodies).
         with self._counter_lock:
-            index = self._counters.get(tenant, 0) + 1
-            self._counters[tenant] = index
+            index = self._counters.peek(tenant, 0) + 1
+            self._counters[tenant] = index  # setting marks the tenant as just used
         digest = hashlib.blake2b(digest_size=16)
         digest.update(f"{self.settings.seed}|{tenant}|{index}|{raw_path}|".encode())
         digest.update(raw_body)
-        return str(uuid.UUID(bytes=digest.digest(), version=4))
+        return _uuid4_text(digest.digest())
 
     def _plan(self, call: OperationCall, headers: Mapping[str, str]) -> tuple[Call, Plan]:
         model_id = call.labels.get("modelId")
@@ -410,9 +409,21 @@ def _body(environ: dict[str, Any], service: str, operation: str) -> bytes:
         raise limits.too_large(limit) from None
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _json_bytes(value: Any) -> bytes:
     """Compact UTF-8 JSON; a lone surrogate from an echoed input becomes ``?`` instead of an error."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "replace")
+    return _ENCODER.encode(value).encode("utf-8", "replace")
+
+
+def _uuid4_text(sixteen: bytes) -> str:
+    """``str(uuid.UUID(bytes=sixteen, version=4))`` without building the UUID object."""
+    raw = bytearray(sixteen)
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _truncated(prefix: bytes, abort: Callable[[], None] | None) -> Iterator[bytes]:
