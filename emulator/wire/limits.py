@@ -1,8 +1,8 @@
 """Request-size limits from botocore's service models.
 
 Only two operations carry their request as a raw payload with a declared maximum (``InvokeModel`` and
-``InvokeModelWithResponseStream``: ``body``, 25,000,000 bytes). Looking the model up costs tens of
-milliseconds, so callers ask only for bodies big enough to matter (`PAYLOAD_FLOOR`).
+``InvokeModelWithResponseStream``: ``body``, 25,000,000 bytes). Reading a service's model costs a few
+milliseconds once, so callers ask only for bodies big enough to matter (`PAYLOAD_FLOOR`).
 """
 
 from __future__ import annotations
@@ -18,20 +18,21 @@ PAYLOAD_FLOOR = 1 << 20
 @functools.cache
 def payload_max(service: str, operation: str) -> tuple[str, int] | None:
     """The payload member and its maximum length in bytes, when the operation declares one."""
-    import botocore.session
+    from emulator.wire import shapes  # the models as shapes reads them: JSON, no botocore import
 
-    try:
-        model = botocore.session.get_session().get_service_model(service)
-        shape = model.operation_model(operation).input_shape
-    except Exception:  # an unknown service or operation has no declared limit
+    model = shapes.model(service)
+    if model is None:
         return None
-    if shape is None:
+    spec = model["operations"].get(operation)
+    if spec is None or "input" not in spec:
         return None
-    payload = shape.serialization.get("payload")
-    member = shape.members.get(payload) if payload else None
-    if member is None or member.type_name != "blob" or "max" not in member.metadata:
+    structure = model["shapes"][spec["input"]["shape"]]
+    payload = structure.get("payload")
+    member = structure.get("members", {}).get(payload) if payload else None
+    target = model["shapes"].get(member["shape"]) if member else None
+    if target is None or target.get("type") != "blob" or "max" not in target:
         return None
-    return payload, int(member.metadata["max"])
+    return payload, int(target["max"])
 
 
 def payload_too_long(member: str, maximum: int) -> AwsError:
