@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from emulator import catalog
 from emulator.catalog import ResolvedModel
 from emulator.control import resources, runtime_view
 from emulator.control.accounts import account_id
-from emulator.services.exchange import OperationCall
 from emulator.wire.errors import AwsError, validation
+
+if TYPE_CHECKING:  # the handler layer's type, named only: nothing here imports that layer
+    from emulator.services.exchange import OperationCall
 
 PROMPT_ARN: Final = re.compile(
     r"^arn:aws(?:-[a-z-]+)?:bedrock:(?P<region>[a-z0-9-]{1,20}):(?P<account>[0-9]{12}):"
@@ -51,16 +53,16 @@ _PLACEHOLDER: Final = re.compile(r"\{\{\s*([0-9A-Za-z_-]+)\s*\}\}")
 
 def expand(call: OperationCall) -> tuple[ResolvedModel, dict[str, Any]]:
     """The model the prompt runs on and the Converse body it expands to, or Bedrock's refusal."""
-    request = call.json()
+    request = call.input  # bound and validated: the body's members and the modelId label
     for member in RESERVED:
         if member in request:
             raise validation(RESERVED_MESSAGE.format(member=member))
-    variant = default_variant(find(call, call.labels["modelId"]))
+    variant = default_variant(find(call, str(request["modelId"])))
     model_id = variant.get("modelId")
     if not isinstance(model_id, str) or not model_id:
         raise validation(NO_MODEL.format(variant=variant.get("name", "")))
     resolved = catalog.resolve(model_id, region=call.region, strict=call.strict)
-    body = {k: v for k, v in request.items() if k not in ("messages", "promptVariables")}
+    body = {k: v for k, v in request.items() if k not in ("modelId", "messages", "promptVariables")}
     values = _variable_values(request.get("promptVariables"))
     body.update(render(variant, values))
     body["messages"] = [*body.get("messages", []), *(request.get("messages") or [])]

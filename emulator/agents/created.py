@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from emulator.agents.action_matching import Capabilities
 from emulator.agents.action_schemas import Reader, actions, capabilities
@@ -36,8 +36,10 @@ from emulator.agents.config import DEFAULT_FOUNDATION_MODEL
 from emulator.agents.definition import Agent, KnowledgeBaseRef
 from emulator.control import lifecycle, resources
 from emulator.control.messages import WRONG_AGENT_STATE
-from emulator.services.exchange import OperationCall
 from emulator.wire.errors import AwsError
+
+if TYPE_CHECKING:  # the handler layer's type, named only: nothing here imports that layer
+    from emulator.services.exchange import OperationCall
 
 DRAFT: Final = "DRAFT"
 DEFAULT_IDLE_SESSION_TTL: Final = 600
