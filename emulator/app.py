@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from flask import Flask
@@ -49,8 +49,12 @@ class EmulatorState:
     journal: Journal
     dataplane: DataPlane
     started: float
-    version: str
     state: AppState
+
+    @property
+    def version(self) -> str:
+        """The installed package's version, read when first asked for (not on the start-up path)."""
+        return _version()
 
     def reset(self, tenant: str | None = None) -> None:
         """Forget a tenant's (or everyone's) counters, quotas, states, journal and everything the app's
@@ -64,7 +68,10 @@ class EmulatorState:
 ADMIN_MAX_BODY_BYTES = 16 << 20  # twice the scenario-text bound (emulator/engine/document.py)
 
 
+@functools.cache
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("bedrock-emulator")
     except PackageNotFoundError:
@@ -111,7 +118,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.config["MAX_CONTENT_LENGTH"] = ADMIN_MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider has it
     app.extensions["bedrock_emulator"] = EmulatorState(
-        settings, engine, journal, dataplane, time.monotonic(), _version(), state
+        settings, engine, journal, dataplane, time.monotonic(), state
     )
     app.register_blueprint(admin.blueprint)
     dashboard.install(app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -138,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # collector would walk some fifty times on the way for nothing: it is off until the app is built
     # (``_serve`` then freezes them out of every later collection). Hence the imports inside functions.
     gc.disable()
+    # pydantic would scan every installed distribution's entry points for its plugins at the first model
+    # (tens of milliseconds in a full virtualenv); the emulator's process uses none.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         args = _parser().parse_args(argv)
         if args.command == "validate":
