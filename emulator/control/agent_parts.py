@@ -16,7 +16,7 @@ from emulator.control import resources, samples
 from emulator.control.agents import DRAFT, draft_changed
 from emulator.control.ids import new_id
 from emulator.control.lifecycle import stamp
-from emulator.control.messages import conflict, invalid, name_taken, not_found
+from emulator.control.messages import conflict, invalid, not_found
 from emulator.control.request import params
 from emulator.control.resources import AGENT, AGENT_VERSION, Kind, key
 from emulator.control.views import view
@@ -133,11 +133,9 @@ def _update(call: OperationCall, part: Part, values: dict[str, Any]) -> Reply:
     record_key, record = _existing(call, part, values)
     name_member = part.kind.name_member
     if name_member is not None:
-        other = resources.sibling_named(
+        resources.refuse_name_in_use(
             call, part.kind, key(values["agentId"], DRAFT), values[name_member], other_than=record_key
         )
-        if other is not None:
-            raise name_taken("Update", values[name_member], other[1][part.id_member])
     if not part.keeps_absent:
         for member in part.updatable:
             record.pop(member, None)
@@ -182,9 +180,7 @@ def create_agent_action_group(call: OperationCall) -> Reply:
     values = params(call)
     _draft_agent(call, values)
     name = values["actionGroupName"]
-    existing = resources.sibling_named(call, resources.ACTION_GROUP, key(values["agentId"], DRAFT), name)
-    if existing is not None:
-        raise name_taken("Create", name, existing[1]["actionGroupId"])
+    resources.refuse_name_in_use(call, resources.ACTION_GROUP, key(values["agentId"], DRAFT), name)
     return _new(call, ACTION_GROUP, values, new_id(call, "action-group"))
 
 
@@ -214,9 +210,7 @@ def associate_agent_collaborator(call: OperationCall) -> Reply:
         raise invalid(COLLABORATION_OFF.format(id=values["agentId"]))
     _check_collaborator_alias(call, values)
     name = values["collaboratorName"]
-    existing = resources.sibling_named(call, resources.COLLABORATOR, key(values["agentId"], DRAFT), name)
-    if existing is not None:
-        raise name_taken("Create", name, existing[1]["collaboratorId"])
+    resources.refuse_name_in_use(call, resources.COLLABORATOR, key(values["agentId"], DRAFT), name)
     return _new(call, COLLABORATOR, values, new_id(call, "collaborator"))
 
 

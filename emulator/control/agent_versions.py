@@ -17,7 +17,7 @@ from emulator.control import arns, lifecycle, resources, tags
 from emulator.control.agents import DRAFT, TEST_ALIAS_ID
 from emulator.control.ids import new_id, next_version
 from emulator.control.lifecycle import later, schedule, stamp
-from emulator.control.messages import TEST_ALIAS, conflict, invalid, name_taken, not_found, wrong_status
+from emulator.control.messages import TEST_ALIAS, conflict, invalid, not_found, wrong_status
 from emulator.control.request import params, without
 from emulator.control.resources import AGENT, AGENT_ALIAS, AGENT_VERSION, key
 from emulator.control.views import view
@@ -51,9 +51,7 @@ def create_agent_alias(call: OperationCall) -> Reply:
     agent_id = values["agentId"]
     agent = resources.require(call, AGENT, agent_id)
     name = values["agentAliasName"]
-    existing = resources.sibling_named(call, AGENT_ALIAS, agent_id, name)
-    if existing is not None:
-        raise name_taken("Create", name, existing[1]["agentAliasId"])
+    resources.refuse_name_in_use(call, AGENT_ALIAS, agent_id, name)
     routing = _routing(call, agent, values.get("routingConfiguration"))
     alias_id = new_id(call, "agent-alias")
     moment = stamp(call)
@@ -87,11 +85,9 @@ def update_agent_alias(call: OperationCall) -> Reply:
     record_key, record = _alias(call, values)
     if record["agentAliasStatus"] in ("CREATING", "UPDATING", "DELETING"):
         raise wrong_status(call.operation, record["agentAliasStatus"])
-    other = resources.sibling_named(
+    resources.refuse_name_in_use(
         call, AGENT_ALIAS, values["agentId"], values["agentAliasName"], other_than=record_key
     )
-    if other is not None:
-        raise name_taken("Update", values["agentAliasName"], other[1]["agentAliasId"])
     routing = _routing(call, agent, values.get("routingConfiguration"))
     moment = stamp(call)
     history = record.get("agentAliasHistoryEvents", [])

@@ -22,7 +22,6 @@ from emulator.control.messages import (
     HAS_ALIASES,
     WRONG_AGENT_STATE,
     conflict,
-    name_taken,
     not_found,
 )
 from emulator.control.request import params, without
@@ -125,9 +124,7 @@ def update_agent(call: OperationCall) -> Reply:
     agent_id = values["agentId"]
     record = resources.require(call, AGENT, agent_id)
     refuse_unless_idle(record, "Update")
-    other = resources.sibling_named(call, AGENT, "", values["agentName"], other_than=agent_id)
-    if other is not None:
-        raise name_taken("Update", values["agentName"], other[0])
+    resources.refuse_name_in_use(call, AGENT, "", values["agentName"], other_than=agent_id)
     for member in UPDATABLE:
         record.pop(member, None)
     record.update(DEFAULTS)

@@ -13,7 +13,7 @@ from emulator.control import lifecycle, resources, samples
 from emulator.control.ids import new_id
 from emulator.control.knowledge_bases import created as created_knowledge_base
 from emulator.control.lifecycle import later, schedule, stamp
-from emulator.control.messages import name_taken, not_found, wrong_status
+from emulator.control.messages import not_found, wrong_status
 from emulator.control.request import params
 from emulator.control.resources import DATA_SOURCE, KNOWLEDGE_BASE, key
 from emulator.control.views import view
@@ -50,9 +50,7 @@ def create_data_source(call: OperationCall) -> Reply:
     values = params(call)
     kb_id = values["knowledgeBaseId"]
     usable_knowledge_base(call, kb_id)
-    existing = resources.sibling_named(call, DATA_SOURCE, kb_id, values["name"])
-    if existing is not None:
-        raise name_taken("Create", values["name"], existing[1]["dataSourceId"])
+    resources.refuse_name_in_use(call, DATA_SOURCE, kb_id, values["name"])
     ds_id = new_id(call, "data-source")
     moment = stamp(call)
     record = {
@@ -82,9 +80,7 @@ def update_data_source(call: OperationCall) -> Reply:
     record = data_source(call, kb_id, ds_id)
     if record["status"] == "DELETING":
         raise wrong_status(call.operation, record["status"])
-    other = resources.sibling_named(call, DATA_SOURCE, kb_id, values["name"], other_than=key(kb_id, ds_id))
-    if other is not None:
-        raise name_taken("Update", values["name"], other[1]["dataSourceId"])
+    resources.refuse_name_in_use(call, DATA_SOURCE, kb_id, values["name"], other_than=key(kb_id, ds_id))
     for member in UPDATABLE:
         record.pop(member, None)
     record.update({"dataDeletionPolicy": "DELETE"})

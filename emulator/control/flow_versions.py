@@ -15,7 +15,7 @@ from emulator.control import arns, resources, tags
 from emulator.control.flows import DRAFT, flow_record
 from emulator.control.ids import new_id, next_version
 from emulator.control.lifecycle import stamp
-from emulator.control.messages import conflict, name_taken, not_found, wrong_status
+from emulator.control.messages import conflict, not_found, wrong_status
 from emulator.control.request import params, without
 from emulator.control.resources import FLOW_ALIAS, FLOW_VERSION, key
 from emulator.control.views import view
@@ -77,9 +77,7 @@ def create_flow_alias(call: OperationCall) -> Reply:
     values = params(call)
     flow = flow_record(call, values["flowIdentifier"])
     flow_id = flow["id"]
-    existing = resources.sibling_named(call, FLOW_ALIAS, flow_id, values["name"])
-    if existing is not None:
-        raise name_taken("Create", values["name"], existing[1]["id"])
+    resources.refuse_name_in_use(call, FLOW_ALIAS, flow_id, values["name"])
     _check_routing(call, flow_id, values["routingConfiguration"])
     alias_id = new_id(call, "flow-alias")
     moment = stamp(call)
@@ -104,9 +102,7 @@ def update_flow_alias(call: OperationCall) -> Reply:
     values = params(call)
     record_key, record = _alias(call, values)
     flow_id = record["flowId"]
-    other = resources.sibling_named(call, FLOW_ALIAS, flow_id, values["name"], other_than=record_key)
-    if other is not None:
-        raise name_taken("Update", values["name"], other[1]["id"])
+    resources.refuse_name_in_use(call, FLOW_ALIAS, flow_id, values["name"], other_than=record_key)
     _check_routing(call, flow_id, values["routingConfiguration"])
     for member in ("name", "description", "routingConfiguration", "concurrencyConfiguration"):
         record.pop(member, None)

@@ -15,7 +15,7 @@ from emulator.control import arns, lifecycle, resources, samples, tags
 from emulator.control.flow_validation import ERROR, validate
 from emulator.control.ids import new_id
 from emulator.control.lifecycle import later, schedule, stamp
-from emulator.control.messages import HAS_ALIASES, conflict, name_taken, not_found, wrong_status
+from emulator.control.messages import HAS_ALIASES, conflict, not_found, wrong_status
 from emulator.control.request import params, without
 from emulator.control.resources import FLOW, FLOW_ALIAS, FLOW_VERSION
 from emulator.control.views import view
@@ -37,9 +37,7 @@ def flow_record(call: OperationCall, identifier: str) -> dict[str, Any]:
 
 def create_flow(call: OperationCall) -> Reply:
     values = params(call)
-    existing = resources.sibling_named(call, FLOW, "", values["name"])
-    if existing is not None:
-        raise name_taken("Create", values["name"], existing[0])
+    resources.refuse_name_in_use(call, FLOW, "", values["name"])
     flow_id = new_id(call, "flow")
     moment = stamp(call)
     record = {
@@ -74,9 +72,7 @@ def update_flow(call: OperationCall) -> Reply:
     flow_id = record["id"]
     if record["status"] == "Preparing":
         raise wrong_status(call.operation, record["status"])
-    other = resources.sibling_named(call, FLOW, "", values["name"], other_than=flow_id)
-    if other is not None:
-        raise name_taken("Update", values["name"], other[0])
+    resources.refuse_name_in_use(call, FLOW, "", values["name"], other_than=flow_id)
     for member in (*UPDATABLE, "validations"):
         record.pop(member, None)
     record.update({k: v for k, v in values.items() if k in UPDATABLE})

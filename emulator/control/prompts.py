@@ -12,7 +12,7 @@ from typing import Any
 from emulator.control import arns, resources, tags
 from emulator.control.ids import new_id, next_version
 from emulator.control.lifecycle import stamp
-from emulator.control.messages import name_taken, not_found
+from emulator.control.messages import not_found
 from emulator.control.request import params, without
 from emulator.control.resources import PROMPT, PROMPT_VERSION, key
 from emulator.control.views import view
@@ -40,9 +40,7 @@ def prompt_record(call: OperationCall, identifier: str, version: str | None = No
 
 def create_prompt(call: OperationCall) -> Reply:
     values = params(call)
-    existing = resources.sibling_named(call, PROMPT, "", values["name"])
-    if existing is not None:
-        raise name_taken("Create", values["name"], existing[0])
+    resources.refuse_name_in_use(call, PROMPT, "", values["name"])
     prompt_id = new_id(call, "prompt")
     moment = stamp(call)
     record = {
@@ -68,9 +66,7 @@ def update_prompt(call: OperationCall) -> Reply:
     values = params(call)
     prompt_id = arns.prompt_id_and_version(values["promptIdentifier"])[0]
     record = prompt_record(call, prompt_id)
-    other = resources.sibling_named(call, PROMPT, "", values["name"], other_than=prompt_id)
-    if other is not None:
-        raise name_taken("Update", values["name"], other[0])
+    resources.refuse_name_in_use(call, PROMPT, "", values["name"], other_than=prompt_id)
     for member in UPDATABLE:
         record.pop(member, None)
     record.update({k: v for k, v in values.items() if k in UPDATABLE})

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.control import lifecycle
-from emulator.control.messages import not_found
+from emulator.control.messages import name_taken, not_found
 from emulator.services.exchange import OperationCall
 
 
@@ -28,24 +28,27 @@ class Kind:
     store_kind: str
     label: str  # how refusals name it ("Agent", "KnowledgeBase")
     name_member: str | None = None  # the member that must be unique among siblings
+    id_member: str | None = None  # the member naming a record's id, as name-in-use refusals quote it
 
 
 KNOWLEDGE_BASE = Kind("bedrock-agent:knowledge-base", "KnowledgeBase", "name")
-DATA_SOURCE = Kind("bedrock-agent:data-source", "DataSource", "name")
+DATA_SOURCE = Kind("bedrock-agent:data-source", "DataSource", "name", "dataSourceId")
 INGESTION_JOB = Kind("bedrock-agent:ingestion-job", "IngestionJob")
 DOCUMENT = Kind("bedrock-agent:knowledge-base-document", "KnowledgeBaseDocument")
 VPC_CONFIGURATION = Kind("bedrock-agent:vpc-configuration", "VpcConfiguration", "name")
-AGENT = Kind("bedrock-agent:agent", "Agent", "agentName")
-ACTION_GROUP = Kind("bedrock-agent:agent-action-group", "ActionGroup", "actionGroupName")
-COLLABORATOR = Kind("bedrock-agent:agent-collaborator", "AgentCollaborator", "collaboratorName")
+AGENT = Kind("bedrock-agent:agent", "Agent", "agentName", "agentId")
+ACTION_GROUP = Kind("bedrock-agent:agent-action-group", "ActionGroup", "actionGroupName", "actionGroupId")
+COLLABORATOR = Kind(
+    "bedrock-agent:agent-collaborator", "AgentCollaborator", "collaboratorName", "collaboratorId"
+)
 AGENT_KNOWLEDGE_BASE = Kind("bedrock-agent:agent-knowledge-base", "AgentKnowledgeBase")
 AGENT_VERSION = Kind("bedrock-agent:agent-version", "AgentVersion")
-AGENT_ALIAS = Kind("bedrock-agent:agent-alias", "AgentAlias", "agentAliasName")
-PROMPT = Kind("bedrock-agent:prompt", "Prompt", "name")
+AGENT_ALIAS = Kind("bedrock-agent:agent-alias", "AgentAlias", "agentAliasName", "agentAliasId")
+PROMPT = Kind("bedrock-agent:prompt", "Prompt", "name", "id")
 PROMPT_VERSION = Kind("bedrock-agent:prompt-version", "PromptVersion")
-FLOW = Kind("bedrock-agent:flow", "Flow", "name")
+FLOW = Kind("bedrock-agent:flow", "Flow", "name", "id")
 FLOW_VERSION = Kind("bedrock-agent:flow-version", "FlowVersion")
-FLOW_ALIAS = Kind("bedrock-agent:flow-alias", "FlowAlias", "name")
+FLOW_ALIAS = Kind("bedrock-agent:flow-alias", "FlowAlias", "name", "id")
 RETRIEVAL_INSTRUCTION = Kind("bedrock-agent:retrieval-instruction", "RetrievalInstruction", "name")
 RETRIEVAL_INSTRUCTION_VERSION = Kind(
     "bedrock-agent:retrieval-instruction-version", "RetrievalInstructionVersion"
@@ -128,6 +131,16 @@ def remove_under(call: OperationCall, kind: Kind, parent: str) -> None:
     for record_key, _ in call.state.store.list(call.tenant, kind.store_kind):
         if record_key.startswith(f"{parent}/"):
             remove(call, kind, record_key)
+
+
+def refuse_name_in_use(
+    call: OperationCall, kind: Kind, parent: str, name: str, *, other_than: str | None = None
+) -> None:
+    """bedrock-agent's ConflictException when a live sibling under ``parent`` already has ``name``."""
+    assert kind.id_member is not None
+    other = sibling_named(call, kind, parent, name, other_than=other_than)
+    if other is not None:
+        raise name_taken("Update" if other_than is not None else "Create", name, other[1][kind.id_member])
 
 
 def sibling_named(
