@@ -78,18 +78,9 @@ def render(data: Mapping[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Regenerate ``emulator/data/handlers.json`` (``--check``: only compare)."""
-    args = sys.argv[1:] if argv is None else argv
-    text = render(build())
-    current = INDEX_FILE.read_text(encoding="utf-8") if INDEX_FILE.exists() else ""
-    if "--check" in args:
-        if text != current:
-            print(f"{INDEX_FILE} is stale: run `make protocol`", file=sys.stderr)
-            return 1
-        return 0
-    if text != current:
-        INDEX_FILE.write_text(text, encoding="utf-8")
-        print(f"wrote {INDEX_FILE}")
-    return 0
+    from emulator.wire.protocol_data import regenerate
+
+    return regenerate(INDEX_FILE, render(build()), sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -176,17 +176,20 @@ def _render(value: Any, depth: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Regenerate ``emulator/data/protocol.json`` from the installed botocore (``--check``: only compare)."""
-    args = sys.argv[1:] if argv is None else argv
-    text = render(build())
-    current = DATA_FILE.read_text(encoding="utf-8") if DATA_FILE.exists() else ""
+    return regenerate(DATA_FILE, render(build()), sys.argv[1:] if argv is None else argv)
+
+
+def regenerate(path: Path, text: str, args: list[str]) -> int:
+    """Write a generated data file when it changed; with ``--check``, only say whether it is stale (1)."""
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
     if "--check" in args:
         if text != current:
-            print(f"{DATA_FILE} is stale: run `make protocol`", file=sys.stderr)
+            print(f"{path} is stale: run `make protocol`", file=sys.stderr)
             return 1
         return 0
     if text != current:
-        DATA_FILE.write_text(text, encoding="utf-8")
-        print(f"wrote {DATA_FILE}")
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
     return 0
 
 
