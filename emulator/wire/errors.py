@@ -60,6 +60,11 @@ DEFAULT_MESSAGES: dict[str, str] = {
 }
 
 
+# The front end, not the service, writes these bodies, and spells the member with a capital M
+# (a real SerializationException from Converse: wire-facts §9.1).
+_MESSAGE_MEMBER: dict[str, str] = {"SerializationException": "Message"}
+
+
 class AwsError(Exception):
     """An error as an AWS service reports it: a code, a message and the shape's extra members."""
 
@@ -73,7 +78,7 @@ class AwsError(Exception):
         return status_for(service, self.code)
 
     def body(self) -> dict[str, Any]:
-        return {"message": self.message, **self.fields}
+        return {_MESSAGE_MEMBER.get(self.code, "message"): self.message, **self.fields}
 
     def error_type_header(self) -> str:
         namespace = COMMON_ERROR_NAMESPACE if self.code in COMMON_ERROR_STATUS else ERROR_TYPE_NAMESPACE

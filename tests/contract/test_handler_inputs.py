@@ -172,4 +172,4 @@ def test_a_structure_member_of_another_type_is_the_front_ends_refusal(
     bedrock_emulator: Any, path: str, body: dict[str, Any], message: str
 ) -> None:
     status, error_type, answer = _post(bedrock_emulator, path, body)
-    assert (status, error_type, answer["message"]) == (400, "SerializationException", message)
+    assert (status, error_type, answer["Message"]) == (400, "SerializationException", message)

@@ -98,7 +98,7 @@ def test_query_members_are_checked_typed_and_refused_when_not_of_their_type(
     status, error_type, body = _raw_get(bedrock_emulator, "/inference-profiles?maxResults=ten")
     assert status == 400
     assert error_type.startswith("SerializationException:")
-    assert body == {"message": "STRING_VALUE can not be converted to an Integer"}
+    assert body == {"Message": "STRING_VALUE can not be converted to an Integer"}
 
 
 def test_a_refused_create_hides_sensitive_values_and_creates_nothing(

@@ -141,7 +141,7 @@ def test_a_wrong_typed_member_is_a_serialization_exception_on_the_wire(server: E
         client.close()
     assert answer.status == 400
     assert answer.headers["x-amzn-errortype"].startswith("SerializationException:")
-    assert json.loads(answer.body) == {"message": "STRING_VALUE can not be converted to an Integer"}
+    assert json.loads(answer.body) == {"Message": "STRING_VALUE can not be converted to an Integer"}
 
 
 @pytest.mark.parametrize(

@@ -252,7 +252,7 @@ def test_malformed_json_body_is_a_json_400(bedrock_emulator: BedrockEmulator) ->
     assert raw.status == 400
     assert raw.header("Content-Type") == "application/json"
     assert raw.header("x-amzn-ErrorType") is not None
-    assert list(raw.json()) == ["message"]
+    assert list(raw.json()) == ["Message"]  # the front end's spelling (wire-facts §9.1)
 
 
 # -- ConverseStream ----------------------------------------------------------------------------------
