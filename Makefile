@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 
-.PHONY: install run test test-signed lint typecheck check bench protocol docker-build clean
+.PHONY: install run test test-signed lint typecheck check ci bench protocol docker-build clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need python3.11 (or python3 >= 3.11) on PATH"; exit 1; }
@@ -51,6 +51,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: lint typecheck test
+
+# What .ci/run runs after installing .ci/apt-packages.
+ci: check test-signed
 
 bench: $(STAMP)
 	$(BIN)/python bench/converse_throughput.py

@@ -54,6 +54,8 @@ HANDLER_MODULES: tuple[HandlerModule, ...] = (
     HandlerModule("emulator.services.control", "CONTROL_HANDLERS", (CONTROL,)),
     # Last: every bedrock-agent operation, over the sample-serving reads above (its lenient fallback).
     HandlerModule("emulator.control.handlers", "AGENT_CONTROL_HANDLERS", (AGENT,)),
+    # Last for bedrock: what callers create, over the catalogue reads and sample guardrails above.
+    HandlerModule("emulator.bedrock_control.handlers", "BEDROCK_CONTROL_HANDLERS", (CONTROL,)),
 )
 _MODULE_NAMES = tuple(entry.module for entry in HANDLER_MODULES)
 _ATTRIBUTES = {entry.module: entry.attribute for entry in HANDLER_MODULES}

@@ -1,0 +1,20 @@
+"""``BEDROCK_CONTROL_HANDLERS``: the ``bedrock`` operations this package answers, each run under the
+control-plane guard (the app's lock, ``clientToken`` idempotency where botocore's model marks a token).
+Registered in ``emulator/services/handlers.py`` for the ``bedrock`` service, last, so it answers over the
+older catalogue-reading module (``emulator/services/control.py``) where both name an operation.
+
+Adding an area: a module here with a ``HANDLERS`` dict, listed in ``_AREAS``; then ``make protocol``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from emulator.bedrock_control import tags
+from emulator.control.guard import Handler, guarded
+
+_AREAS: tuple[ModuleType, ...] = (tags,)
+
+BEDROCK_CONTROL_HANDLERS: dict[str, Handler] = {
+    operation: guarded(operation, handler) for area in _AREAS for operation, handler in area.HANDLERS.items()
+}
