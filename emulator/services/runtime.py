@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from emulator import catalog, conversation, generation, scripted
+from emulator.bedrock_control import model_targets
 from emulator.catalog import FoundationModel, ResolvedModel
 from emulator.generation import Completion
 from emulator.services.exchange import (
@@ -29,7 +30,12 @@ if TYPE_CHECKING:  # loaded with the first call that needs them: a Converse need
 
 
 def _resolve(call: OperationCall) -> ResolvedModel:
-    return catalog.resolve(call.input["modelId"], region=call.region, strict=call.strict)
+    model_id: str = call.input["modelId"]
+    if model_id.startswith("arn:"):  # something the caller created in the bedrock control plane?
+        created = model_targets.resolve(call, model_id)
+        if created is not None:
+            return created
+    return catalog.resolve(model_id, region=call.region, strict=call.strict)
 
 
 def _converse_request(call: OperationCall) -> tuple[ResolvedModel, Any]:
