@@ -56,13 +56,7 @@ from email.utils import formatdate
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
-import h2.config
-import h2.connection
-import h2.errors
-import h2.events
-import h2.exceptions
-import h2.settings
-
+from emulator import h2_protocol as h2p
 from emulator.serving import (
     ABORT_KEY,
     BODY_LIMIT_KEY,
@@ -193,15 +187,11 @@ class _Connection:
         self._register = register
         self._workers = workers
         self.server_header = SERVER_SOFTWARE.encode("latin-1")
-        self._h2 = h2.connection.H2Connection(
-            config=h2.config.H2Configuration(
-                client_side=False,
-                header_encoding=None,
-                # Our own response headers are lower-cased and valid by construction; checking them
-                # again costs a tenth of a small request. What clients send is still validated.
-                validate_outbound_headers=False,
-                normalize_outbound_headers=False,
-            )
+        self._h2 = h2p.ServerConnection(
+            initial_window=_STREAM_WINDOW,
+            connection_window=_CONNECTION_WINDOW,
+            max_concurrent_streams=limits.max_concurrent_streams,
+            max_header_list_size=_MAX_HEADER_LIST,
         )
         self._cond = threading.Condition()
         self._streams: dict[int, _Stream] = {}
@@ -217,14 +207,6 @@ class _Connection:
         limits = self._limits
         with self._cond:
             self._h2.initiate_connection()
-            self._h2.update_settings(
-                {
-                    h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: _STREAM_WINDOW,
-                    h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: limits.max_concurrent_streams,
-                    h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE: _MAX_HEADER_LIST,
-                }
-            )
-            self._h2.increment_flow_control_window(_CONNECTION_WINDOW - 65535)
             self._flush()
         set_kernel_timeouts(self._sock, limits.idle_timeout)
         try:
@@ -247,8 +229,8 @@ class _Connection:
                 with self._cond:
                     try:
                         events = self._h2.receive_data(data)
-                    except h2.exceptions.ProtocolError as exc:
-                        # h2 has queued a GOAWAY naming the error; send it and hang up.
+                    except h2p.ProtocolError as exc:
+                        # It has queued a GOAWAY naming the error; send it and hang up.
                         _log.debug("h2c protocol error from %s: %s", self._client_address, exc)
                         self._flush()
                         break
@@ -277,36 +259,31 @@ class _Connection:
             self._state = state
             self._register.mark(self._sock, state)
 
-    def _handle_event(self, event: h2.events.Event) -> None:
-        if isinstance(event, h2.events.RequestReceived):
-            assert event.stream_id is not None
+    def _handle_event(self, event: h2p.Event) -> None:
+        if isinstance(event, h2p.RequestReceived):
             if len(self._streams) >= self._limits.max_concurrent_streams:
-                # h2 counts open streams only; ours also holds closed ones whose app still runs.
-                self._h2.reset_stream(event.stream_id, h2.errors.ErrorCodes.REFUSED_STREAM)
+                # The protocol counts open streams only; ours also holds closed ones whose app still runs.
+                self._h2.reset_stream(event.stream_id, h2p.ErrorCodes.REFUSED_STREAM)
                 return
-            headers = [(bytes(k), bytes(v)) for k, v in event.headers or ()]
-            self._streams[event.stream_id] = _Stream(event.stream_id, headers)
-        elif isinstance(event, h2.events.DataReceived):
-            assert event.stream_id is not None
-            self._receive(event.stream_id, event.data or b"", event.flow_controlled_length or 0)
-        elif isinstance(event, h2.events.StreamEnded):
-            assert event.stream_id is not None
+            self._streams[event.stream_id] = _Stream(event.stream_id, event.headers)
+        elif isinstance(event, h2p.DataReceived):
+            self._receive(event.stream_id, event.data, event.flow_controlled_length)
+        elif isinstance(event, h2p.StreamEnded):
             stream = self._streams.get(event.stream_id)
             if stream is not None and not stream.refused:
                 self._dispatch(stream)
-        elif isinstance(event, h2.events.StreamReset):
-            assert event.stream_id is not None
+        elif isinstance(event, h2p.StreamReset):
             stream = self._streams.pop(event.stream_id, None)
             if stream is not None:
                 stream.cancelled = True
                 self._release(stream)
                 _log.debug("h2c stream %d reset by client (%s)", event.stream_id, event.error_code)
                 self._count_reset()
-        elif isinstance(event, h2.events.ConnectionTerminated):
-            # After GOAWAY h2 refuses to send anything more, so in-flight streams cannot finish.
+        elif isinstance(event, h2p.ConnectionTerminated):
+            # After GOAWAY the protocol refuses to send anything more, so in-flight streams cannot finish.
             _log.debug("h2c GOAWAY from %s (%s)", self._client_address, event.error_code)
             self._closed = True
-        # SETTINGS and PING are acknowledged by h2 itself; WINDOW_UPDATE only needs the notify_all
+        # SETTINGS and PING are acknowledged by the protocol itself; WINDOW_UPDATE only needs the notify_all
         # the reader does after every batch; priority and unknown frames carry nothing we use.
 
     def _receive(self, stream_id: int, data: bytes, flow_length: int) -> None:
@@ -343,7 +320,7 @@ class _Connection:
                     self._credit(other)
 
     def _credit(self, stream: _Stream) -> None:
-        # h2 credits the connection window even when the stream itself is already closed.
+        # The connection window is credited even when the stream itself is already closed.
         amount, stream.deferred = stream.deferred, 0
         self._h2.acknowledge_received_data(amount, stream.stream_id)
 
@@ -359,10 +336,10 @@ class _Connection:
             (b"content-length", str(len(_TOO_LARGE_BODY)).encode()),
             (b"server", self.server_header),
         ]
-        with contextlib.suppress(h2.exceptions.H2Error):
+        with contextlib.suppress(h2p.H2Error):
             self._h2.send_headers(stream.stream_id, headers)
             self._h2.send_data(stream.stream_id, _TOO_LARGE_BODY, end_stream=True)
-            self._h2.reset_stream(stream.stream_id, h2.errors.ErrorCodes.NO_ERROR)
+            self._h2.reset_stream(stream.stream_id, h2p.ErrorCodes.NO_ERROR)
         self._streams.pop(stream.stream_id, None)
 
     def _count_reset(self) -> None:
@@ -373,7 +350,7 @@ class _Connection:
             resets.popleft()
         if len(resets) > _RESET_BUDGET:
             _log.warning("h2c client %s resets streams too fast; closing", self._client_address)
-            self._h2.close_connection(h2.errors.ErrorCodes.ENHANCE_YOUR_CALM)
+            self._h2.close_connection(h2p.ErrorCodes.ENHANCE_YOUR_CALM)
             self._flush()
             self._closed = True
 
@@ -488,7 +465,7 @@ class _Connection:
             self._check(stream)
             try:
                 self._h2.send_headers(stream.stream_id, headers, end_stream=end)
-            except h2.exceptions.H2Error as exc:
+            except h2p.H2Error as exc:
                 raise _StreamGoneError from exc
             if flush:
                 self._flush()
@@ -504,7 +481,7 @@ class _Connection:
             self._check(stream)
             try:
                 self._h2.send_headers(stream.stream_id, headers, end_stream=not body)
-            except h2.exceptions.H2Error as exc:
+            except h2p.H2Error as exc:
                 raise _StreamGoneError from exc
             if body:
                 self._send_data(stream, memoryview(body), end=True)
@@ -529,7 +506,7 @@ class _Connection:
                     self._h2.send_data(stream.stream_id, view[:size].tobytes(), end_stream=last)
                     view = view[size:]
                     window -= size
-            except h2.exceptions.H2Error as exc:
+            except h2p.H2Error as exc:
                 raise _StreamGoneError from exc
         self._flush()
 
@@ -538,7 +515,7 @@ class _Connection:
             self._check(stream)
             try:
                 self._h2.end_stream(stream.stream_id)
-            except h2.exceptions.H2Error as exc:
+            except h2p.H2Error as exc:
                 raise _StreamGoneError from exc
             self._flush()
 
@@ -548,8 +525,8 @@ class _Connection:
                 return
             stream.cancelled = True
             try:
-                self._h2.reset_stream(stream.stream_id, h2.errors.ErrorCodes.INTERNAL_ERROR)
-            except h2.exceptions.H2Error:
+                self._h2.reset_stream(stream.stream_id, h2p.ErrorCodes.INTERNAL_ERROR)
+            except h2p.H2Error:
                 return  # already closed on h2's side: nothing left to reset
             self._flush()
             self._cond.notify_all()

@@ -23,7 +23,7 @@ __all__ = ["QUIET_LOGGERS", "BatchingHandler", "JsonFormatter", "configure", "fl
 TEXT_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 # Libraries whose INFO and DEBUG chatter (connection pools, credential lookups, frames, locale
 # loading, index building) says nothing about the emulator's own traffic.
-QUIET_LOGGERS = ("werkzeug", "botocore", "boto3", "urllib3", "faker", "h2", "hpack", "bm25s")
+QUIET_LOGGERS = ("werkzeug", "botocore", "boto3", "urllib3", "faker", "hpack", "bm25s")
 
 HANDLER_NAME = "bedrock-emulator"
 
