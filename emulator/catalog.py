@@ -33,6 +33,7 @@ __all__ = [
 BODY_FAMILIES: Final = frozenset(
     {
         "anthropic-messages",
+        "nova-sonic",
         "anthropic-text",
         "titan-text",
         "titan-embed-v1",

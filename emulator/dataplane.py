@@ -64,6 +64,9 @@ EVENT_STREAM = "application/vnd.amazon.eventstream"
 
 # Operations whose output is an event stream, as botocore's models declare them (emulator/wire/declared.py).
 _STREAMING_OPERATIONS = declared.STREAMING_OPERATIONS
+# Operations whose request body is an event stream the client keeps writing while it reads the answer:
+# the handler reads it as it arrives (OperationCall.body_stream) instead of the data plane reading it first.
+_DUPLEX_OPERATIONS = frozenset({"InvokeModelWithBidirectionalStream"})
 
 
 @dataclass
@@ -128,8 +131,9 @@ class DataPlane:
         match = routing.resolve(method, raw_path)
         service = match.service if match else "bedrock-runtime"
         operation = match.operation if match else "Unknown"
+        duplex = operation in _DUPLEX_OPERATIONS
         try:
-            raw_body, refusal = _body(environ, service, operation), None
+            raw_body, refusal = (b"" if duplex else _body(environ, service, operation)), None
         except AwsError as error:
             raw_body, refusal = b"", error
         except MalformedBodyError:
@@ -180,6 +184,7 @@ class DataPlane:
                 query_lists=_query_lists(pairs),
                 json_body=json_body,
                 state=self.state,
+                body_stream=environ["wsgi.input"] if duplex else None,
             )
             engine_call, plan = self._plan(call, headers)
             entry.rule = plan.rule_label
@@ -328,6 +333,8 @@ class DataPlane:
             abort=environ.get(ABORT_KEY),
             log=log,
             on_finish=finished,
+            # A bidirectional stream answers while the client is still writing: each event leaves at once.
+            coalesce=call.operation not in _DUPLEX_OPERATIONS,
         )
         return _Answer(200, headers, frames)
 

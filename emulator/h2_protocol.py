@@ -424,8 +424,12 @@ class ServerConnection:
             if len(payload) < 8:
                 raise self._connection_error("GOAWAY too short", ErrorCodes.FRAME_SIZE_ERROR)
             last = int.from_bytes(payload[:4], "big") & _MAX_WINDOW
-            events.append(ConnectionTerminated(int.from_bytes(payload[4:8], "big"), last))
-            self._closed = True
+            code = int.from_bytes(payload[4:8], "big")
+            events.append(ConnectionTerminated(code, last))
+            # A graceful GOAWAY (NO_ERROR) only says the client opens no more streams: the ones in flight
+            # go on to their end (RFC 9113 6.8). Any other code ends the connection now.
+            if code != ErrorCodes.NO_ERROR:
+                self._closed = True
         elif kind == _PUSH_PROMISE:
             raise self._connection_error("a client cannot push", ErrorCodes.PROTOCOL_ERROR)
         # Any other type is an extension we do not know: ignored (RFC 9113 5.5).

@@ -153,11 +153,24 @@ class _StreamGoneError(Exception):
 class _Stream:
     """One request/response exchange on the connection."""
 
-    __slots__ = ("body", "cancelled", "counted", "deferred", "dispatched", "headers", "refused", "stream_id")
+    __slots__ = (
+        "body",
+        "cancelled",
+        "counted",
+        "deferred",
+        "dispatched",
+        "duplex",
+        "ended",
+        "headers",
+        "refused",
+        "stream_id",
+    )
 
     def __init__(self, stream_id: int, headers: list[tuple[bytes, bytes]]) -> None:
         self.stream_id = stream_id
         self.headers = headers
+        self.duplex = _is_duplex(headers)  # the app starts at once and reads the body as it arrives
+        self.ended = False  # END_STREAM seen (duplex streams: the body pipe reads end of file)
         self.body = bytearray()
         self.cancelled = False
         self.dispatched = False  # handed to a worker: the body is the app's now
@@ -265,13 +278,19 @@ class _Connection:
                 # The protocol counts open streams only; ours also holds closed ones whose app still runs.
                 self._h2.reset_stream(event.stream_id, h2p.ErrorCodes.REFUSED_STREAM)
                 return
-            self._streams[event.stream_id] = _Stream(event.stream_id, event.headers)
+            opened = _Stream(event.stream_id, event.headers)
+            self._streams[event.stream_id] = opened
+            if opened.duplex:
+                opened.dispatched = True
+                self._ready.append(opened)
         elif isinstance(event, h2p.DataReceived):
             self._receive(event.stream_id, event.data, event.flow_controlled_length)
         elif isinstance(event, h2p.StreamEnded):
-            stream = self._streams.get(event.stream_id)
-            if stream is not None and not stream.refused:
-                self._dispatch(stream)
+            ended = self._streams.get(event.stream_id)
+            if ended is not None:
+                ended.ended = True
+                if not ended.refused and not ended.duplex:
+                    self._dispatch(ended)
         elif isinstance(event, h2p.StreamReset):
             stream = self._streams.pop(event.stream_id, None)
             if stream is not None:
@@ -280,14 +299,22 @@ class _Connection:
                 _log.debug("h2c stream %d reset by client (%s)", event.stream_id, event.error_code)
                 self._count_reset()
         elif isinstance(event, h2p.ConnectionTerminated):
-            # After GOAWAY the protocol refuses to send anything more, so in-flight streams cannot finish.
+            # A graceful GOAWAY lets the streams in flight finish (the AWS SDK for JavaScript closes its
+            # session that way while a bidirectional stream is still open); an error ends them all.
             _log.debug("h2c GOAWAY from %s (%s)", self._client_address, event.error_code)
-            self._closed = True
+            if event.error_code != h2p.ErrorCodes.NO_ERROR:
+                self._closed = True
         # SETTINGS and PING are acknowledged by the protocol itself; WINDOW_UPDATE only needs the notify_all
         # the reader does after every batch; priority and unknown frames carry nothing we use.
 
     def _receive(self, stream_id: int, data: bytes, flow_length: int) -> None:
         stream = self._streams.get(stream_id)
+        if stream is not None and stream.duplex and not stream.cancelled:
+            # Held until the app reads it (``_BodyPipe``), which is when it is credited back: the
+            # stream's receive window bounds what a duplex stream buffers.
+            stream.body += data
+            stream.deferred += flow_length
+            return
         if stream is None or stream.refused or stream.dispatched:
             self._h2.acknowledge_received_data(flow_length, stream_id)  # nobody will read it
             return
@@ -418,7 +445,7 @@ class _Connection:
         environ: WSGIEnvironment = {
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": pseudo.get(b":scheme", b"http").decode("latin-1"),
-            "wsgi.input": io.BytesIO(bytes(stream.body)),
+            "wsgi.input": _BodyPipe(self, stream) if stream.duplex else io.BytesIO(bytes(stream.body)),
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
@@ -454,9 +481,31 @@ class _Connection:
             environ["HTTP_HOST"] = pseudo[b":authority"].decode("latin-1")
         # An HTTP/2 request body is framed by END_STREAM, so a client may omit content-length; the WSGI
         # app needs it to read the body at all, and we hold the whole body anyway.
-        if stream.body or "CONTENT_LENGTH" in environ:
+        if stream.duplex:
+            environ.pop("CONTENT_LENGTH", None)
+            environ["wsgi.input_terminated"] = True  # read to end of file, not to a length
+        elif stream.body or "CONTENT_LENGTH" in environ:
             environ["CONTENT_LENGTH"] = str(len(stream.body))
         return environ
+
+    def read_body(self, stream: _Stream, size: int) -> bytes:
+        """Up to ``size`` bytes of a duplex stream's body as they arrive (b"" at its end), crediting
+        what is taken back to the client; waits at most the idle timeout for more."""
+        deadline = time.monotonic() + self._limits.idle_timeout
+        with self._cond:
+            while not stream.body and not stream.ended:
+                if stream.cancelled or self._closed:
+                    raise OSError("the client reset the stream or went away")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("no request data within the idle timeout")
+                self._cond.wait(remaining)
+            taken = bytes(stream.body[:size])
+            del stream.body[:size]
+            if stream.deferred and (len(stream.body) < _RECV_SIZE or stream.ended):
+                self._credit(stream)
+                self._flush()
+            return taken
 
     def send_headers(
         self, stream: _Stream, headers: list[tuple[bytes, bytes]], *, end: bool, flush: bool
@@ -534,6 +583,35 @@ class _Connection:
     def _check(self, stream: _Stream) -> None:
         if stream.cancelled or self._closed:
             raise _StreamGoneError
+
+
+# Requests whose body the client keeps writing while it reads the answer: Bedrock's bidirectional event
+# streams (InvokeModelWithBidirectionalStream). The app starts when their headers arrive.
+_DUPLEX_PATH_SUFFIX = b"/invoke-with-bidirectional-stream"
+
+
+def _is_duplex(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b":path":
+            return value.partition(b"?")[0].endswith(_DUPLEX_PATH_SUFFIX)
+    return False
+
+
+class _BodyPipe(io.RawIOBase):
+    """``wsgi.input`` of a duplex stream: reads block until the client sends more or ends the stream."""
+
+    def __init__(self, conn: _Connection, stream: _Stream) -> None:
+        super().__init__()
+        self._conn = conn
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._conn.read_body(self._stream, len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 class _Responder(WsgiResponse):

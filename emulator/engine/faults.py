@@ -49,8 +49,10 @@ def shaped_frames(
     abort: Callable[[], None] | None,
     log: StreamLog,
     on_finish: Callable[[], None],
+    coalesce: bool = True,
 ) -> Iterator[bytes]:
-    """The stream's bytes, coalesced; ``on_finish`` runs once the stream has ended, however it ended."""
+    """The stream's bytes, coalesced (unless not ``coalesce``); ``on_finish`` runs once the stream has
+    ended, however it ended."""
     pending: list[bytes] = []
     size = 0
     first = True
@@ -64,7 +66,7 @@ def shaped_frames(
                 continue
             pending.append(frame)
             size += len(frame)
-            if first or size >= COALESCE_BYTES:
+            if first or size >= COALESCE_BYTES or not coalesce:
                 yield b"".join(pending)
                 pending, size, first = [], 0, False
         if pending:

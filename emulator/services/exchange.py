@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from emulator.engine.plan import ScriptedAnswer
 from emulator.state import AppState
@@ -40,6 +40,9 @@ class OperationCall:
     json_body: Any = field(default=None, repr=False, compare=False)
     # The app's stores (emulator/state): created resources and everything remembered per tenant.
     state: AppState = field(default_factory=AppState, repr=False, compare=False)
+    # A bidirectional stream's request body, read by the handler as the client writes it (raw_body is
+    # then empty): InvokeModelWithBidirectionalStream.
+    body_stream: BinaryIO | None = field(default=None, repr=False, compare=False)
 
     def json(self) -> Any:
         """The body parsed as a JSON object, or the SerializationException AWS answers for it."""

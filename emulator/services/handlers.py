@@ -51,6 +51,7 @@ HANDLER_MODULES: tuple[HandlerModule, ...] = (
     HandlerModule("emulator.services.tags", "TAG_HANDLERS", (AGENT_RUNTIME,)),
     HandlerModule("emulator.services.guardrails", "GUARDRAIL_HANDLERS", (RUNTIME, CONTROL)),
     HandlerModule("emulator.services.async_invoke", "ASYNC_INVOKE_HANDLERS", (RUNTIME,)),
+    HandlerModule("emulator.services.bidirectional", "BIDIRECTIONAL_HANDLERS", (RUNTIME,)),
     HandlerModule("emulator.services.control", "CONTROL_HANDLERS", (CONTROL,)),
     # Last: every bedrock-agent operation, over the sample-serving reads above (its lenient fallback).
     HandlerModule("emulator.control.handlers", "AGENT_CONTROL_HANDLERS", (AGENT,)),

@@ -73,6 +73,9 @@ def bind(call: OperationCall) -> dict[str, Any]:
                 bound[binder.payload] = body
         elif call.raw_body:
             bound[binder.payload] = call.raw_body
+        elif call.body_stream is not None:
+            # An input event stream the handler reads as it arrives: present, its events not yet known.
+            bound[binder.payload] = {}
     elif body:
         members = binder.body_members
         for name, value in body.items():

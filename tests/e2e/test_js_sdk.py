@@ -213,3 +213,68 @@ def test_in_stream_exception_event_is_thrown_while_iterating(emulator: _Emulator
         "The system encountered an unexpected error during processing. Try your request again."
     )
     assert emulator.protocols.of(tenant) == ["HTTP/2"]
+
+
+SONIC_SCRIPT = NODE_DIR / "sonic_session.mjs"
+
+
+def _run_sonic(emulator: _Emulator, sonic_case: str) -> tuple[str, Any]:
+    tenant = f"js-sonic-{uuid.uuid4().hex[:8]}"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "BEDROCK_ENDPOINT": emulator.endpoint_url,
+        "MODEL_ID": "amazon.nova-2-sonic-v1:0",
+        "SONIC_CASE": sonic_case,
+        "AWS_ACCESS_KEY_ID": tenant,
+        "AWS_SECRET_ACCESS_KEY": "emulator",
+        "AWS_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    result = subprocess.run(
+        ["node", str(SONIC_SCRIPT)],
+        cwd=NODE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return tenant, json.loads(result.stdout)
+
+
+def test_bidirectional_stream_command_holds_a_nova_sonic_conversation_over_http2(emulator: _Emulator) -> None:
+    tenant, result = _run_sonic(emulator, "turn")
+
+    assert result["error"] is None
+    assert result["httpStatusCode"] == 200
+    names = [next(iter(event)) for event in result["events"]]
+    assert names[0] == "completionStart"
+    assert names[-2:] == ["usageEvent", "completionEnd"]
+    assert names.count("contentStart") == names.count("contentEnd") == 4
+    audio = [event["audioOutput"]["content"] for event in result["events"] if "audioOutput" in event]
+    assert audio
+    assert set(audio) == {4800}  # bytes of LPCM per chunk, decoded by the script
+    transcript = result["events"][names.index("textOutput")]["textOutput"]
+    assert transcript["role"] == "USER"
+    assert transcript["content"]
+    assert emulator.protocols.of(tenant) == ["HTTP/2"]
+    [entry] = emulator.requests(tenant)
+    assert (entry.operation, entry.status, entry.model) == (
+        "InvokeModelWithBidirectionalStream",
+        200,
+        "amazon.nova-2-sonic-v1:0",
+    )
+
+
+def test_bidirectional_stream_command_throws_the_validation_exception_of_events_out_of_order(
+    emulator: _Emulator,
+) -> None:
+    _, result = _run_sonic(emulator, "out-of-order")
+
+    assert result["events"] == []
+    assert result["error"]["name"] == "ValidationException"
+    assert "audioInput arrived outside a prompt" in result["error"]["message"]

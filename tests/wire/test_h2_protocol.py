@@ -298,3 +298,18 @@ def test_the_first_response_block_clears_the_peers_dynamic_table_for_us() -> Non
     assert second[3] == b"\x8d"
     decoder = hpack.Decoder()
     assert decoder.decode(first[3], raw=True) == [(b":status", b"204")]
+
+
+def test_a_graceful_goaway_lets_streams_in_flight_finish_and_an_error_goaway_ends_all() -> None:
+    peer = Peer()
+    peer.headers(1, [(":method", "POST"), (":scheme", "http"), (":path", "/p")], END_HEADERS)
+    events = peer.send(frame(GOAWAY, 0, 0, (0).to_bytes(4, "big") + (0).to_bytes(4, "big")))
+    assert events == [h2p.ConnectionTerminated(0, 0)]
+    assert [type(e).__name__ for e in peer.send(frame(DATA, END_STREAM, 1, b"late"))] == [
+        "DataReceived",
+        "StreamEnded",
+    ]
+    peer.server.send_headers(1, [(b":status", b"200")], end_stream=True)
+    assert [kind for kind, *_ in peer.out()] == [HEADERS]
+    peer.send(frame(GOAWAY, 0, 0, (0).to_bytes(4, "big") + (2).to_bytes(4, "big")))
+    assert peer.send(frame(PING, 0, 0, b"12345678")) == []

@@ -608,8 +608,15 @@ def _async_output(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BEDROCK_EMULATOR_ASYNC_OUTPUT_DIR", str(tmp_path))
 
 
+# Operations whose answers are checked elsewhere, and why not here.
+CHECKED_ELSEWHERE = {
+    # botocore cannot send an input event stream; its events are checked frame by frame there.
+    "InvokeModelWithBidirectionalStream": "tests/wire/test_bidirectional_stream.py",
+}
+
+
 def test_every_implemented_operation_has_a_request_here() -> None:
-    assert set(REQUESTS) | set(AGENT_CONTROL_CALLS) == set(implemented())
+    assert set(REQUESTS) | set(AGENT_CONTROL_CALLS) | set(CHECKED_ELSEWHERE) == set(implemented())
 
 
 @pytest.mark.parametrize("operation", sorted(REQUESTS))
@@ -824,7 +831,8 @@ def _stream_member(model: OperationModel) -> Shape | None:
 _STREAMING = sorted(
     op
     for op in implemented()
-    if _stream_member(_SESSION.get_service_model(_SERVICE_OF[op]).operation_model(op)) is not None
+    if op not in CHECKED_ELSEWHERE
+    and _stream_member(_SESSION.get_service_model(_SERVICE_OF[op]).operation_model(op)) is not None
 )
 
 
