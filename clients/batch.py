@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from clients.rate_limit import RateLimiter
-from clients.retry import Attempt, Retrier, RetryError, error_code
+from .rate_limit import RateLimiter
+from .retry import Attempt, Retrier, RetryError, error_code
 
 __all__ = ["BatchReport", "ItemOutcome", "converse_batch", "run_batch"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from clients.batch import converse_batch, run_batch
-from clients.rate_limit import RateLimiter
-from clients.retry import Retrier, RetryPolicy
+from bedrock_emulator_clients.batch import converse_batch, run_batch
+from bedrock_emulator_clients.rate_limit import RateLimiter
+from bedrock_emulator_clients.retry import Retrier, RetryPolicy
 
 MODEL = "amazon.nova-micro-v1:0"
 PROMPTS = [f"What is the state flower of state number {n}? Answer in JSON." for n in range(50)]

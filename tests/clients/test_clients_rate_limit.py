@@ -9,8 +9,8 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from clients.rate_limit import RateLimiter
-from clients.token_budget import TokenBudget
+from bedrock_emulator_clients.rate_limit import RateLimiter
+from bedrock_emulator_clients.token_budget import TokenBudget
 
 MODEL = "amazon.nova-micro-v1:0"
 COUNTING_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"

@@ -7,7 +7,7 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from clients.retry import CONNECTION_ERROR, Retrier, RetryError, RetryPolicy
+from bedrock_emulator_clients.retry import CONNECTION_ERROR, Retrier, RetryError, RetryPolicy
 
 MODEL = "amazon.nova-micro-v1:0"
 MESSAGES = [{"role": "user", "content": [{"text": "Name three rivers."}]}]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from clients.token_budget import BudgetExceededError, TokenBudget, UsageTracker
+from bedrock_emulator_clients.token_budget import BudgetExceededError, TokenBudget, UsageTracker
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 SYSTEM = [{"text": "You are a terse geography tutor."}]
