@@ -17,6 +17,13 @@ PACKAGE = ROOT / "clients" / "bedrock_emulator_clients"
 
 @pytest.mark.slow
 def test_the_wheel_holds_the_clients_package_and_no_generic_name(tmp_path: Path) -> None:
+    # Built from a copy: setuptools leaves build/ behind in the tree it builds, and reuses it next time.
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("emulator", "clients"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run(
         [
             sys.executable,
@@ -27,7 +34,7 @@ def test_the_wheel_holds_the_clients_package_and_no_generic_name(tmp_path: Path)
             "--quiet",
             "--wheel-dir",
             str(tmp_path),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
