@@ -75,8 +75,12 @@ class CircuitBreaker:
         self._admit()
         try:
             value = operation()
-        except BaseException as error:
-            self._record(error_code(error) if isinstance(error, Exception) else None, failed=True)
+        except Exception as error:
+            self._record(error_code(error), failed=True)
+            raise
+        except BaseException:  # interrupted: says nothing about the service; free the trial slot
+            with self._lock:
+                self._trial_running = False
             raise
         self._record(None, failed=False)
         return value
