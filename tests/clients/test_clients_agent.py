@@ -1,4 +1,4 @@
-"""clients/agent.py against the emulator: an agent created through bedrock-agent with return-of-control
+"""bedrock_emulator_clients.agent against the emulator: an agent created through bedrock-agent with return-of-control
 action groups (a function schema and an OpenAPI operation), the loop running local Python functions and
 sending their results back, failures reported to the agent, and the turn surviving ``throttle-first-3``."""
 

@@ -1,4 +1,4 @@
-"""clients/batch.py: seed 001's 50-item batch against a 47 RPM quota, completed by retries or by
+"""bedrock_emulator_clients.batch: seed 001's 50-item batch against a 47 RPM quota, completed by retries or by
 pacing, with every item's outcome reported."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""clients/fallback.py and clients/circuit_breaker.py against the emulator's shipped scenarios:
+"""bedrock_emulator_clients.fallback and bedrock_emulator_clients.circuit_breaker against the emulator's shipped scenarios:
 ``model-timeout`` (shorter answers asked for), ``model-not-ready-then-ready`` (wait, then the same
 model), ``service-unavailable-20pct`` (another region and model), ``throttle-always`` (a circuit that
 opens, refuses locally and tries again after its timeout)."""

@@ -1,4 +1,4 @@
-"""clients/kb_debug.py against the emulator's Retrieve: empty and weak retrievals are flagged, a good
+"""bedrock_emulator_clients.kb_debug against the emulator's Retrieve: empty and weak retrievals are flagged, a good
 one passes, and the score statistics are right."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""clients/observability.py with OpenTelemetry's SDK and its in-memory exporters: the spans and metrics of
+"""bedrock_emulator_clients.observability with OpenTelemetry's SDK and its in-memory exporters: the spans and metrics of
 Converse and ConverseStream calls against the emulator, plain, under ``throttle-first-3``,
 ``stream-exception-after-5`` and a faster ``slow-first-token``."""
 

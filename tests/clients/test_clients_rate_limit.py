@@ -1,4 +1,4 @@
-"""clients/rate_limit.py: pacing that keeps a batch under Bedrock's per-minute quotas, on the
+"""bedrock_emulator_clients.rate_limit: pacing that keeps a batch under Bedrock's per-minute quotas, on the
 emulator's virtual clock (a minute of waiting costs the test nothing)."""
 
 from __future__ import annotations

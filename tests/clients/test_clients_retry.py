@@ -1,4 +1,4 @@
-"""clients/retry.py against the emulator: what is retried, how long it sleeps, when it gives up."""
+"""bedrock_emulator_clients.retry against the emulator: what is retried, how long it sleeps, when it gives up."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""clients/sse_gateway.py: the Flask gateway served on a real socket, the emulator behind it, and a real
+"""bedrock_emulator_clients.sse_gateway: the Flask gateway served on a real socket, the emulator behind it, and a real
 HTTP client (httpx) reading the Server-Sent Events as a browser would: tokens relayed as they come, the
 stream breaking under ``stream-exception-after-5``, keep-alives during ``slow-first-token``."""
 

@@ -1,4 +1,4 @@
-"""clients/streaming.py against the emulator: assembled text and tool calls, timings, and how a stream
+"""bedrock_emulator_clients.streaming against the emulator: assembled text and tool calls, timings, and how a stream
 ended (completed, an in-stream exception, a cut connection), plus restarting a failed stream."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""clients/token_budget.py against the emulator: CountTokens agrees with what Converse bills, requests
+"""bedrock_emulator_clients.token_budget against the emulator: CountTokens agrees with what Converse bills, requests
 over budget are refused or trimmed, and usage adds up."""
 
 from __future__ import annotations
