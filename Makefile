@@ -53,7 +53,7 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 # What .ci/run runs after installing .ci/apt-packages.
-ci: check test-signed
+ci: check test-signed docs
 
 bench: $(STAMP)
 	$(BIN)/python bench/converse_throughput.py
@@ -66,6 +66,17 @@ bench: $(STAMP)
 protocol: $(STAMP)
 	$(BIN)/python -m emulator.wire.protocol_data
 	$(BIN)/python -m emulator.services.handler_index
+
+# The documentation site (mkdocs.yml, Material theme) into build/site, strictly: a broken link, a page
+# missing from the nav or any other warning fails. Nothing is fetched at build time.
+.PHONY: docs
+DOCS_STAMP := $(VENV)/.docs-installed
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	@touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 docker-build:
 	docker build -t bedrock-emulator:latest .

@@ -1,13 +1,14 @@
-"""clients/batch.py: seed 001's 50-item batch against a 47 RPM quota, completed by retries or by
+"""bedrock_emulator_clients.batch: seed 001's 50-item batch against a 47 RPM quota, completed by retries or by
 pacing, with every item's outcome reported."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from clients.batch import converse_batch, run_batch
-from clients.rate_limit import RateLimiter
-from clients.retry import Retrier, RetryPolicy
+from bedrock_emulator_clients.batch import converse_batch, run_batch
+from bedrock_emulator_clients.rate_limit import RateLimiter
+from bedrock_emulator_clients.retry import Retrier, RetryPolicy
 
 MODEL = "amazon.nova-micro-v1:0"
 PROMPTS = [f"What is the state flower of state number {n}? Answer in JSON." for n in range(50)]
@@ -111,3 +112,52 @@ def test_run_batch_takes_any_work_function():
 
     assert report.values() == [-10, None, 10]
     assert report.outcomes[1].error_code == "ZeroDivisionError"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_progress_bar_runs_then_the_final_report(bedrock_emulator, virtual_time):
+    bedrock_emulator.use_scenario("quota-47-rpm")
+    client = bedrock_emulator.client("bedrock-runtime")
+    terminal = Terminal()
+
+    report = converse_batch(
+        client,
+        MODEL,
+        PROMPTS,
+        concurrency=1,
+        retrier=retrier(virtual_time, max_attempts=1),
+        progress=terminal,
+    )
+
+    assert report.failed == [47, 48, 49]  # no retries: the calls past the 47th in the minute fail
+    drawn, _, final = terminal.getvalue().partition("\n")
+    frames = drawn.split("\r")[1:]
+    assert len(frames) == 51  # the empty bar, then one redraw per item
+    assert frames[0] == "batch [..............................] 0/50  failed 0  throttled 0"
+    assert frames[47] == f"batch [{'#' * 28}..] 47/50  failed 0  throttled 0"
+    assert frames[-1] == f"batch [{'#' * 30}] 50/50  failed 3  throttled 3"
+    lines = final.splitlines()
+    assert lines[0] == "50 items: 47 succeeded, 3 failed, 3 throttled at least once; 50 attempts (0 retries)"
+    assert lines[1].startswith("  item 47: ThrottlingException after 1 attempt(s): ")
+    assert len(lines) == 4
+    assert final == report.summary() + "\n"
+
+
+def test_elsewhere_only_the_final_report_is_written(bedrock_emulator, virtual_time):
+    bedrock_emulator.use_scenario("quota-47-rpm")
+    client = bedrock_emulator.client("bedrock-runtime")
+    log = io.StringIO()  # a CI log or a file: no redraws
+
+    report = converse_batch(
+        client, MODEL, PROMPTS[:10], concurrency=2, retrier=retrier(virtual_time), progress=log
+    )
+
+    assert log.getvalue() == report.summary() + "\n"
+    assert (
+        log.getvalue()
+        == "10 items: 10 succeeded, 0 failed, 0 throttled at least once; 10 attempts (0 retries)\n"
+    )

@@ -1,4 +1,4 @@
-"""clients/kb_debug.py against the emulator's Retrieve: empty and weak retrievals are flagged, a good
+"""bedrock_emulator_clients.kb_debug against the emulator's Retrieve: empty and weak retrievals are flagged, a good
 one passes, and the score statistics are right."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from clients.kb_debug import diagnose_retrieval
+from bedrock_emulator_clients.kb_debug import diagnose_retrieval
 
 KB = "KB12345678"  # unknown ids are served by the emulator's bundled sample knowledge base
 
@@ -16,7 +16,7 @@ def test_kb_debug_flags_no_results_on_knowledge_base_empty(bedrock_emulator, cap
     bedrock_emulator.use_scenario("knowledge-base-empty")
     runtime = bedrock_emulator.client("bedrock-agent-runtime")
 
-    with caplog.at_level(logging.WARNING, logger="clients.kb_debug"):
+    with caplog.at_level(logging.WARNING, logger="bedrock_emulator_clients.kb_debug"):
         diagnosis = diagnose_retrieval(runtime, KB, "What is on the cafeteria menu?")
 
     assert diagnosis.codes == ["no-results"]

@@ -1,4 +1,4 @@
-"""clients/rate_limit.py: pacing that keeps a batch under Bedrock's per-minute quotas, on the
+"""bedrock_emulator_clients.rate_limit: pacing that keeps a batch under Bedrock's per-minute quotas, on the
 emulator's virtual clock (a minute of waiting costs the test nothing)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from clients.rate_limit import RateLimiter
-from clients.token_budget import TokenBudget
+from bedrock_emulator_clients.rate_limit import RateLimiter
+from bedrock_emulator_clients.token_budget import TokenBudget
 
 MODEL = "amazon.nova-micro-v1:0"
 COUNTING_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"

@@ -1,4 +1,4 @@
-"""clients/retry.py against the emulator: what is retried, how long it sleeps, when it gives up."""
+"""bedrock_emulator_clients.retry against the emulator: what is retried, how long it sleeps, when it gives up."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from clients.retry import CONNECTION_ERROR, Retrier, RetryError, RetryPolicy
+from bedrock_emulator_clients.retry import CONNECTION_ERROR, Retrier, RetryError, RetryPolicy
 
 MODEL = "amazon.nova-micro-v1:0"
 MESSAGES = [{"role": "user", "content": [{"text": "Name three rivers."}]}]

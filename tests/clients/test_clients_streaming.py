@@ -1,4 +1,4 @@
-"""clients/streaming.py against the emulator: assembled text and tool calls, timings, and how a stream
+"""bedrock_emulator_clients.streaming against the emulator: assembled text and tool calls, timings, and how a stream
 ended (completed, an in-stream exception, a cut connection), plus restarting a failed stream."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from clients.retry import CONNECTION_ERROR, Retrier, RetryError, RetryPolicy
-from clients.streaming import converse_stream, converse_stream_with_retry
+from bedrock_emulator_clients.retry import CONNECTION_ERROR, Retrier, RetryError, RetryPolicy
+from bedrock_emulator_clients.streaming import converse_stream, converse_stream_with_retry
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 MESSAGES = [{"role": "user", "content": [{"text": "Describe the water cycle in a few sentences."}]}]

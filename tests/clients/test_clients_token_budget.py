@@ -1,4 +1,4 @@
-"""clients/token_budget.py against the emulator: CountTokens agrees with what Converse bills, requests
+"""bedrock_emulator_clients.token_budget against the emulator: CountTokens agrees with what Converse bills, requests
 over budget are refused or trimmed, and usage adds up."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from clients.token_budget import BudgetExceededError, TokenBudget, UsageTracker
+from bedrock_emulator_clients.token_budget import BudgetExceededError, TokenBudget, UsageTracker
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 SYSTEM = [{"text": "You are a terse geography tutor."}]

@@ -8,11 +8,13 @@ import os
 from pathlib import Path
 
 import botocore.session
+import pytest
 
 from emulator.services.handlers import implemented_operations
 from emulator.wire.routing import routes
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+COVERAGE_PAGE = README.parent / "docs" / "coverage.md"  # the documentation site's copy
 START = "<!-- coverage:start -->"
 END = "<!-- coverage:end -->"
 SERVICES = ("bedrock-runtime", "bedrock-agent-runtime", "bedrock", "bedrock-agent")
@@ -55,17 +57,20 @@ def coverage_table() -> str:
     )
 
 
-def test_readme_coverage_table_matches_botocore_and_the_handlers() -> None:
-    text = README.read_text(encoding="utf-8")
-    assert START in text, f"README.md lacks the {START} marker"
-    assert END in text, f"README.md lacks the {END} marker"
+@pytest.mark.parametrize("page", [README, COVERAGE_PAGE], ids=["README", "docs-coverage"])
+def test_readme_coverage_table_matches_botocore_and_the_handlers(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    assert START in text, f"{page.name} lacks the {START} marker"
+    assert END in text, f"{page.name} lacks the {END} marker"
     before, rest = text.split(START, 1)
     current, after = rest.split(END, 1)
     expected = f"\n{coverage_table()}\n"
     if os.environ.get("UPDATE_COVERAGE") == "1":
-        README.write_text(before + START + expected + END + after, encoding="utf-8")
+        page.write_text(before + START + expected + END + after, encoding="utf-8")
         return
-    assert current == expected, "README coverage table is stale: run with UPDATE_COVERAGE=1 to regenerate it"
+    assert current == expected, (
+        f"{page.name} coverage table is stale: run with UPDATE_COVERAGE=1 to regenerate it"
+    )
 
 
 def test_coverage_table_lists_every_operation_of_the_four_services_once() -> None:

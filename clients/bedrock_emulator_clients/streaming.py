@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import botocore.exceptions
 
-from clients.retry import CONNECTION_ERROR, Retrier, RetryResult, error_code
+from .retry import CONNECTION_ERROR, Retrier, RetryResult, error_code
 
 __all__ = [
     "Ending",

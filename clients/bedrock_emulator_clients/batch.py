@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TextIO, TypeVar
 
-from clients.rate_limit import RateLimiter
-from clients.retry import Attempt, Retrier, RetryError, error_code
+from .progress import ProgressBar
+from .rate_limit import RateLimiter
+from .retry import Attempt, Retrier, RetryError, error_code
 
 __all__ = ["BatchReport", "ItemOutcome", "converse_batch", "run_batch"]
 
@@ -69,6 +70,25 @@ class BatchReport(Generic[T]):
     def values(self) -> list[T | None]:
         return [outcome.value for outcome in self.outcomes]
 
+    def summary(self, *, max_failures: int = 20) -> str:
+        """The final report: counts, then each failed item (the first ``max_failures``) with its error."""
+        total = len(self.outcomes)
+        lines = [
+            f"{total} items: {len(self.succeeded)} succeeded, {len(self.failed)} failed, "
+            f"{len(self.throttled)} throttled at least once; {self.attempts} attempts "
+            f"({self.attempts - total} retries)"
+        ]
+        failures = [outcome for outcome in self.outcomes if not outcome.ok]
+        for outcome in failures[:max_failures]:
+            message = (outcome.error_message or "").splitlines()[0] if outcome.error_message else ""
+            lines.append(
+                f"  item {outcome.index}: {outcome.error_code} after {len(outcome.attempts)} attempt(s)"
+                + (f": {message[:200]}" if message else "")
+            )
+        if len(failures) > max_failures:
+            lines.append(f"  ... and {len(failures) - max_failures} more failed items")
+        return "\n".join(lines)
+
 
 def run_batch(
     items: Sequence[ItemT],
@@ -79,8 +99,13 @@ def run_batch(
     limiter: RateLimiter | None = None,
     estimate_tokens: Callable[[ItemT], int] | None = None,
     used_tokens: Callable[[T], int] | None = None,
+    progress: TextIO | None = None,
 ) -> BatchReport[T]:
     """Run ``work`` on every item, at most ``concurrency`` at a time.
+
+    With ``progress`` (e.g. ``sys.stderr``) a progress bar is drawn there while the batch runs if it
+    is a terminal (nothing otherwise), and the final report (``BatchReport.summary()``) is written
+    there at the end in either case.
 
     ``estimate_tokens`` (input plus max output) feeds the limiter's tokens-per-minute bucket and
     ``used_tokens`` corrects it afterwards. Keep ``concurrency`` within the boto3 client's
@@ -99,7 +124,14 @@ def run_batch(
             limiter.settle(reservation, used_tokens(value))
         return value
 
+    bar = ProgressBar(len(items), progress)
+
     def one(index: int) -> ItemOutcome[T]:
+        outcome = attempts_of(index)
+        bar.advance(ok=outcome.ok, throttled=outcome.throttled)
+        return outcome
+
+    def attempts_of(index: int) -> ItemOutcome[T]:
         item = items[index]
         seen: list[Attempt] = []
         try:
@@ -113,9 +145,16 @@ def run_batch(
             return ItemOutcome(index, None, found or type(error).__name__, str(error), tuple(seen))
         return ItemOutcome(index, result.value, None, None, result.attempts)
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bedrock-batch") as pool:
-        outcomes = list(pool.map(one, range(len(items))))
-    return BatchReport(outcomes)
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bedrock-batch") as pool:
+            outcomes = list(pool.map(one, range(len(items))))
+    finally:
+        bar.close()
+    report = BatchReport(outcomes)
+    if progress is not None:
+        progress.write(report.summary() + "\n")
+        progress.flush()
+    return report
 
 
 def converse_batch(
@@ -127,8 +166,10 @@ def converse_batch(
     concurrency: int = 4,
     retrier: Retrier | None = None,
     limiter: RateLimiter | None = None,
+    progress: TextIO | None = None,
 ) -> BatchReport[str]:
-    """One Converse call per prompt; each successful item's value is the answer's text."""
+    """One Converse call per prompt; each successful item's value is the answer's text. ``progress``
+    as for ``run_batch``."""
 
     def ask(prompt: str) -> tuple[str, int]:
         response = client.converse(
@@ -150,6 +191,7 @@ def converse_batch(
         # About four characters a token for English; Bedrock reserves input plus maxTokens.
         estimate_tokens=lambda prompt: len(prompt) // 4 + 1 + max_tokens,
         used_tokens=lambda answer: answer[1],
+        progress=progress,
     )
     return BatchReport(
         [
