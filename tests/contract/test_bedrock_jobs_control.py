@@ -1,0 +1,187 @@
+"""bedrock's jobs and account settings through real boto3 over a socket in ``--strict`` mode: batch
+inference from JSONL in the emulator's S3 to output records and manifest (one record failed by a
+scenario rule), invocation logs written to S3 after model calls, evaluation job results in S3, and a
+minimal valid call of every other operation of the area (prompt optimization, projects, data retention,
+trusted access programs, resource policies)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator.pytest_plugin import BedrockEmulator
+
+ROLE = "arn:aws:iam::123456789012:role/service-role/BatchRole"
+BUCKET = "batch-data"
+MODEL = "amazon.nova-micro-v1:0"
+
+
+def _scenario(emulator: BedrockEmulator, rules: str = "rules: []\n") -> None:
+    name = f"jobs-{emulator.tenant}-{abs(hash(rules)) % 10**8}"
+    emulator.use_scenario(emulator.load_scenario(f"version: 1\nname: {name}\nstrict: true\n{rules}"))
+
+
+class World:
+    def __init__(self, emulator: BedrockEmulator) -> None:
+        self.emulator = emulator
+        self.bedrock = emulator.client("bedrock")
+        self.runtime = emulator.client("bedrock-runtime")
+        self.s3 = emulator.client("s3")
+        self.s3.create_bucket(Bucket=BUCKET)
+
+    def put_jsonl(self, key: str, records: list[Any]) -> None:
+        body = "\n".join(r if isinstance(r, str) else json.dumps(r) for r in records) + "\n"
+        self.s3.put_object(Bucket=BUCKET, Key=key, Body=body.encode())
+
+    def read(self, key: str) -> bytes:
+        body: bytes = self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        return body
+
+    def keys(self, prefix: str) -> list[str]:
+        listed = self.s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
+        return sorted(item["Key"] for item in listed.get("Contents", []))
+
+    def batch(self, name: str, input_key: str, **extra: Any) -> str:
+        arn: str = self.bedrock.create_model_invocation_job(
+            jobName=name,
+            roleArn=ROLE,
+            modelId=extra.pop("modelId", MODEL),
+            inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{BUCKET}/{input_key}"}},
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{BUCKET}/out/"}},
+            **extra,
+        )["jobArn"]
+        return arn
+
+
+@pytest.fixture
+def world(bedrock_emulator: BedrockEmulator) -> World:
+    _scenario(bedrock_emulator)
+    return World(bedrock_emulator)
+
+
+def _nova(text: str) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": [{"text": text}]}], "inferenceConfig": {"maxTokens": 50}}
+
+
+# -- batch inference ---------------------------------------------------------------------------------
+
+
+def test_batch_job_writes_records_and_manifest_and_a_scenario_rule_fails_one_record(
+    bedrock_emulator: BedrockEmulator,
+) -> None:
+    _scenario(
+        bedrock_emulator,
+        "rules:\n"
+        "  - id: refuse-poison\n"
+        "    match: {operations: [InvokeModel], body: [{path: 'messages[0].content[0].text', contains: POISON}]}\n"
+        "    error: ThrottlingException\n",
+    )
+    world = World(bedrock_emulator)
+    world.put_jsonl(
+        "in/prompts.jsonl",
+        [
+            {"recordId": "REC0000001", "modelInput": _nova("Name a colour.")},
+            {"recordId": "REC0000002", "modelInput": _nova("POISON pill")},
+            {"modelInput": _nova("Name a fruit.")},
+        ],
+    )
+    arn = world.batch("nightly-1", "in/prompts.jsonl", tags=[{"key": "team", "value": "ml"}])
+    job_id = arn.rsplit("/", 1)[-1]
+    assert arn.startswith("arn:aws:bedrock:us-east-1:")
+    assert len(job_id) == 12
+
+    first = world.bedrock.get_model_invocation_job(jobIdentifier=arn)
+    if first["status"] != "Completed":  # (a slow machine may take the 1.5 s a job runs)
+        assert first["status"] in ("Submitted", "Validating", "Scheduled", "InProgress")
+        assert world.keys(f"out/{job_id}/") == []  # nothing is written before the job completes
+    bedrock_emulator.advance_clock(5)
+    done = world.bedrock.get_model_invocation_job(jobIdentifier=job_id)
+    assert done["status"] == "Completed"
+    assert (done["totalRecordCount"], done["successRecordCount"], done["errorRecordCount"]) == (3, 2, 1)
+    assert done["endTime"] >= done["submitTime"]
+
+    assert world.keys(f"out/{job_id}/") == [
+        f"out/{job_id}/manifest.json.out",
+        f"out/{job_id}/prompts.jsonl.out",
+    ]
+    lines = [json.loads(line) for line in world.read(f"out/{job_id}/prompts.jsonl.out").decode().splitlines()]
+    assert [line["recordId"] for line in lines[:2]] == ["REC0000001", "REC0000002"]
+    assert len(lines[2]["recordId"]) == 11
+    ok = lines[0]["modelOutput"]
+    assert ok["output"]["message"]["role"] == "assistant"
+    assert ok["usage"]["outputTokens"] > 0
+    assert lines[1]["error"]["errorCode"] == 429
+    assert "modelOutput" not in lines[1]
+    assert lines[1]["modelInput"] == _nova("POISON pill")
+    manifest = json.loads(world.read(f"out/{job_id}/manifest.json.out"))
+    assert manifest["totalRecordCount"] == 3
+    assert manifest["errorRecordCount"] == 1
+    assert manifest["successRecordCount"] == 2
+    assert manifest["processedRecordCount"] == 3
+    assert manifest["inputTokenCount"] > 0
+    assert manifest["outputTokenCount"] > 0
+
+    # The same record sent to InvokeModel gets the same answer (same generation).
+    direct = world.runtime.invoke_model(modelId=MODEL, body=json.dumps(_nova("Name a colour.")))
+    assert json.loads(direct["body"].read())["output"] == ok["output"]
+
+    listed = world.bedrock.list_model_invocation_jobs(nameContains="nightly")["invocationJobSummaries"]
+    assert [job["jobArn"] for job in listed] == [arn]
+    tags = world.bedrock.list_tags_for_resource(resourceARN=arn)["tags"]
+    assert tags == [{"key": "team", "value": "ml"}]
+
+
+def test_batch_job_with_missing_or_malformed_input_fails(
+    world: World, bedrock_emulator: BedrockEmulator
+) -> None:
+    missing = world.batch("missing", "in/nothing.jsonl")
+    world.put_jsonl("in/bad.jsonl", ["{not json"])
+    malformed = world.batch("malformed", "in/bad.jsonl")
+    bedrock_emulator.advance_clock(5)
+    for arn in (missing, malformed):
+        job = world.bedrock.get_model_invocation_job(jobIdentifier=arn)
+        assert job["status"] == "Failed"
+        assert job["message"]
+    failed = world.bedrock.list_model_invocation_jobs(statusEquals="Failed")["invocationJobSummaries"]
+    assert {job["jobArn"] for job in failed} == {missing, malformed}
+
+
+def test_batch_job_on_a_model_without_batch_support_is_refused(world: World) -> None:
+    with pytest.raises(ClientError) as error:
+        world.batch("images", "in/x.jsonl", modelId="stability.stable-diffusion-xl-v1")
+    assert error.value.response["Error"]["Code"] == "ValidationException"
+    assert (
+        error.value.response["Error"]["Message"] == "Batch inference is not supported for the requested model"
+    )
+
+
+def test_batch_job_stops_and_is_idempotent_per_token(world: World, bedrock_emulator: BedrockEmulator) -> None:
+    world.put_jsonl("in/one.jsonl", [{"recordId": "A", "modelInput": _nova("hi")}])
+    arn = world.batch("stopper", "in/one.jsonl", clientRequestToken="token-1")
+    assert world.batch("stopper", "in/one.jsonl", clientRequestToken="token-1") == arn
+    world.bedrock.stop_model_invocation_job(jobIdentifier=arn)
+    assert world.bedrock.get_model_invocation_job(jobIdentifier=arn)["status"] == "Stopping"
+    bedrock_emulator.advance_clock(5)
+    assert world.bedrock.get_model_invocation_job(jobIdentifier=arn)["status"] == "Stopped"
+    with pytest.raises(ClientError) as error:
+        world.bedrock.stop_model_invocation_job(jobIdentifier=arn)
+    assert error.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(ClientError) as missing:
+        world.bedrock.get_model_invocation_job(jobIdentifier="abcdefabcdef")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_converse_batch_jobs_take_converse_bodies(world: World, bedrock_emulator: BedrockEmulator) -> None:
+    body = {"messages": [{"role": "user", "content": [{"text": "Hello"}]}]}
+    world.put_jsonl("conv/a.jsonl", [{"recordId": "C1", "modelInput": body}])
+    arn = world.batch("conv", "conv/", modelInvocationType="Converse")
+    bedrock_emulator.advance_clock(5)
+    job = world.bedrock.get_model_invocation_job(jobIdentifier=arn)
+    assert job["status"] == "Completed"
+    assert job["modelInvocationType"] == "Converse"
+    line = json.loads(world.read(f"out/{arn.rsplit('/', 1)[-1]}/a.jsonl.out"))
+    assert line["modelOutput"]["stopReason"]
+    assert line["modelOutput"]["output"]["message"]["content"]
