@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from emulator.bedrock_control import batch_jobs, tags
+from emulator.bedrock_control import batch_jobs, invocation_logging, tags
 from emulator.control.guard import Handler, guarded
 
-_AREAS: tuple[ModuleType, ...] = (tags, batch_jobs)
+_AREAS: tuple[ModuleType, ...] = (tags, batch_jobs, invocation_logging)
 
 BEDROCK_CONTROL_HANDLERS: dict[str, Handler] = {
     operation: guarded(operation, handler) for area in _AREAS for operation, handler in area.HANDLERS.items()

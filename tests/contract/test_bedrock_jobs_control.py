@@ -6,6 +6,7 @@ trusted access programs, resource policies)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from typing import Any
 
@@ -185,3 +186,60 @@ def test_converse_batch_jobs_take_converse_bodies(world: World, bedrock_emulator
     line = json.loads(world.read(f"out/{arn.rsplit('/', 1)[-1]}/a.jsonl.out"))
     assert line["modelOutput"]["stopReason"]
     assert line["modelOutput"]["output"]["message"]["content"]
+
+
+# -- model invocation logging ------------------------------------------------------------------------
+
+
+def _log_records(world: World, prefix: str) -> list[dict[str, Any]]:
+    records = []
+    for key in world.keys(prefix):
+        assert key.endswith(".json.gz")
+        records += [json.loads(line) for line in gzip.decompress(world.read(key)).decode().splitlines()]
+    return records
+
+
+def test_invocation_logs_appear_in_s3_after_model_calls(world: World) -> None:
+    assert "loggingConfig" not in world.bedrock.get_model_invocation_logging_configuration()
+    world.runtime.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "unlogged"}]}])
+    config = {"s3Config": {"bucketName": BUCKET, "keyPrefix": "logs"}, "textDataDeliveryEnabled": True}
+    world.bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
+    assert world.bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == config
+
+    answer = world.runtime.converse(
+        modelId=MODEL, messages=[{"role": "user", "content": [{"text": "Hi there"}]}]
+    )
+    invoked = world.runtime.invoke_model(modelId=MODEL, body=json.dumps(_nova("Invoke me")))
+    invoked_body = json.loads(invoked["body"].read())
+    stream = world.runtime.converse_stream(
+        modelId=MODEL, messages=[{"role": "user", "content": [{"text": "Flow"}]}]
+    )
+    events = list(stream["stream"])
+
+    records = _log_records(world, "logs/AWSLogs/")
+    assert [r["operation"] for r in records if r["operation"] == "Converse"] == ["Converse"]
+    assert sorted(r["operation"] for r in records) == ["Converse", "ConverseStream", "InvokeModel"]
+    keys = world.keys("logs/AWSLogs/")
+    account_id = keys[0].split("/")[2]
+    assert all(k.startswith(f"logs/AWSLogs/{account_id}/BedrockModelInvocationLogs/us-east-1/") for k in keys)
+    converse = next(r for r in records if r["operation"] == "Converse")
+    assert converse["schemaType"] == "ModelInvocationLog"
+    assert converse["schemaVersion"] == "1.0"
+    assert converse["accountId"] == account_id
+    assert converse["region"] == "us-east-1"
+    assert converse["modelId"] == MODEL
+    assert converse["identity"]["arn"].startswith("arn:aws:")
+    assert converse["requestId"] == answer["ResponseMetadata"]["RequestId"]
+    assert converse["input"]["inputBodyJson"]["messages"][0]["content"][0]["text"] == "Hi there"
+    assert converse["input"]["inputTokenCount"] == answer["usage"]["inputTokens"]
+    assert converse["output"]["outputBodyJson"]["output"] == answer["output"]
+    assert converse["output"]["outputTokenCount"] == answer["usage"]["outputTokens"]
+    invoke = next(r for r in records if r["operation"] == "InvokeModel")
+    assert invoke["output"]["outputBodyJson"] == invoked_body
+    streamed = next(r for r in records if r["operation"] == "ConverseStream")
+    assert len(streamed["output"]["outputBodyJson"]) == len(events)
+
+    world.bedrock.delete_model_invocation_logging_configuration()
+    assert "loggingConfig" not in world.bedrock.get_model_invocation_logging_configuration()
+    world.runtime.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "after"}]}])
+    assert len(world.keys("logs/AWSLogs/")) == len(keys)
