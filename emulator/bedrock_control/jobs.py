@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from emulator.control import ids, resources
+from emulator.bedrock_control import tags
+from emulator.control import ids, lifecycle, resources
 from emulator.control.accounts import bedrock_arn
 from emulator.control.resources import Kind
 from emulator.services.exchange import OperationCall
@@ -85,3 +86,41 @@ def listed(
         chosen = kept
     chosen.sort(key=lambda r: str(r.get(time_member, "")), reverse=params.get("sortOrder") != "Ascending")
     return chosen
+
+
+STOP_SECONDS = 0.5  # Stopping -> Stopped
+DELETE_SECONDS = 0.5  # Deleting -> gone
+
+
+def stop(
+    call: OperationCall, kind: Kind, job: dict[str, Any], *, status_member: str, stoppable: frozenset[str]
+) -> None:
+    """Stopping now, Stopped after ``STOP_SECONDS``; ValidationException unless the job is running."""
+    status = job.get(status_member)
+    if status not in stoppable:
+        raise AwsError("ValidationException", f"The job can't be stopped because its status is {status}.")
+    now = lifecycle.now(call)
+    at = now + STOP_SECONDS
+    job.update({status_member: "Stopping", "lastModifiedTime": lifecycle.iso(now), "_due": False})
+    lifecycle.schedule(job, [(at, {status_member: "Stopped", "lastModifiedTime": lifecycle.iso(at)})])
+    resources.save(call, kind, job["_id"], job)
+
+
+def batch_delete(
+    call: OperationCall, kind: Kind, identifiers: list[str], *, status_member: str, message: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Deleting each job (gone after ``DELETE_SECONDS``): the deleted items and the per-job errors."""
+    items, errors = [], []
+    for identifier in identifiers:
+        try:
+            job = find(call, kind, identifier, message)
+        except AwsError as error:
+            errors.append({"jobIdentifier": identifier, "code": error.code, "message": error.message})
+            continue
+        at = lifecycle.now(call) + DELETE_SECONDS
+        job.update({status_member: "Deleting", "_due": False})
+        lifecycle.schedule(job, [(at, {lifecycle.GONE: True})])
+        resources.save(call, kind, job["_id"], job)
+        tags.drop(call, job["_arn"])
+        items.append({"jobIdentifier": identifier, "jobStatus": "Deleting"})
+    return items, errors

@@ -243,3 +243,253 @@ def test_invocation_logs_appear_in_s3_after_model_calls(world: World) -> None:
     assert "loggingConfig" not in world.bedrock.get_model_invocation_logging_configuration()
     world.runtime.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "after"}]}])
     assert len(world.keys("logs/AWSLogs/")) == len(keys)
+
+
+# -- evaluation jobs ---------------------------------------------------------------------------------
+
+
+def _evaluation(world: World, name: str, dataset_uri: str | None, **extra: Any) -> str:
+    dataset: dict[str, Any] = {"name": "faq"}
+    if dataset_uri is not None:
+        dataset["datasetLocation"] = {"s3Uri": dataset_uri}
+    arn: str = world.bedrock.create_evaluation_job(
+        jobName=name,
+        roleArn=ROLE,
+        evaluationConfig={
+            "automated": {
+                "datasetMetricConfigs": [
+                    {
+                        "taskType": "QuestionAndAnswer",
+                        "dataset": dataset,
+                        "metricNames": ["Builtin.Accuracy", "Builtin.Robustness"],
+                    }
+                ]
+            }
+        },
+        inferenceConfig={"models": [{"bedrockModel": {"modelIdentifier": MODEL, "inferenceParams": "{}"}}]},
+        outputDataConfig={"s3Uri": f"s3://{BUCKET}/eval/"},
+        **extra,
+    )["jobArn"]
+    return arn
+
+
+def test_evaluation_job_writes_deterministic_scores_to_s3(
+    world: World, bedrock_emulator: BedrockEmulator
+) -> None:
+    world.put_jsonl(
+        "datasets/faq.jsonl",
+        [
+            {"prompt": "What is the capital of Italy?", "referenceResponse": "Rome", "category": "Geography"},
+            {"prompt": "How many legs has a spider?", "referenceResponse": "Eight"},
+        ],
+    )
+    arn = _evaluation(
+        world, "faq-eval", f"s3://{BUCKET}/datasets/faq.jsonl", jobTags=[{"key": "k", "value": "v"}]
+    )
+    job_id = arn.rsplit("/", 1)[-1]
+    assert world.bedrock.get_evaluation_job(jobIdentifier=arn)["status"] in ("InProgress", "Completed")
+    bedrock_emulator.advance_clock(5)
+    job = world.bedrock.get_evaluation_job(jobIdentifier=arn)
+    assert job["status"] == "Completed"
+    assert job["jobType"] == "Automated"
+    assert job["applicationType"] == "ModelEvaluation"
+
+    keys = world.keys(f"eval/faq-eval/{job_id}/")
+    assert len(keys) == 1
+    prefix = f"eval/faq-eval/{job_id}/models/{MODEL}/taskTypes/QuestionAndAnswer/datasets/faq/"
+    assert keys[0].startswith(prefix)
+    assert keys[0].endswith("_output.jsonl")
+    lines = [json.loads(line) for line in world.read(keys[0]).decode().splitlines()]
+    assert [line["inputRecord"]["prompt"] for line in lines] == [
+        "What is the capital of Italy?",
+        "How many legs has a spider?",
+    ]
+    scores = lines[0]["automatedEvaluationResult"]["scores"]
+    assert [s["metricName"] for s in scores] == ["Builtin.Accuracy", "Builtin.Robustness"]
+    assert all(0.0 <= s["result"] <= 1.0 for s in scores)
+    assert lines[0]["modelResponses"][0]["modelIdentifier"] == MODEL
+    assert lines[0]["modelResponses"][0]["response"]
+
+    again = _evaluation(world, "faq-eval-2", f"s3://{BUCKET}/datasets/faq.jsonl")
+    bedrock_emulator.advance_clock(5)
+    assert world.bedrock.get_evaluation_job(jobIdentifier=again)["status"] == "Completed"
+    (other,) = world.keys(f"eval/faq-eval-2/{again.rsplit('/', 1)[-1]}/")
+    other_lines = [json.loads(line) for line in world.read(other).decode().splitlines()]
+    assert [line["modelResponses"] for line in other_lines] == [line["modelResponses"] for line in lines]
+
+    summaries = world.bedrock.list_evaluation_jobs(sortOrder="Ascending")["jobSummaries"]
+    assert [s["jobArn"] for s in summaries] == [arn, again]
+    assert summaries[0]["evaluationTaskTypes"] == ["QuestionAndAnswer"]
+    assert summaries[0]["modelIdentifiers"] == [MODEL]
+    assert world.bedrock.list_tags_for_resource(resourceARN=arn)["tags"] == [{"key": "k", "value": "v"}]
+
+    deleted = world.bedrock.batch_delete_evaluation_job(jobIdentifiers=[arn, arn[:-12] + "zzzzzzzzzzzz"])
+    assert deleted["evaluationJobs"] == [{"jobIdentifier": arn, "jobStatus": "Deleting"}]
+    assert deleted["errors"][0]["code"] == "ResourceNotFoundException"
+    bedrock_emulator.advance_clock(5)
+    with pytest.raises(ClientError) as gone:
+        world.bedrock.get_evaluation_job(jobIdentifier=arn)
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_evaluation_job_fails_on_a_missing_dataset_and_stops(
+    world: World, bedrock_emulator: BedrockEmulator
+) -> None:
+    missing = _evaluation(world, "no-data", f"s3://{BUCKET}/datasets/none.jsonl")
+    builtin = _evaluation(world, "builtin", None)
+    world.bedrock.stop_evaluation_job(jobIdentifier=builtin)
+    bedrock_emulator.advance_clock(5)
+    failed = world.bedrock.get_evaluation_job(jobIdentifier=missing)
+    assert failed["status"] == "Failed"
+    assert failed["failureMessages"]
+    assert world.bedrock.get_evaluation_job(jobIdentifier=builtin)["status"] == "Stopped"
+    with pytest.raises(ClientError) as error:
+        world.bedrock.stop_evaluation_job(jobIdentifier=builtin)
+    assert error.value.response["Error"]["Code"] == "ValidationException"
+
+
+# -- the rest of the area: one minimal valid call each --------------------------------------------------
+
+
+def test_prompt_optimization_jobs(world: World, bedrock_emulator: BedrockEmulator) -> None:
+    world.put_jsonl("prompts/in.jsonl", [{"prompt": "Summarize {{text}}"}])
+    arn = world.bedrock.create_advanced_prompt_optimization_job(
+        jobName="tune-1",
+        inputConfig={"s3Uri": f"s3://{BUCKET}/prompts/in.jsonl"},
+        outputConfig={"s3Uri": f"s3://{BUCKET}/prompts/out/"},
+        modelConfigurations=[{"modelId": MODEL}],
+    )["jobArn"]
+    stopped = world.bedrock.create_advanced_prompt_optimization_job(
+        jobName="tune-2",
+        inputConfig={"s3Uri": f"s3://{BUCKET}/prompts/missing.jsonl"},
+        outputConfig={"s3Uri": f"s3://{BUCKET}/prompts/out/"},
+        modelConfigurations=[{"modelId": MODEL}],
+    )["jobArn"]
+    assert world.bedrock.get_advanced_prompt_optimization_job(jobIdentifier=arn)["jobStatus"] == "InProgress"
+    world.bedrock.stop_advanced_prompt_optimization_job(jobIdentifier=stopped)
+    bedrock_emulator.advance_clock(5)
+    assert world.bedrock.get_advanced_prompt_optimization_job(jobIdentifier=arn)["jobStatus"] == "Completed"
+    listed = world.bedrock.list_advanced_prompt_optimization_jobs()["jobSummaries"]
+    assert {(j["jobArn"], j["jobStatus"]) for j in listed} == {(arn, "Completed"), (stopped, "Stopped")}
+    deleted = world.bedrock.batch_delete_advanced_prompt_optimization_job(jobIdentifiers=[arn])
+    assert deleted["advancedPromptOptimizationJobs"] == [{"jobIdentifier": arn, "jobStatus": "Deleting"}]
+    assert deleted["errors"] == []
+
+
+def test_projects_and_data_retention(world: World) -> None:
+    created = world.bedrock.create_project(name="research", tags=[{"key": "t", "value": "1"}])
+    assert created["status"] == "active"
+    assert created["dataRetention"] == {"mode": "inherit"}
+    project_id = created["id"]
+    assert world.bedrock.get_project(projectIdentifier=created["arn"])["name"] == "research"
+    updated = world.bedrock.update_project(projectIdentifier=project_id, dataRetention={"mode": "none"})
+    assert updated["dataRetention"] == {"mode": "none"}
+    assert [p["id"] for p in world.bedrock.list_projects()["projectSummaries"]] == [project_id]
+
+    assert world.bedrock.get_account_data_retention()["mode"] == "default"
+    put = world.bedrock.put_account_data_retention(mode="none")
+    assert put["mode"] == "none"
+    assert "updatedAt" in put
+    assert world.bedrock.get_account_data_retention()["mode"] == "none"
+
+    storage = {
+        "kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/12345678-1234-1234-1234-123456789012",
+        "s3BucketArn": "arn:aws:s3:::retained",
+        "s3BucketOwner": "123456789012",
+    }
+    for scope, extra in (
+        ("account", {}),
+        ("organization", {}),
+        ("project", {"projectIdentifier": project_id}),
+    ):
+        put_storage = getattr(world.bedrock, f"put_{scope}_data_retention_storage")
+        get_storage = getattr(world.bedrock, f"get_{scope}_data_retention_storage")
+        delete_storage = getattr(world.bedrock, f"delete_{scope}_data_retention_storage")
+        answer = put_storage(
+            modelProvider="anthropic",
+            storageDestination="customer_managed",
+            storageConfiguration=storage,
+            **extra,
+        )
+        assert answer["scope"] == scope
+        assert answer["s3BucketStatus"] == "active"
+        assert get_storage(modelProvider="anthropic", **extra)["storageConfiguration"] == storage
+        delete_storage(modelProvider="anthropic", **extra)
+        with pytest.raises(ClientError) as error:
+            get_storage(modelProvider="anthropic", **extra)
+        assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+    archived = world.bedrock.archive_project(projectIdentifier=project_id)
+    assert archived["status"] == "archived"
+    assert "archivedAt" in archived
+    with pytest.raises(ClientError) as conflict:
+        world.bedrock.update_project(projectIdentifier=project_id, name="again")
+    assert conflict.value.response["Error"]["Code"] == "ConflictException"
+    with pytest.raises(ClientError) as missing:
+        world.bedrock.get_project(projectIdentifier="nothere")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_trusted_access_programs(world: World) -> None:
+    (program,) = world.bedrock.list_trusted_access_programs()["programSummaries"]
+    program_id = program["programId"]
+    assert program["optIn"] == "inherit"
+    assert program["status"] == "eligible"
+    stored = world.bedrock.get_trusted_access_program_account_enrollment(programIdentifier=program_id)
+    assert stored["optIn"] == "inherit"
+    assert "updatedAt" not in stored
+    enrolled = world.bedrock.put_trusted_access_program_account_enrollment(
+        programIdentifier=program_id, optIn="enabled"
+    )
+    assert enrolled["optIn"] == "enabled"
+    resolved = world.bedrock.get_trusted_access_program(programIdentifier=program_id)
+    assert (resolved["status"], resolved["source"], resolved["optIn"]) == ("enabled", "account", "enabled")
+    world.bedrock.put_trusted_access_program_organization_enrollment(
+        programIdentifier=program_id, optIn="disabled"
+    )
+    assert (
+        world.bedrock.get_trusted_access_program_organization_enrollment(programIdentifier=program_id)[
+            "optIn"
+        ]
+        == "disabled"
+    )
+    project_id = world.bedrock.create_project(name="p")["id"]
+    world.bedrock.put_trusted_access_program_project_enrollment(
+        programIdentifier=program_id, projectIdentifier=project_id, optIn="disabled"
+    )
+    assert (
+        world.bedrock.get_trusted_access_program_project_enrollment(
+            programIdentifier=program_id, projectIdentifier=project_id
+        )["optIn"]
+        == "disabled"
+    )
+    for_project = world.bedrock.get_trusted_access_program(
+        programIdentifier=program_id, projectIdentifier=project_id
+    )
+    assert (for_project["status"], for_project["source"]) == ("disabled", "project")
+    for start in (
+        world.bedrock.start_trusted_access_program_account_application(programIdentifier=program_id),
+        world.bedrock.start_trusted_access_program_organization_application(programIdentifier=program_id),
+        world.bedrock.start_trusted_access_program_project_application(
+            programIdentifier=program_id, projectIdentifier=project_id
+        ),
+    ):
+        assert start["result"]["providerHandoff"]["applicationToken"]
+    with pytest.raises(ClientError) as missing:
+        world.bedrock.get_trusted_access_program(programIdentifier="no-such-program")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_resource_policies(world: World) -> None:
+    world.put_jsonl("in/one.jsonl", [{"recordId": "A", "modelInput": _nova("hi")}])
+    arn = world.batch("policy-target", "in/one.jsonl")
+    policy = json.dumps({"Version": "2012-10-17", "Statement": []})
+    assert world.bedrock.put_resource_policy(resourceArn=arn, resourcePolicy=policy)["resourceArn"] == arn
+    assert world.bedrock.get_resource_policy(resourceArn=arn)["resourcePolicy"] == policy
+    world.bedrock.delete_resource_policy(resourceArn=arn)
+    with pytest.raises(ClientError) as missing:
+        world.bedrock.get_resource_policy(resourceArn=arn)
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as bad:
+        world.bedrock.put_resource_policy(resourceArn=arn, resourcePolicy="not json")
+    assert bad.value.response["Error"]["Code"] == "ValidationException"
