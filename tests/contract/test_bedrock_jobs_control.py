@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from typing import Any
 
 import pytest
+from bedrock_jobs_calls import CALLS
+from bedrock_jobs_calls import World as CallsWorld
 from botocore.exceptions import ClientError
 
 from emulator.pytest_plugin import BedrockEmulator
@@ -493,3 +496,16 @@ def test_resource_policies(world: World) -> None:
     with pytest.raises(ClientError) as bad:
         world.bedrock.put_resource_policy(resourceArn=arn, resourcePolicy="not json")
     assert bad.value.response["Error"]["Code"] == "ValidationException"
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "default"])
+@pytest.mark.parametrize("operation", sorted(CALLS))
+def test_every_operation_of_the_area_answers_a_minimal_call(
+    bedrock_emulator: BedrockEmulator, operation: str, *, strict: bool
+) -> None:
+    if strict:
+        _scenario(bedrock_emulator)
+    world = CallsWorld(bedrock_emulator.client)
+    client = world.bedrock
+    answer = getattr(client, re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower())(**CALLS[operation](world))
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] in (200, 201, 202)
