@@ -128,6 +128,7 @@ class World:
         return {"resourceArn": self.batch_arn}
 
     def logging(self) -> Params:
+        assert self.bucket
         self.bedrock.put_model_invocation_logging_configuration(loggingConfig=LOGGING)
         return {}
 

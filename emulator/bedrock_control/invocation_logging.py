@@ -30,6 +30,7 @@ from emulator.control.accounts import account_id
 from emulator.control.request import params
 from emulator.control.resources import Kind
 from emulator.services.exchange import BytesReply, JsonReply, OperationCall, Reply, StreamReply
+from emulator.wire.errors import AwsError
 from emulator.wire.eventstream import StreamEvent
 
 log = logging.getLogger("bedrock_emulator")
@@ -39,6 +40,7 @@ SINK: Final = "bedrock-emulator:invocation-logs"  # emulator.dataplane.INVOCATIO
 LOGGED: Final = frozenset({"Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream"})
 SCHEMA_TYPE: Final = "ModelInvocationLog"
 SCHEMA_VERSION: Final = "1.0"
+PERMISSION_CHECK: Final = "amazon-bedrock-logs-permission-check"
 
 
 class Sink:
@@ -93,21 +95,8 @@ def _write(call: OperationCall, config: Mapping[str, Any], reply: Reply, output:
     record = _record(call, config, reply, output)
     moment = lifecycle.iso(lifecycle.now(call))
     day, clock = moment[:10].split("-"), moment[11:19].replace(":", "")
-    prefix = str(s3.get("keyPrefix") or "").strip("/")
-    key = "/".join(
-        part
-        for part in (
-            prefix,
-            "AWSLogs",
-            account_id(call.tenant),
-            "BedrockModelInvocationLogs",
-            call.region,
-            *day,
-            moment[11:13],
-            f"{''.join(day)}T{clock}Z_{call.request_id.replace('-', '')[:16]}.json.gz",
-        )
-        if part
-    )
+    name = f"{''.join(day)}T{clock}Z_{call.request_id.replace('-', '')[:16]}.json.gz"
+    key = "/".join((_log_root(call, s3), call.region, *day, moment[11:13], name))
     line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
     body = gzip.compress(line.encode(), mtime=0)
     try:
@@ -154,8 +143,33 @@ def _sink(call: OperationCall) -> Sink:
     return call.state.extra(SINK, Sink)
 
 
+def _log_root(call: OperationCall, s3: Mapping[str, Any]) -> str:
+    prefix = str(s3.get("keyPrefix") or "").strip("/")
+    return "/".join(
+        part for part in (prefix, "AWSLogs", account_id(call.tenant), "BedrockModelInvocationLogs") if part
+    )
+
+
+def _check_bucket(call: OperationCall, s3: Mapping[str, Any]) -> None:
+    """What Bedrock does on Put: write a zero-byte permission-check object under the log prefix (left
+    there afterwards); a bucket it cannot write to refuses the configuration (wire-facts §19.4)."""
+    from emulator.s3 import S3StoreError, object_store
+
+    bucket = str(s3["bucketName"])
+    try:
+        object_store(call.state).put_object(
+            call.tenant, bucket, f"{_log_root(call, s3)}/{PERMISSION_CHECK}", b""
+        )
+    except S3StoreError:
+        raise AwsError(
+            "ValidationException", f"Failed to validate permissions for bucket: {bucket}"
+        ) from None
+
+
 def put_model_invocation_logging_configuration(call: OperationCall) -> Reply:
     config = dict(params(call)["loggingConfig"])
+    if config.get("s3Config"):
+        _check_bucket(call, config["s3Config"])
     resources.save(call, CONFIG, call.region, {"loggingConfig": config})
     _sink(call).set(call.tenant, call.region, config)
     return JsonReply({})

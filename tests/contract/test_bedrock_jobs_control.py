@@ -197,7 +197,8 @@ def test_converse_batch_jobs_take_converse_bodies(world: World, bedrock_emulator
 def _log_records(world: World, prefix: str) -> list[dict[str, Any]]:
     records = []
     for key in world.keys(prefix):
-        assert key.endswith(".json.gz")
+        if not key.endswith(".json.gz"):
+            continue
         records += [json.loads(line) for line in gzip.decompress(world.read(key)).decode().splitlines()]
     return records
 
@@ -219,10 +220,13 @@ def test_invocation_logs_appear_in_s3_after_model_calls(world: World) -> None:
     )
     events = list(stream["stream"])
 
+    (check,) = [k for k in world.keys("logs/AWSLogs/") if not k.endswith(".json.gz")]
+    assert check.endswith("/BedrockModelInvocationLogs/amazon-bedrock-logs-permission-check")
     records = _log_records(world, "logs/AWSLogs/")
     assert [r["operation"] for r in records if r["operation"] == "Converse"] == ["Converse"]
     assert sorted(r["operation"] for r in records) == ["Converse", "ConverseStream", "InvokeModel"]
-    keys = world.keys("logs/AWSLogs/")
+    keys = [k for k in world.keys("logs/AWSLogs/") if k.endswith(".json.gz")]
+    assert len(keys) == 3
     account_id = keys[0].split("/")[2]
     assert all(k.startswith(f"logs/AWSLogs/{account_id}/BedrockModelInvocationLogs/us-east-1/") for k in keys)
     converse = next(r for r in records if r["operation"] == "Converse")
@@ -245,7 +249,17 @@ def test_invocation_logs_appear_in_s3_after_model_calls(world: World) -> None:
     world.bedrock.delete_model_invocation_logging_configuration()
     assert "loggingConfig" not in world.bedrock.get_model_invocation_logging_configuration()
     world.runtime.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "after"}]}])
-    assert len(world.keys("logs/AWSLogs/")) == len(keys)
+    assert len(world.keys("logs/AWSLogs/")) == len(keys) + 1  # the permission check stays
+
+
+def test_invocation_logging_to_a_bucket_that_does_not_exist_is_refused(world: World) -> None:
+    with pytest.raises(ClientError) as error:
+        world.bedrock.put_model_invocation_logging_configuration(
+            loggingConfig={"s3Config": {"bucketName": "nowhere"}}
+        )
+    assert error.value.response["Error"]["Code"] == "ValidationException"
+    assert error.value.response["Error"]["Message"] == "Failed to validate permissions for bucket: nowhere"
+    assert "loggingConfig" not in world.bedrock.get_model_invocation_logging_configuration()
 
 
 # -- evaluation jobs ---------------------------------------------------------------------------------
