@@ -34,7 +34,7 @@ RESOURCE_TYPE: Final = "model-invocation-job"
 DURATIONS: Final = {"Validating": 0.2, "Scheduled": 0.4, "InProgress": 0.6, "done": 1.5, "stop": 0.5}
 TERMINAL: Final = frozenset({"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"})
 DEFAULT_TIMEOUT_HOURS: Final = 168
-UNSUPPORTED: Final = "Batch inference is not supported for the requested model"  # wire-facts §22.1
+UNSUPPORTED: Final = "Batch inference is not supported for the requested model"  # wire-facts §19.1
 NOT_FOUND: Final = "The specified batch inference job was not found."
 
 # Body families of the models the batch-inference page lists (Anthropic Claude 3 and later, Amazon
