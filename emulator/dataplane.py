@@ -212,6 +212,8 @@ class DataPlane:
         engine_call, plan = self._plan(call, call.headers)
         if plan.error is not None:
             raise plan.error
+        if plan.strict and not call.strict:
+            call = _replace(call, strict=True)
         if plan.answer is not None:
             call = _replace(call, scripted=plan.answer)
         reply = handlers.dispatch(call)
