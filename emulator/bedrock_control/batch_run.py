@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from emulator.bedrock_control import model_calls, s3_uris
-from emulator.bedrock_control.s3_uris import InputError, InputFile, Location
+from emulator.bedrock_control.s3_uris import InputError, InputFile, Location, OutputError
 from emulator.control import ids
 from emulator.services.exchange import OperationCall
 
@@ -114,11 +114,15 @@ def run(call: OperationCall, job: dict[str, Any]) -> tuple[Totals | None, str | 
     """Process every record and write the output; the totals, or the failure message."""
     try:
         files = _inputs(call, job)
-    except InputError as error:
+        return _run(call, job, files), None
+    except (InputError, OutputError) as error:
         return None, str(error)
+
+
+def _run(call: OperationCall, job: dict[str, Any], files: list[tuple[InputFile, list[Record]]]) -> Totals:
     output = _output(job).child(job["_id"])
     if not s3_uris.bucket_exists(call, output):
-        return None, f"The S3 bucket in {output.uri()} does not exist or is not accessible."
+        raise OutputError(f"The S3 bucket in {output.uri()} does not exist or is not accessible.")
     totals = Totals()
     operation = job.get("modelInvocationType") or "InvokeModel"
     for source, records in files:
@@ -146,4 +150,4 @@ def run(call: OperationCall, job: dict[str, Any]) -> tuple[Totals | None, str | 
         s3_uris.write(call, output.child(name), body, "application/jsonl")
     manifest = json.dumps(totals.manifest(), separators=(",", ":")).encode()
     s3_uris.write(call, output.child(MANIFEST), manifest, "application/json")
-    return totals, None
+    return totals

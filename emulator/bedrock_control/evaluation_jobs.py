@@ -87,6 +87,11 @@ def create_evaluation_job(call: OperationCall) -> Reply:
     inference = values["inferenceConfig"]
     if not inference.get("models") and not inference.get("ragConfigs"):
         raise validation("inferenceConfig must contain models or ragConfigs.")
+    for model in inference.get("models") or []:
+        if ("bedrockModel" in model) == ("precomputedInferenceSource" in model):
+            raise validation(
+                "Each model configuration must contain exactly one of bedrockModel or precomputedInferenceSource."
+            )
     job_id, arn = jobs.new_job(call, RESOURCE_TYPE)
     start = lifecycle.now(call)
     rag = bool(inference.get("ragConfigs"))

@@ -21,7 +21,7 @@ import json
 from typing import Any, Final
 
 from emulator.bedrock_control import model_calls, s3_uris
-from emulator.bedrock_control.s3_uris import InputError
+from emulator.bedrock_control.s3_uris import InputError, OutputError
 from emulator.services.exchange import OperationCall
 
 MAX_PROMPTS: Final = 1000  # Bedrock's limit on prompts in a custom prompt dataset
@@ -75,24 +75,29 @@ def _dataset(call: OperationCall, dataset: dict[str, Any]) -> list[dict[str, Any
     return records
 
 
+def _identifier(model: dict[str, Any]) -> str:
+    bedrock = model.get("bedrockModel")
+    if bedrock is not None:
+        return str(bedrock["modelIdentifier"])
+    return str(model["precomputedInferenceSource"]["inferenceSourceIdentifier"])
+
+
 def _response(
     call: OperationCall, job_id: str, model: dict[str, Any], record: dict[str, Any], index: int
-) -> tuple[str, str]:
-    """The model's identifier and its response to the record's prompt."""
-    bedrock = model.get("bedrockModel")
-    if bedrock is None:  # precomputed inference: the dataset carries the responses
-        source = model["precomputedInferenceSource"]["inferenceSourceIdentifier"]
+) -> str:
+    """The model's response to the record's prompt (a precomputed one: the record's own)."""
+    identifier = _identifier(model)
+    if "bedrockModel" not in model:
         for given in record.get("modelResponses") or []:
-            if isinstance(given, dict) and given.get("modelIdentifier") in (None, source):
-                return source, str(given.get("response", ""))
-        return source, ""
-    identifier = str(bedrock["modelIdentifier"])
+            if isinstance(given, dict) and given.get("modelIdentifier") in (None, identifier):
+                return str(given.get("response", ""))
+        return ""
     body = {"messages": [{"role": "user", "content": [{"text": record["prompt"]}]}]}
     outcome = model_calls.invoke(call, "Converse", identifier, body, f"{job_id}/{identifier}/{index}")
     if outcome.body is None:
-        return identifier, ""
+        return ""
     content = outcome.body.get("output", {}).get("message", {}).get("content", [])
-    return identifier, "".join(str(block.get("text", "")) for block in content if isinstance(block, dict))
+    return "".join(str(block.get("text", "")) for block in content if isinstance(block, dict))
 
 
 def _path_id(identifier: str) -> str:
@@ -101,19 +106,22 @@ def _path_id(identifier: str) -> str:
 
 def run(call: OperationCall, job: dict[str, Any]) -> str | None:
     """Evaluate and write the results; the failure message, or None."""
+    try:
+        _run(call, job)
+    except (InputError, OutputError) as error:
+        return str(error)
+    return None
+
+
+def _run(call: OperationCall, job: dict[str, Any]) -> None:
     output = s3_uris.parse(job["outputDataConfig"]["s3Uri"]).child(job["jobName"], job["_id"])
     if not s3_uris.bucket_exists(call, output):
-        return f"The S3 bucket in {output.uri()} does not exist or is not accessible."
+        raise OutputError(f"The S3 bucket in {output.uri()} does not exist or is not accessible.")
     config = job["evaluationConfig"]
     automated = "automated" in config
     metric_configs = (config.get("automated") or config.get("human") or {}).get("datasetMetricConfigs", [])
     models = (job.get("inferenceConfig") or {}).get("models") or []
-    try:
-        datasets = [
-            (metric_config, _dataset(call, metric_config["dataset"])) for metric_config in metric_configs
-        ]
-    except InputError as error:
-        return str(error)
+    datasets = [(metric_config, _dataset(call, metric_config["dataset"])) for metric_config in metric_configs]
     for metric_config, records in datasets:
         dataset_name = metric_config["dataset"]["name"]
         task = metric_config["taskType"]
@@ -121,9 +129,10 @@ def run(call: OperationCall, job: dict[str, Any]) -> str | None:
             {"inputRecord": record, "modelResponses": []} for record in records
         ]
         for model in models:
+            identifier = _identifier(model)
             lines = []
             for index, record in enumerate(records):
-                identifier, response = _response(call, job["_id"], model, record, index)
+                response = _response(call, job["_id"], model, record, index)
                 human_lines[index]["modelResponses"].append(
                     {"response": response, "modelIdentifier": identifier}
                 )
@@ -152,7 +161,6 @@ def run(call: OperationCall, job: dict[str, Any]) -> str | None:
             s3_uris.write(
                 call, output.child("datasets", dataset_name, name), _jsonl(human_lines), "application/jsonl"
             )
-    return None
 
 
 def _jsonl(lines: list[dict[str, Any]]) -> bytes:

@@ -101,19 +101,27 @@ def _read_failure(uri: str, code: str) -> str:
 
 
 def bucket_exists(call: OperationCall, location: Location) -> bool:
-    from emulator.s3 import NoSuchBucketError, object_store
+    """Whether the job can write under ``location`` (the tenant has the bucket and the store answers)."""
+    from emulator.s3 import S3StoreError, object_store
 
     try:
         object_store(call.state).list_objects(call.tenant, location.bucket, location.key)
-    except NoSuchBucketError:
+    except S3StoreError:
         return False
     return True
 
 
-def write(call: OperationCall, location: Location, body: bytes, content_type: str) -> None:
-    """Write an output object (the caller checked the bucket exists)."""
-    from emulator.s3 import object_store
+class OutputError(Exception):
+    """An output object could not be written; the message is the job's failure message."""
 
-    object_store(call.state).put_object(
-        call.tenant, location.bucket, location.key, body, content_type=content_type
-    )
+
+def write(call: OperationCall, location: Location, body: bytes, content_type: str) -> None:
+    """Write an output object; OutputError when the store refuses it."""
+    from emulator.s3 import S3StoreError, object_store
+
+    try:
+        object_store(call.state).put_object(
+            call.tenant, location.bucket, location.key, body, content_type=content_type
+        )
+    except S3StoreError as error:
+        raise OutputError(f"Unable to write the output to {location.uri()} ({error.code}).") from error

@@ -365,6 +365,85 @@ def test_evaluation_job_fails_on_a_missing_dataset_and_stops(
     assert error.value.response["Error"]["Code"] == "ValidationException"
 
 
+def test_evaluation_of_precomputed_responses_and_a_bad_model_configuration(
+    world: World, bedrock_emulator: BedrockEmulator
+) -> None:
+    world.put_jsonl(
+        "datasets/byo.jsonl",
+        [
+            {
+                "prompt": "2+2?",
+                "referenceResponse": "4",
+                "modelResponses": [{"response": "4", "modelIdentifier": "mine"}],
+            }
+        ],
+    )
+    arn = world.bedrock.create_evaluation_job(
+        jobName="byo",
+        roleArn=ROLE,
+        evaluationConfig={
+            "automated": {
+                "datasetMetricConfigs": [
+                    {
+                        "taskType": "Generation",
+                        "dataset": {
+                            "name": "byo",
+                            "datasetLocation": {"s3Uri": f"s3://{BUCKET}/datasets/byo.jsonl"},
+                        },
+                        "metricNames": ["Builtin.Correctness"],
+                    }
+                ]
+            }
+        },
+        inferenceConfig={"models": [{"precomputedInferenceSource": {"inferenceSourceIdentifier": "mine"}}]},
+        outputDataConfig={"s3Uri": f"s3://{BUCKET}/eval/"},
+    )["jobArn"]
+    bedrock_emulator.advance_clock(5)
+    assert world.bedrock.get_evaluation_job(jobIdentifier=arn)["status"] == "Completed"
+    (key,) = world.keys(f"eval/byo/{arn.rsplit('/', 1)[-1]}/models/mine/")
+    line = json.loads(world.read(key))
+    assert line["modelResponses"] == [{"response": "4", "modelIdentifier": "mine"}]
+    unchecked = world.emulator.client(
+        "bedrock", parameter_validation=False
+    )  # the union, refused by the server
+    with pytest.raises(ClientError) as error:
+        unchecked.create_evaluation_job(
+            jobName="neither",
+            roleArn=ROLE,
+            evaluationConfig={
+                "automated": {
+                    "datasetMetricConfigs": [
+                        {
+                            "taskType": "Generation",
+                            "dataset": {"name": "Builtin.BoolQ"},
+                            "metricNames": ["Builtin.Accuracy"],
+                        }
+                    ]
+                }
+            },
+            inferenceConfig={"models": [{}]},
+            outputDataConfig={"s3Uri": f"s3://{BUCKET}/eval/"},
+        )
+    assert error.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_batch_job_whose_output_bucket_does_not_exist_fails(
+    world: World, bedrock_emulator: BedrockEmulator
+) -> None:
+    world.put_jsonl("in/one.jsonl", [{"recordId": "A", "modelInput": _nova("hi")}])
+    arn = world.bedrock.create_model_invocation_job(
+        jobName="nowhere",
+        roleArn=ROLE,
+        modelId=MODEL,
+        inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{BUCKET}/in/one.jsonl"}},
+        outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://no-such-bucket/out/"}},
+    )["jobArn"]
+    bedrock_emulator.advance_clock(5)
+    job = world.bedrock.get_model_invocation_job(jobIdentifier=arn)
+    assert job["status"] == "Failed"
+    assert "no-such-bucket" in job["message"]
+
+
 # -- the rest of the area: one minimal valid call each --------------------------------------------------
 
 
