@@ -6,6 +6,7 @@ trusted access programs, resource policies)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import re
@@ -173,6 +174,13 @@ def test_batch_job_stops_and_is_idempotent_per_token(world: World, bedrock_emula
     with pytest.raises(ClientError) as error:
         world.bedrock.stop_model_invocation_job(jobIdentifier=arn)
     assert error.value.response["Error"]["Code"] == "ValidationException"
+    hour = dt.timedelta(hours=1)
+    now = dt.datetime.now(dt.UTC)
+    recent = world.bedrock.list_model_invocation_jobs(submitTimeAfter=now - hour)["invocationJobSummaries"]
+    assert [job["jobArn"] for job in recent] == [arn]
+    assert (
+        world.bedrock.list_model_invocation_jobs(submitTimeBefore=now - hour)["invocationJobSummaries"] == []
+    )
     with pytest.raises(ClientError) as missing:
         world.bedrock.get_model_invocation_job(jobIdentifier="abcdefabcdef")
     assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
@@ -250,6 +258,16 @@ def test_invocation_logs_appear_in_s3_after_model_calls(world: World) -> None:
     assert "loggingConfig" not in world.bedrock.get_model_invocation_logging_configuration()
     world.runtime.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "after"}]}])
     assert len(world.keys("logs/AWSLogs/")) == len(keys) + 1  # the permission check stays
+
+
+def test_a_reset_tenant_logs_nothing(world: World, bedrock_emulator: BedrockEmulator) -> None:
+    config = {"s3Config": {"bucketName": BUCKET}}
+    world.bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
+    bedrock_emulator.reset()
+    world.s3.create_bucket(Bucket=BUCKET)
+    world.runtime.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "forgotten"}]}])
+    assert world.keys("AWSLogs/") == []
+    assert "loggingConfig" not in world.bedrock.get_model_invocation_logging_configuration()
 
 
 def test_invocation_logging_to_a_bucket_that_does_not_exist_is_refused(world: World) -> None:
