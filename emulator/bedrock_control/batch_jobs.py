@@ -25,14 +25,15 @@ from emulator.control.resources import Kind
 from emulator.control.views import view
 from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.wire import pagination
-from emulator.wire.errors import AwsError, validation
+from emulator.wire.errors import validation
 
 SERVICE: Final = "bedrock"
 JOB: Final = Kind("bedrock:model-invocation-job", "ModelInvocationJob")
 RESOURCE_TYPE: Final = "model-invocation-job"
 # Seconds of virtual clock from submission (docs/bedrock-jobs.md).
-DURATIONS: Final = {"Validating": 0.2, "Scheduled": 0.4, "InProgress": 0.6, "done": 1.5, "stop": 0.5}
+DURATIONS: Final = {"Validating": 0.2, "Scheduled": 0.4, "InProgress": 0.6, "done": 1.5}
 TERMINAL: Final = frozenset({"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"})
+RUNNING: Final = frozenset({"Submitted", "Validating", "Scheduled", "InProgress"})
 DEFAULT_TIMEOUT_HOURS: Final = 168
 UNSUPPORTED: Final = "Batch inference is not supported for the requested model"  # wire-facts §19.1
 NOT_FOUND: Final = "The specified batch inference job was not found."
@@ -181,19 +182,7 @@ def list_model_invocation_jobs(call: OperationCall) -> Reply:
 
 def stop_model_invocation_job(call: OperationCall) -> Reply:
     job = _job(call, str(params(call)["jobIdentifier"]))
-    status = job.get("status")
-    if status in TERMINAL or status == "Stopping":
-        raise AwsError(
-            "ValidationException", f"The job {job['jobArn']} can't be stopped because its status is {status}."
-        )
-    now = lifecycle.now(call)
-    at = now + DURATIONS["stop"]
-    job.update({"status": "Stopping", "lastModifiedTime": lifecycle.iso(now), "_due": False})
-    lifecycle.schedule(
-        job,
-        [(at, {"status": "Stopped", "endTime": lifecycle.iso(at), "lastModifiedTime": lifecycle.iso(at)})],
-    )
-    resources.save(call, JOB, job["_id"], job)
+    jobs.stop(call, JOB, job, status_member="status", stoppable=RUNNING)
     return JsonReply({})
 
 

@@ -95,14 +95,16 @@ DELETE_SECONDS = 0.5  # Deleting -> gone
 def stop(
     call: OperationCall, kind: Kind, job: dict[str, Any], *, status_member: str, stoppable: frozenset[str]
 ) -> None:
-    """Stopping now, Stopped after ``STOP_SECONDS``; ValidationException unless the job is running."""
+    """Stopping now, Stopped (with ``endTime``, where the job's shape has one) after ``STOP_SECONDS``;
+    ValidationException unless the job's status is one of ``stoppable``."""
     status = job.get(status_member)
     if status not in stoppable:
         raise AwsError("ValidationException", f"The job can't be stopped because its status is {status}.")
     now = lifecycle.now(call)
     at = now + STOP_SECONDS
     job.update({status_member: "Stopping", "lastModifiedTime": lifecycle.iso(now), "_due": False})
-    lifecycle.schedule(job, [(at, {status_member: "Stopped", "lastModifiedTime": lifecycle.iso(at)})])
+    stopped = {status_member: "Stopped", "lastModifiedTime": lifecycle.iso(at), "endTime": lifecycle.iso(at)}
+    lifecycle.schedule(job, [(at, stopped)])
     resources.save(call, kind, job["_id"], job)
 
 
