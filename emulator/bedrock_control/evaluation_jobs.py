@@ -92,6 +92,12 @@ def create_evaluation_job(call: OperationCall) -> Reply:
             raise validation(
                 "Each model configuration must contain exactly one of bedrockModel or precomputedInferenceSource."
             )
+        try:
+            evaluation_run.inference_params(model.get("bedrockModel") or {})
+        except ValueError:
+            raise validation(
+                'inferenceParams must be a JSON object such as {"inferenceConfig": {"maxTokens": 512}}.'
+            ) from None
     job_id, arn = jobs.new_job(call, RESOURCE_TYPE)
     start = lifecycle.now(call)
     rag = bool(inference.get("ragConfigs"))

@@ -75,6 +75,18 @@ def _dataset(call: OperationCall, dataset: dict[str, Any]) -> list[dict[str, Any
     return records
 
 
+def inference_params(bedrock_model: dict[str, Any]) -> dict[str, Any]:
+    """The Converse members a model's ``inferenceParams`` sets (a JSON text such as
+    ``{"inferenceConfig": {"maxTokens": 512}}``); ValueError when it is not that."""
+    text = bedrock_model.get("inferenceParams")
+    if not text:
+        return {}
+    value = json.loads(text)
+    if not isinstance(value, dict) or not isinstance(value.get("inferenceConfig", {}), dict):
+        raise ValueError("inferenceParams")
+    return {"inferenceConfig": value["inferenceConfig"]} if "inferenceConfig" in value else {}
+
+
 def _identifier(model: dict[str, Any]) -> str:
     bedrock = model.get("bedrockModel")
     if bedrock is not None:
@@ -92,7 +104,8 @@ def _response(
             if isinstance(given, dict) and given.get("modelIdentifier") in (None, identifier):
                 return str(given.get("response", ""))
         return ""
-    body = {"messages": [{"role": "user", "content": [{"text": record["prompt"]}]}]}
+    body: dict[str, Any] = {"messages": [{"role": "user", "content": [{"text": record["prompt"]}]}]}
+    body.update(inference_params(model["bedrockModel"]))
     outcome = model_calls.invoke(call, "Converse", identifier, body, f"{job_id}/{identifier}/{index}")
     if outcome.body is None:
         return ""

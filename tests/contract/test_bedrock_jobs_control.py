@@ -301,7 +301,16 @@ def _evaluation(world: World, name: str, dataset_uri: str | None, **extra: Any) 
                 ]
             }
         },
-        inferenceConfig={"models": [{"bedrockModel": {"modelIdentifier": MODEL, "inferenceParams": "{}"}}]},
+        inferenceConfig={
+            "models": [
+                {
+                    "bedrockModel": {
+                        "modelIdentifier": MODEL,
+                        "inferenceParams": '{"inferenceConfig": {"maxTokens": 64}}',
+                    }
+                }
+            ]
+        },
         outputDataConfig={"s3Uri": f"s3://{BUCKET}/eval/"},
         **extra,
     )["jobArn"]
@@ -378,6 +387,27 @@ def test_evaluation_job_fails_on_a_missing_dataset_and_stops(
     assert failed["status"] == "Failed"
     assert failed["failureMessages"]
     assert world.bedrock.get_evaluation_job(jobIdentifier=builtin)["status"] == "Stopped"
+    with pytest.raises(ClientError) as bad_params:
+        world.bedrock.create_evaluation_job(
+            jobName="bad-params",
+            roleArn=ROLE,
+            evaluationConfig={
+                "automated": {
+                    "datasetMetricConfigs": [
+                        {
+                            "taskType": "Generation",
+                            "dataset": {"name": "Builtin.BoolQ"},
+                            "metricNames": ["Builtin.Accuracy"],
+                        }
+                    ]
+                }
+            },
+            inferenceConfig={
+                "models": [{"bedrockModel": {"modelIdentifier": MODEL, "inferenceParams": "not json"}}]
+            },
+            outputDataConfig={"s3Uri": f"s3://{BUCKET}/eval/"},
+        )
+    assert bad_params.value.response["Error"]["Code"] == "ValidationException"
     with pytest.raises(ClientError) as error:
         world.bedrock.stop_evaluation_job(jobIdentifier=builtin)
     assert error.value.response["Error"]["Code"] == "ValidationException"
