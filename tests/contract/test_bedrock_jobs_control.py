@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+import boto3
 import pytest
 from bedrock_jobs_calls import CALLS
 from bedrock_jobs_calls import World as CallsWorld
@@ -154,6 +155,25 @@ def test_batch_job_with_missing_or_malformed_input_fails(
     assert {job["jobArn"] for job in failed} == {missing, malformed}
 
 
+def test_another_tenant_sees_none_of_the_jobs(world: World, bedrock_emulator: BedrockEmulator) -> None:
+    world.put_jsonl("in/one.jsonl", [{"recordId": "A", "modelInput": _nova("hi")}])
+    arn = world.batch("mine", "in/one.jsonl")
+    stranger = boto3.client(
+        "bedrock",
+        endpoint_url=bedrock_emulator.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=f"{bedrock_emulator.tenant}-stranger",
+        aws_secret_access_key="x",
+    )
+    try:
+        assert stranger.list_model_invocation_jobs()["invocationJobSummaries"] == []
+        with pytest.raises(ClientError) as error:
+            stranger.get_model_invocation_job(jobIdentifier=arn.rsplit("/", 1)[-1])
+        assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    finally:
+        stranger.close()
+
+
 def test_batch_job_on_a_model_without_batch_support_is_refused(world: World) -> None:
     with pytest.raises(ClientError) as error:
         world.batch("images", "in/x.jsonl", modelId="stability.stable-diffusion-xl-v1")
@@ -227,14 +247,24 @@ def test_invocation_logs_appear_in_s3_after_model_calls(world: World) -> None:
         modelId=MODEL, messages=[{"role": "user", "content": [{"text": "Flow"}]}]
     )
     events = list(stream["stream"])
+    chunks = list(
+        world.runtime.invoke_model_with_response_stream(modelId=MODEL, body=json.dumps(_nova("Chunks")))[
+            "body"
+        ]
+    )
 
     (check,) = [k for k in world.keys("logs/AWSLogs/") if not k.endswith(".json.gz")]
     assert check.endswith("/BedrockModelInvocationLogs/amazon-bedrock-logs-permission-check")
     records = _log_records(world, "logs/AWSLogs/")
     assert [r["operation"] for r in records if r["operation"] == "Converse"] == ["Converse"]
-    assert sorted(r["operation"] for r in records) == ["Converse", "ConverseStream", "InvokeModel"]
+    assert sorted(r["operation"] for r in records) == [
+        "Converse",
+        "ConverseStream",
+        "InvokeModel",
+        "InvokeModelWithResponseStream",
+    ]
     keys = [k for k in world.keys("logs/AWSLogs/") if k.endswith(".json.gz")]
-    assert len(keys) == 3
+    assert len(keys) == 4
     account_id = keys[0].split("/")[2]
     assert all(k.startswith(f"logs/AWSLogs/{account_id}/BedrockModelInvocationLogs/us-east-1/") for k in keys)
     converse = next(r for r in records if r["operation"] == "Converse")
@@ -253,6 +283,9 @@ def test_invocation_logs_appear_in_s3_after_model_calls(world: World) -> None:
     assert invoke["output"]["outputBodyJson"] == invoked_body
     streamed = next(r for r in records if r["operation"] == "ConverseStream")
     assert len(streamed["output"]["outputBodyJson"]) == len(events)
+    invoked_stream = next(r for r in records if r["operation"] == "InvokeModelWithResponseStream")
+    decoded = [json.loads(chunk["chunk"]["bytes"]) for chunk in chunks]
+    assert invoked_stream["output"]["outputBodyJson"] == decoded
 
     world.bedrock.delete_model_invocation_logging_configuration()
     assert "loggingConfig" not in world.bedrock.get_model_invocation_logging_configuration()
