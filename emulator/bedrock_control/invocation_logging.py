@@ -111,7 +111,6 @@ def _record(call: OperationCall, config: Mapping[str, Any], reply: Reply, output
     usage = reply.usage
     text = config.get("textDataDeliveryEnabled", True) is not False
     request = call.json_body if isinstance(call.json_body, dict) else {}
-    streaming = isinstance(reply, StreamReply)
     inputs: dict[str, Any] = {"inputContentType": "application/json"}
     outputs: dict[str, Any] = {"outputContentType": "application/json"}
     if text:
@@ -119,9 +118,7 @@ def _record(call: OperationCall, config: Mapping[str, Any], reply: Reply, output
         outputs["outputBodyJson"] = output
     inputs["inputTokenCount"] = usage.input_tokens if usage is not None else 0
     outputs["outputTokenCount"] = usage.output_tokens if usage is not None else 0
-    if streaming and call.operation == "ConverseStream":
-        outputs["outputContentType"] = "application/vnd.amazon.eventstream"
-    return {
+    record = {
         "schemaType": SCHEMA_TYPE,
         "schemaVersion": SCHEMA_VERSION,
         "timestamp": lifecycle.iso(lifecycle.now(call))[:19] + "Z",
@@ -134,6 +131,10 @@ def _record(call: OperationCall, config: Mapping[str, Any], reply: Reply, output
         "input": inputs,
         "output": outputs,
     }
+    metadata = request.get("requestMetadata")
+    if isinstance(metadata, dict) and metadata:  # Converse's requestMetadata, for filtering the logs
+        record["requestMetadata"] = metadata
+    return record
 
 
 # -- the control-plane operations ----------------------------------------------------------------------

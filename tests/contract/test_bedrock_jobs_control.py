@@ -239,7 +239,9 @@ def test_invocation_logs_appear_in_s3_after_model_calls(world: World) -> None:
     assert world.bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == config
 
     answer = world.runtime.converse(
-        modelId=MODEL, messages=[{"role": "user", "content": [{"text": "Hi there"}]}]
+        modelId=MODEL,
+        messages=[{"role": "user", "content": [{"text": "Hi there"}]}],
+        requestMetadata={"chat": "c-1"},
     )
     invoked = world.runtime.invoke_model(modelId=MODEL, body=json.dumps(_nova("Invoke me")))
     invoked_body = json.loads(invoked["body"].read())
@@ -277,6 +279,7 @@ def test_invocation_logs_appear_in_s3_after_model_calls(world: World) -> None:
     assert converse["requestId"] == answer["ResponseMetadata"]["RequestId"]
     assert converse["input"]["inputBodyJson"]["messages"][0]["content"][0]["text"] == "Hi there"
     assert converse["input"]["inputTokenCount"] == answer["usage"]["inputTokens"]
+    assert converse["requestMetadata"] == {"chat": "c-1"}
     assert converse["output"]["outputBodyJson"]["output"] == answer["output"]
     assert converse["output"]["outputTokenCount"] == answer["usage"]["outputTokens"]
     invoke = next(r for r in records if r["operation"] == "InvokeModel")
