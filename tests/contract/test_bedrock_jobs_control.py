@@ -147,10 +147,14 @@ def test_batch_job_with_missing_or_malformed_input_fails(
     world.put_jsonl("in/bad.jsonl", ["{not json"])
     malformed = world.batch("malformed", "in/bad.jsonl")
     bedrock_emulator.advance_clock(5)
-    for arn in (missing, malformed):
+    for arn, reason in (
+        (missing, f"No input files were found at s3://{BUCKET}/in/nothing.jsonl"),
+        (malformed, "not valid JSONL"),
+    ):
         job = world.bedrock.get_model_invocation_job(jobIdentifier=arn)
         assert job["status"] == "Failed"
-        assert job["message"]
+        assert reason in job["message"]
+        assert job["endTime"] >= job["submitTime"]
     failed = world.bedrock.list_model_invocation_jobs(statusEquals="Failed")["invocationJobSummaries"]
     assert {job["jobArn"] for job in failed} == {missing, malformed}
 
