@@ -43,6 +43,12 @@ class World:
         self.s3.put_object(
             Bucket=BUCKET, Key="in/prompts.jsonl", Body=b'{"prompt": "Hi", "referenceResponse": "Hello"}\n'
         )
+        template = {
+            "version": "bedrock-2026-05-14",
+            "templateId": "t1",
+            "promptTemplate": "Summarize {{text}}",
+        }
+        self.s3.put_object(Bucket=BUCKET, Key="in/templates.jsonl", Body=json.dumps(template).encode())
         return BUCKET
 
     def batch_job(self) -> Params:
@@ -89,7 +95,7 @@ class World:
     def optimization_job(self) -> Params:
         return {
             "jobName": "calls-optimize",
-            "inputConfig": {"s3Uri": f"s3://{self.bucket}/in/prompts.jsonl"},
+            "inputConfig": {"s3Uri": f"s3://{self.bucket}/in/templates.jsonl"},
             "outputConfig": {"s3Uri": f"s3://{self.bucket}/optimized/"},
             "modelConfigurations": [{"modelId": MODEL}],
         }

@@ -2,17 +2,17 @@
 ListAdvancedPromptOptimizationJobs, StopAdvancedPromptOptimizationJob,
 BatchDeleteAdvancedPromptOptimizationJob.
 
-Plausible state only: a job is InProgress, then Completed after ``RUN_SECONDS`` of virtual clock, or
-Failed (``failureMessage``) when its input object does not exist at creation. Nothing is written to the
-output prefix (no public material shows the files this job writes). Stop: Stopping -> Stopped;
-BatchDelete: Deleting -> gone.
+A job is InProgress; the first read after ``RUN_SECONDS`` of virtual clock writes its results
+(``prompt_optimization_run``) and settles it Completed, or Failed (``failureMessage``). An input that does
+not exist or is not the documented JSONL fails it from the start. Stop: Stopping -> Stopped; BatchDelete:
+Deleting -> gone.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from emulator.bedrock_control import jobs, s3_uris, tags
+from emulator.bedrock_control import jobs, prompt_optimization_run, tags
 from emulator.bedrock_control.s3_uris import InputError
 from emulator.control import lifecycle, resources
 from emulator.control.request import params, without
@@ -28,16 +28,28 @@ RUN_SECONDS: Final = 2.0
 NOT_FOUND: Final = "The specified advanced prompt optimization job was not found."
 
 
+def _settled(call: OperationCall, job: dict[str, Any]) -> dict[str, Any]:
+    if not job.get("_due") or job.get("jobStatus") != "InProgress":
+        return job
+    failure = prompt_optimization_run.run(call, job)
+    job.update({"_due": False, "lastModifiedTime": lifecycle.iso(float(job["_dueAt"]))})
+    job.update(
+        {"jobStatus": "Completed"} if failure is None else {"jobStatus": "Failed", "failureMessage": failure}
+    )
+    resources.save(call, JOB, job["_id"], job)
+    return job
+
+
 def create_advanced_prompt_optimization_job(call: OperationCall) -> Reply:
     values = params(call)
     job_id, arn = jobs.new_job(call, RESOURCE_TYPE)
     start = lifecycle.now(call)
     at = start + RUN_SECONDS
     try:
-        s3_uris.read_inputs(call, values["inputConfig"]["s3Uri"], suffix="")
-        final: dict[str, Any] = {"jobStatus": "Completed"}
+        prompt_optimization_run.templates(call, values["inputConfig"]["s3Uri"])
+        final: dict[str, Any] = {"_due": True, "_dueAt": at}
     except InputError as error:
-        final = {"jobStatus": "Failed", "failureMessage": str(error)}
+        final = {"jobStatus": "Failed", "failureMessage": str(error), "lastModifiedTime": lifecycle.iso(at)}
     job: dict[str, Any] = {
         **without(values, "tags"),
         "_id": job_id,
@@ -47,14 +59,14 @@ def create_advanced_prompt_optimization_job(call: OperationCall) -> Reply:
         "creationTime": lifecycle.iso(start),
         "lastModifiedTime": lifecycle.iso(start),
     }
-    lifecycle.schedule(job, [(at, {**final, "lastModifiedTime": lifecycle.iso(at)})])
+    lifecycle.schedule(job, [(at, final)])
     resources.save(call, JOB, job_id, job)
     tags.attach(call, arn, values.get("tags"))
     return JsonReply({"jobArn": arn})
 
 
 def _job(call: OperationCall) -> dict[str, Any]:
-    return jobs.find(call, JOB, str(params(call)["jobIdentifier"]), NOT_FOUND)
+    return _settled(call, jobs.find(call, JOB, str(params(call)["jobIdentifier"]), NOT_FOUND))
 
 
 def get_advanced_prompt_optimization_job(call: OperationCall) -> Reply:
@@ -64,7 +76,7 @@ def get_advanced_prompt_optimization_job(call: OperationCall) -> Reply:
 def list_advanced_prompt_optimization_jobs(call: OperationCall) -> Reply:
     values = params(call)
     chosen = jobs.listed(
-        (job for _, job in resources.records(call, JOB)),
+        (_settled(call, job) for _, job in resources.records(call, JOB)),
         values,
         time_member="creationTime",
         status_member="jobStatus",

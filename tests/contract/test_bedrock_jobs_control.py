@@ -536,25 +536,51 @@ def test_batch_job_whose_output_bucket_does_not_exist_fails(
 
 
 def test_prompt_optimization_jobs(world: World, bedrock_emulator: BedrockEmulator) -> None:
-    world.put_jsonl("prompts/in.jsonl", [{"prompt": "Summarize {{text}}"}])
-    arn = world.bedrock.create_advanced_prompt_optimization_job(
-        jobName="tune-1",
-        inputConfig={"s3Uri": f"s3://{BUCKET}/prompts/in.jsonl"},
-        outputConfig={"s3Uri": f"s3://{BUCKET}/prompts/out/"},
-        modelConfigurations=[{"modelId": MODEL}],
-    )["jobArn"]
-    stopped = world.bedrock.create_advanced_prompt_optimization_job(
-        jobName="tune-2",
-        inputConfig={"s3Uri": f"s3://{BUCKET}/prompts/missing.jsonl"},
-        outputConfig={"s3Uri": f"s3://{BUCKET}/prompts/out/"},
-        modelConfigurations=[{"modelId": MODEL}],
-    )["jobArn"]
+    template = {
+        "version": "bedrock-2026-05-14",
+        "templateId": "summary",
+        "promptTemplate": "Summarize {{text}}",
+    }
+    world.put_jsonl("prompts/in.jsonl", [template])
+    world.put_jsonl("prompts/bad.jsonl", [{"templateId": "no-version", "promptTemplate": "x"}])
+
+    def create(name: str, key: str) -> str:
+        arn: str = world.bedrock.create_advanced_prompt_optimization_job(
+            jobName=name,
+            inputConfig={"s3Uri": f"s3://{BUCKET}/prompts/{key}"},
+            outputConfig={"s3Uri": f"s3://{BUCKET}/prompts/out/"},
+            modelConfigurations=[{"modelId": MODEL}, {"modelId": "anthropic.claude-3-haiku-20240307-v1:0"}],
+        )["jobArn"]
+        return arn
+
+    arn, stopped, bad = (
+        create("tune-1", "in.jsonl"),
+        create("tune-2", "in.jsonl"),
+        create("tune-3", "bad.jsonl"),
+    )
     assert world.bedrock.get_advanced_prompt_optimization_job(jobIdentifier=arn)["jobStatus"] == "InProgress"
     world.bedrock.stop_advanced_prompt_optimization_job(jobIdentifier=stopped)
     bedrock_emulator.advance_clock(5)
     assert world.bedrock.get_advanced_prompt_optimization_job(jobIdentifier=arn)["jobStatus"] == "Completed"
+    failed = world.bedrock.get_advanced_prompt_optimization_job(jobIdentifier=bad)
+    assert failed["jobStatus"] == "Failed"
+    assert "version" in failed["failureMessage"]
+    (line,) = world.read(
+        f"prompts/out/{arn.rsplit('/', 1)[-1]}/advanced_prompt_optimization_results.jsonl"
+    ).splitlines()
+    result = json.loads(line)
+    assert result["promptTemplateId"] == "summary"
+    assert [r["modelId"] for r in result["promptOptimizationResults"]] == [
+        MODEL,
+        "anthropic.claude-3-haiku-20240307-v1:0",
+    ]
+    assert "{{text}}" in result["promptOptimizationResults"][0]["optimizedPromptTemplate"]
     listed = world.bedrock.list_advanced_prompt_optimization_jobs()["jobSummaries"]
-    assert {(j["jobArn"], j["jobStatus"]) for j in listed} == {(arn, "Completed"), (stopped, "Stopped")}
+    assert {(j["jobArn"], j["jobStatus"]) for j in listed} == {
+        (arn, "Completed"),
+        (stopped, "Stopped"),
+        (bad, "Failed"),
+    }
     deleted = world.bedrock.batch_delete_advanced_prompt_optimization_job(jobIdentifiers=[arn])
     assert deleted["advancedPromptOptimizationJobs"] == [{"jobIdentifier": arn, "jobStatus": "Deleting"}]
     assert deleted["errors"] == []
