@@ -36,6 +36,7 @@ from emulator.services.exchange import (
     BytesReply,
     JsonReply,
     OperationCall,
+    Reply,
     StreamReply,
 )
 from emulator.serving import (
@@ -61,6 +62,10 @@ RULE_HEADER = "x-bedrock-emulator-rule"
 WARNING_HEADER = "x-bedrock-emulator-warning"
 BUG_HEADER = "x-bedrock-emulator-bug"
 EVENT_STREAM = "application/vnd.amazon.eventstream"
+# On ``AppState.extras``: the data plane's ``run_for_job`` (model calls the emulator makes for a caller's
+# batch or evaluation job), and the invocation-log sink, present only once a tenant turns logging on.
+MODEL_RUNNER = "bedrock-emulator:model-runner"
+INVOCATION_LOGS = "bedrock-emulator:invocation-logs"
 
 # Operations whose output is an event stream, as botocore's models declare them (emulator/wire/declared.py).
 _STREAMING_OPERATIONS = declared.STREAMING_OPERATIONS
@@ -105,6 +110,7 @@ class DataPlane:
         self._counters: LruMap[str, int] = LruMap(engine.max_tenants)
         self._counter_lock = threading.Lock()
         self.state.on_forget(self._forget_counters)  # a reset tenant's ids start again
+        self.state.extras[MODEL_RUNNER] = self.run_for_job
 
     def _forget_counters(self, tenant: str | None) -> None:
         with self._counter_lock:
@@ -204,6 +210,27 @@ class DataPlane:
             answer.headers.append((BUG_HEADER, "1"))
             return answer
 
+    def run_for_job(self, call: OperationCall) -> Reply:
+        """A model call the emulator makes on a caller's behalf (a batch inference record, an evaluation
+        prompt), planned by the tenant's scenario like a request: a rule's error is raised, its scripted
+        answer used and its quota charged. Delays and connection faults do not apply; nothing is journaled."""
+        engine_call, plan = self._plan(call, call.headers)
+        if plan.error is not None:
+            raise plan.error
+        if plan.strict and not call.strict:
+            call = _replace(call, strict=True)
+        if plan.answer is not None:
+            call = _replace(call, scripted=plan.answer)
+        reply = handlers.dispatch(call)
+        if reply.usage is not None:
+            self.engine.settle(
+                engine_call,
+                plan,
+                input_tokens=reply.usage.input_tokens,
+                output_tokens=reply.usage.output_tokens,
+            )
+        return reply
+
     # Steps ----------------------------------------------------------------------------------------
 
     def _request_id(self, tenant: str, raw_path: str, raw_body: bytes) -> str:
@@ -256,6 +283,9 @@ class DataPlane:
         if plan.error is not None:
             raise plan.error
         reply = handlers.dispatch(call)
+        invocation_logs = self.state.extras.get(INVOCATION_LOGS)  # None until a tenant turns logging on
+        if invocation_logs is not None:
+            reply = invocation_logs(call, reply)
         if reply.usage is not None:
             outcome.entry.input_tokens = reply.usage.input_tokens
             outcome.entry.output_tokens = reply.usage.output_tokens

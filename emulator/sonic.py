@@ -14,7 +14,7 @@ client sends the tool's result.
 Stand-ins are deterministic: the transcript and answers come from ``emulator.generation`` keyed by the
 session's input, and the speech is a quiet tone whose length follows the answer's words (the bytes
 matter less than shape, order and pacing). Events out of order or malformed end the stream with a
-``validationException`` event; texts are the emulator's (docs/wire-facts.md, "Nova Sonic's
+``validationException`` event; texts are the emulator's (docs/wire-facts.md §20, "Nova Sonic's
 bidirectional stream").
 """
 

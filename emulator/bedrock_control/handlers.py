@@ -10,10 +10,30 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from emulator.bedrock_control import tags
+from emulator.bedrock_control import (
+    batch_jobs,
+    data_retention,
+    evaluation_jobs,
+    invocation_logging,
+    projects,
+    prompt_optimization,
+    resource_policies,
+    tags,
+    trusted_access,
+)
 from emulator.control.guard import Handler, guarded
 
-_AREAS: tuple[ModuleType, ...] = (tags,)
+_AREAS: tuple[ModuleType, ...] = (
+    tags,
+    batch_jobs,
+    invocation_logging,
+    evaluation_jobs,
+    prompt_optimization,
+    projects,
+    data_retention,
+    trusted_access,
+    resource_policies,
+)
 
 BEDROCK_CONTROL_HANDLERS: dict[str, Handler] = {
     operation: guarded(operation, handler) for area in _AREAS for operation, handler in area.HANDLERS.items()

@@ -26,6 +26,8 @@ import botocore.session
 import pytest
 from agent_control_calls import CALLS as AGENT_CONTROL_CALLS
 from agent_control_calls import World
+from bedrock_jobs_calls import CALLS as BEDROCK_JOBS_CALLS
+from bedrock_jobs_calls import World as JobsWorld
 from botocore.eventstream import EventStreamBuffer
 from botocore.model import OperationModel, Shape, StructureShape
 
@@ -616,7 +618,9 @@ CHECKED_ELSEWHERE = {
 
 
 def test_every_implemented_operation_has_a_request_here() -> None:
-    assert set(REQUESTS) | set(AGENT_CONTROL_CALLS) | set(CHECKED_ELSEWHERE) == set(implemented())
+    assert set(REQUESTS) | set(AGENT_CONTROL_CALLS) | set(BEDROCK_JOBS_CALLS) | set(CHECKED_ELSEWHERE) == set(
+        implemented()
+    )
 
 
 @pytest.mark.parametrize("operation", sorted(REQUESTS))
@@ -649,6 +653,18 @@ def test_bedrock_agent_raw_response_conforms_to_botocore_output_shape(
     report = _validate(model, raw)
     for note in report.notes:
         print(f"{operation}: note: {note}")  # shown with -rA; patterns are reported, not failed
+    problems = [p for p in report.problems if not _allowed(p)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("operation", sorted(BEDROCK_JOBS_CALLS))
+def test_bedrock_jobs_raw_response_conforms_to_botocore_output_shape(
+    bedrock_emulator: BedrockEmulator, operation: str
+) -> None:
+    # bedrock's jobs and account settings, with what each call needs created first (tests/bedrock_jobs_calls.py).
+    params = BEDROCK_JOBS_CALLS[operation](JobsWorld(bedrock_emulator.client))
+    raw = _capture(bedrock_emulator, operation, params, service="bedrock")
+    report = _validate(_SESSION.get_service_model("bedrock").operation_model(operation), raw)
     problems = [p for p in report.problems if not _allowed(p)]
     assert not problems, "\n".join(problems)
 
