@@ -10,10 +10,28 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from emulator.bedrock_control import tags
+from emulator.bedrock_control import (
+    custom_models,
+    customization_jobs,
+    deployments,
+    marketplace,
+    model_access,
+    model_imports,
+    provisioned,
+    tags,
+)
 from emulator.control.guard import Handler, guarded
 
-_AREAS: tuple[ModuleType, ...] = (tags,)
+_AREAS: tuple[ModuleType, ...] = (
+    tags,
+    provisioned,
+    customization_jobs,
+    custom_models,
+    deployments,
+    model_imports,
+    model_access,
+    marketplace,
+)
 
 BEDROCK_CONTROL_HANDLERS: dict[str, Handler] = {
     operation: guarded(operation, handler) for area in _AREAS for operation, handler in area.HANDLERS.items()

@@ -16,9 +16,9 @@ from emulator.wire import shapes
 SERVICE = "bedrock-agent"
 
 
-def view(record: Mapping[str, Any], shape: str) -> dict[str, Any]:
-    """The members of ``record`` that ``shape`` (a structure of bedrock-agent's model) declares."""
-    model = shapes.model(SERVICE)
+def view(record: Mapping[str, Any], shape: str, *, service: str = SERVICE) -> dict[str, Any]:
+    """The members of ``record`` that ``shape`` (a structure of ``service``'s model) declares."""
+    model = shapes.model(service)
     if model is None:  # botocore always ships the model; without it, show the record as it is
         return {k: v for k, v in record.items() if not k.startswith("_")}
     shown = _walk(model["shapes"], shape, record)
