@@ -127,7 +127,7 @@ def create_model_import_job(call: OperationCall) -> Reply:
             "creationTime": finished,
             "modelArchitecture": architecture,
             "instructSupported": True,
-            "customModelUnits": {"customModelUnitsPerModelCopy": 1, "customModelUnitsVersion": "1.0"},
+            "customModelUnits": {"customModelUnitsPerModelCopy": 1, "customModelUnitsVersion": "v1.0"},
             "_serves": ARCHITECTURES[architecture],
             HIDDEN: True,
         }
