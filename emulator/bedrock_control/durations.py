@@ -1,4 +1,4 @@
-"""Seconds of virtual clock each model-resource transition takes (docs/bedrock-control-plane.md): short (a few seconds),
+"""Seconds of virtual clock each model-resource transition takes (docs/bedrock-model-resources.md): short (a few seconds),
 so a polling loop ends within seconds of real time, and ``POST /_emulator/clock/advance`` skips them."""
 
 from __future__ import annotations

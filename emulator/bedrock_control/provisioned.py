@@ -32,6 +32,11 @@ NOT_PROVISIONABLE: Final = "Provisioned Throughput is not supported for the mode
 NOT_IN_SERVICE: Final = (
     "The provisioned model {arn} is in {status} status. Retry your request after its status is InService."
 )
+# Worded after DeleteProvisionedModelThroughput's documentation ("You can't delete a Provisioned
+# Throughput before the commitment term is over", wire-facts §19).
+COMMITTED: Final = (
+    "You can't delete the Provisioned Throughput {arn} before its commitment term is over ({end})."
+)
 MODEL_CHANGE: Final = (
     "The desired model must be the base model or a custom model customized from the same base model "
     "as the provisioned model's current model."
@@ -80,6 +85,7 @@ def create_provisioned_model_throughput(call: OperationCall) -> Reply:
     if commitment is not None:
         expires = done + timedelta(days=COMMITMENT_DAYS[commitment]).total_seconds()
         ready["commitmentExpirationTime"] = lifecycle.iso(expires)
+        record["_commitment_ends"] = expires
     schedule(record, [(done, ready)])
     resources.save(call, PROVISIONED_MODEL, model_id, record)
     tags.attach(call, record["provisionedModelArn"], values.get("tags"))
@@ -134,6 +140,10 @@ def update_provisioned_model_throughput(call: OperationCall) -> Reply:
 
 def delete_provisioned_model_throughput(call: OperationCall) -> Reply:
     record_key, record = records.require(call, PROVISIONED_MODEL, params(call)["provisionedModelId"])
+    ends = record.get("_commitment_ends")
+    if ends is not None and lifecycle.now(call) < float(ends):
+        end = lifecycle.iso(float(ends))
+        raise AwsError("ConflictException", COMMITTED.format(arn=record["provisionedModelArn"], end=end))
     resources.remove(call, PROVISIONED_MODEL, record_key)
     tags.drop(call, record["provisionedModelArn"])
     return JsonReply({})

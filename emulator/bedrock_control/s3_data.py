@@ -10,7 +10,7 @@ from typing import Final
 from emulator.s3 import NoSuchBucketError, NoSuchKeyError, S3StoreError, object_store
 from emulator.services.exchange import OperationCall
 
-MAX_OBJECT_BYTES: Final = 64 * 1024 * 1024
+MAX_OBJECT_BYTES: Final = 32 * 1024 * 1024
 _URI: Final = re.compile(r"^s3://(?P<bucket>[a-z0-9][-.a-z0-9]{1,61}[a-z0-9])(?:/(?P<key>.*))?$")
 
 

@@ -129,6 +129,10 @@ def test_a_provisioned_model_serves_its_model_by_arn_once_in_service(strict: Bed
     renamed = bedrock.get_provisioned_model_throughput(provisionedModelId=arn)
     assert (renamed["status"], renamed["provisionedModelName"]) == ("InService", "nova-pt-2")
 
+    with pytest.raises(ClientError) as committed:  # a month's commitment is not over yet
+        bedrock.delete_provisioned_model_throughput(provisionedModelId=arn)
+    assert _error(committed)[0] == "ConflictException"
+    strict.advance_clock(31 * 24 * 3600)
     bedrock.delete_provisioned_model_throughput(provisionedModelId=arn)
     with pytest.raises(ClientError) as gone:
         runtime.converse(modelId=arn, messages=HELLO)
