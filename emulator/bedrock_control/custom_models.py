@@ -148,7 +148,7 @@ def delete_custom_model(call: OperationCall) -> Reply:
 def resolve(call: OperationCall, model_id: str) -> ResolvedModel | None:
     """A custom model's own ARN as a model id: Bedrock serves custom models through provisioned
     throughput or a deployment only."""
-    found = records.find(call, CUSTOM_MODEL, model_id)
+    found = records.peek(call, CUSTOM_MODEL, model_id)
     if found is None:
         if call.strict:
             raise AwsError("ResourceNotFoundException", records.UNRESOLVED)

@@ -180,6 +180,11 @@ def variants_of(base_id: str) -> tuple[Variant, ...]:
     return tuple(v for v in VARIANTS if v.base_id == base_id and v.model_id != base_id)
 
 
+def variants_listed() -> tuple[Variant, ...]:
+    """The variants listed under an id of their own (not the catalogue's)."""
+    return tuple(v for v in VARIANTS if v.model_id != v.base_id)
+
+
 def customizations_of(model_id: str) -> tuple[str, ...]:
     """``customizationsSupported`` of the model listed under this id."""
     found = _BY_ID.get(model_id)

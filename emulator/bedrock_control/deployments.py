@@ -117,20 +117,17 @@ def in_use(call: OperationCall, model_arn: str) -> bool:
 
 def resolve(call: OperationCall, model_id: str) -> ResolvedModel | None:
     """What a deployment's ARN serves (``model_targets``): its custom model's base model."""
-    found = records.find(call, DEPLOYMENT, model_id)
+    found = records.peek(call, DEPLOYMENT, model_id)
     if found is None:
         if call.strict:
             raise AwsError("ResourceNotFoundException", records.UNRESOLVED)
         return None
-    record = found[1]
-    if record["status"] != "Active":
-        raise validation(NOT_ACTIVE.format(arn=model_id, status=record["status"]))
-    model = records.find(call, CUSTOM_MODEL, record["modelArn"])
+    if found["status"] != "Active":
+        raise validation(NOT_ACTIVE.format(arn=model_id, status=found["status"]))
+    model = records.peek(call, CUSTOM_MODEL, found["modelArn"])
     if model is None:  # deleting a deployed model is refused, so this is a model gone from under it
         raise AwsError("ResourceNotFoundException", records.UNRESOLVED)
-    return ResolvedModel(
-        model_id, custom_models.variant_of(model[1]).base, "custom-model-deployment", None, call.region
-    )
+    return records.served(call, model_id, custom_models.variant_of(model).base, "custom-model-deployment")
 
 
 HANDLERS = {

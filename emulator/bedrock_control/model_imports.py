@@ -182,14 +182,14 @@ def delete_imported_model(call: OperationCall) -> Reply:
 
 def resolve(call: OperationCall, model_id: str) -> ResolvedModel | None:
     """What an imported model's ARN serves (``model_targets``): the catalogue model of its architecture."""
-    found = records.find(call, IMPORTED_MODEL, model_id)
+    found = records.peek(call, IMPORTED_MODEL, model_id)
     if found is None:
         if call.strict:
             raise AwsError("ResourceNotFoundException", records.UNRESOLVED)
         return None
-    model = catalog.get(str(found[1]["_serves"]))
+    model = catalog.get(str(found["_serves"]))
     assert model is not None  # ARCHITECTURES names catalogue models
-    return ResolvedModel(model_id, model, "imported-model", None, call.region)
+    return records.served(call, model_id, model, "imported-model")
 
 
 # -- model copy --------------------------------------------------------------------------------------

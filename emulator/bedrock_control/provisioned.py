@@ -158,18 +158,17 @@ def in_use(call: OperationCall, model_arn: str) -> bool:
 
 def resolve(call: OperationCall, model_id: str) -> ResolvedModel | None:
     """What a provisioned model's ARN serves (``model_targets``): the foundation model underneath."""
-    found = records.find(call, PROVISIONED_MODEL, model_id)
+    found = records.peek(call, PROVISIONED_MODEL, model_id)
     if found is None:
         if call.strict:
             raise AwsError("ResourceNotFoundException", records.UNRESOLVED)
         return None
-    record = found[1]
-    if record["status"] != "InService":
-        raise validation(NOT_IN_SERVICE.format(arn=model_id, status=record["status"]))
-    variant = customizable.variant(record["foundationModelArn"])
+    if found["status"] != "InService":
+        raise validation(NOT_IN_SERVICE.format(arn=model_id, status=found["status"]))
+    variant = customizable.variant(found["foundationModelArn"])
     if variant is None:  # records only hold provisionable models
         raise AwsError("ResourceNotFoundException", records.UNRESOLVED)
-    return ResolvedModel(model_id, variant.base, "provisioned-model", None, call.region)
+    return records.served(call, model_id, variant.base, "provisioned-model")
 
 
 HANDLERS = {

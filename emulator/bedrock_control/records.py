@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from emulator.control import resources
+from emulator import catalog
+from emulator.catalog import FoundationModel, ResolvedModel
+from emulator.control import lifecycle, resources
 from emulator.control.accounts import bedrock_arn
 from emulator.control.ids import LOWER, new_id
 from emulator.control.resources import Kind
@@ -139,3 +141,31 @@ def _moment(value: Any) -> str | None:
 
 # Seen (wire-facts §19): InvokeModel on a model identifier Bedrock cannot resolve.
 UNRESOLVED: Final = "Could not resolve the foundation model from the provided model identifier."
+
+
+def peek(call: OperationCall, kind: Kind, identifier: str) -> dict[str, Any] | None:
+    """What ``find`` finds, as it stands now, without writing anything back: the runtime reads records
+    outside the control-plane lock, so it must not save a settled copy over a concurrent change."""
+    arn_member = ARN_MEMBER.get(kind.store_kind, "")
+    moment = lifecycle.now(call)
+    for record_key, record in call.state.store.list(call.tenant, kind.store_kind):
+        lifecycle.settle(record, moment)
+        if record.get(lifecycle.GONE) or record.get(HIDDEN):
+            continue
+        if identifier in (record_key, record.get(arn_member)):
+            return dict(record)
+    return None
+
+
+def served(call: OperationCall, model_id: str, model: FoundationModel, kind: str) -> ResolvedModel:
+    """A created resource's ARN answered as ``model``: a retired model is Bedrock's end-of-life refusal in
+    strict mode and served with the catalogue's warning in lenient mode, as a foundation-model id is."""
+    warnings: tuple[str, ...] = ()
+    if model.is_retired():
+        if call.strict:
+            raise AwsError("ResourceNotFoundException", catalog.END_OF_LIFE_MESSAGE)
+        warnings = (
+            f"{model.model_id} reached its end of life on {model.eol_date}; "
+            "real Bedrock answers ResourceNotFoundException",
+        )
+    return ResolvedModel(model_id, model, kind, None, call.region, warnings)

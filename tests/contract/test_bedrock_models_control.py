@@ -509,3 +509,20 @@ def test_model_access_agreements_use_case_and_marketplace_endpoints(strict: Bedr
     assert registered["marketplaceModelEndpoint"]["status"] == "REGISTERED"
     bedrock.delete_marketplace_model_endpoint(endpointArn=arn)
     assert bedrock.list_marketplace_model_endpoints()["marketplaceModelEndpoints"] == []
+
+
+def test_lenient_mode_serves_an_unknown_created_arn_with_the_default_model(
+    bedrock_emulator: BedrockEmulator,
+) -> None:
+    from emulator.control.accounts import account_id
+
+    runtime = bedrock_emulator.client("bedrock-runtime")
+    arn = f"arn:aws:bedrock:us-east-1:{account_id(bedrock_emulator.tenant)}:provisioned-model/abcdefghijkl"
+    assert runtime.converse(modelId=arn, messages=HELLO)["output"]["message"]["content"][0]["text"]
+    bedrock_emulator.use_scenario(
+        bedrock_emulator.load_scenario(
+            f"version: 1\nname: models-lenient-{bedrock_emulator.tenant}\nstrict: true\nrules: []\n"
+        )
+    )
+    with pytest.raises(runtime.exceptions.ResourceNotFoundException):
+        runtime.converse(modelId=arn, messages=HELLO)
