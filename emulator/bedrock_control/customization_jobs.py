@@ -100,13 +100,16 @@ def _count_data(
     uri = values["trainingDataConfig"].get("s3Uri")
     training = 0
     if uri is not None:  # a distillation job may read invocation logs instead
+        data = s3_data.read(call, uri, what="training data")
         training = training_data.count_records(
-            s3_data.read(call, uri, what="training data"), uri, data_format, distillation=distill
+            data, uri, data_format, limit=variant.max_records, distillation=distill
         )
     validating = 0
     for validator in (values.get("validationDataConfig") or {}).get("validators", []):
         data = s3_data.read(call, validator["s3Uri"], what="validation data")
-        validating += training_data.count_records(data, validator["s3Uri"], data_format, distillation=distill)
+        validating += training_data.count_records(
+            data, validator["s3Uri"], data_format, limit=variant.max_records, distillation=distill
+        )
     if training + validating > variant.max_records:
         raise DataError(
             TOO_MANY.format(count=training + validating, limit=variant.max_records, model=variant.model_id)

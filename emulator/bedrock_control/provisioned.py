@@ -26,6 +26,8 @@ from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.wire.errors import AwsError, validation
 from emulator.wire.pagination import page
 
+# An update leaves the provisioned model serving its current model until the change is done.
+SERVING: Final = ("InService", "Updating")
 COMMITMENT_DAYS: Final = {"OneMonth": 30, "SixMonths": 182}
 # Emulator's choices (wire-facts §19): no public capture shows Bedrock's texts.
 NOT_PROVISIONABLE: Final = "Provisioned Throughput is not supported for the model {model}."
@@ -163,7 +165,7 @@ def resolve(call: OperationCall, model_id: str) -> ResolvedModel | None:
         if call.strict:
             raise AwsError("ResourceNotFoundException", records.UNRESOLVED)
         return None
-    if found["status"] != "InService":
+    if found["status"] not in SERVING:
         raise validation(NOT_IN_SERVICE.format(arn=model_id, status=found["status"]))
     variant = customizable.variant(found["foundationModelArn"])
     if variant is None:  # records only hold provisionable models

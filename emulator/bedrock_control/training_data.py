@@ -107,8 +107,9 @@ def record_format(variant: customizable.Variant, customization_type: str) -> str
     return variant.data_format
 
 
-def count_records(data: bytes, uri: str, data_format: str, *, distillation: bool = False) -> int:
-    """The number of records in a JSONL file, or ``DataError`` for the first one out of format."""
+def count_records(data: bytes, uri: str, data_format: str, *, limit: int, distillation: bool = False) -> int:
+    """The number of records in a JSONL file, or ``DataError`` for the first one out of format. Counting
+    stops past ``limit`` (the answer is then ``limit + 1``): a job over its quota fails either way."""
     location = parse_uri(uri)
     key = location[1] if location is not None else uri
     wrong = DataError(f"Input data at {key} must follow '{_SHAPES[data_format]}' format")
@@ -128,6 +129,8 @@ def count_records(data: bytes, uri: str, data_format: str, *, distillation: bool
         if not isinstance(record, dict) or not check(record, distillation):
             raise wrong
         count += 1
+        if count > limit:
+            break
     if count == 0:
         raise DataError(f"Input data at {key} contains no records.")
     return count

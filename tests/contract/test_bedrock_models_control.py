@@ -125,6 +125,7 @@ def test_a_provisioned_model_serves_its_model_by_arn_once_in_service(strict: Bed
         provisionedModelId=arn, desiredProvisionedModelName="nova-pt-2"
     )
     assert bedrock.get_provisioned_model_throughput(provisionedModelId=arn)["status"] == "Updating"
+    assert runtime.converse(modelId=arn, messages=HELLO)["output"]  # still serving while it updates
     strict.advance_clock(2.5)
     renamed = bedrock.get_provisioned_model_throughput(provisionedModelId=arn)
     assert (renamed["status"], renamed["provisionedModelName"]) == ("InService", "nova-pt-2")
@@ -275,7 +276,13 @@ def test_a_fine_tuning_job_makes_a_custom_model_served_by_deployment_and_provisi
 
 def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulator) -> None:
     bad_line = json.dumps({"prompt": "Classify: it broke.", "answer": "NEGATIVE"})
-    _upload(strict, {"llama.jsonl": (bad_line + "\n").encode(), "nova.jsonl": b'{"prompt": "x"}\n'})
+    many = "".join(json.dumps({"prompt": f"q{i}", "completion": "a"}) + "\n" for i in range(10001))
+    files = {
+        "llama.jsonl": (bad_line + "\n").encode(),
+        "nova.jsonl": b'{"prompt": "x"}\n',
+        "many.jsonl": many.encode(),
+    }
+    _upload(strict, files)
     bedrock = strict.client("bedrock")
 
     missing = _finetune(bedrock, "missing-data", trainingDataConfig={"s3Uri": f"s3://{BUCKET}/absent.jsonl"})
@@ -284,6 +291,9 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
     )
     wrong_family = _finetune(
         bedrock, "wrong-family", trainingDataConfig={"s3Uri": f"s3://{BUCKET}/nova.jsonl"}
+    )
+    too_many = _finetune(
+        bedrock, "too-many", base=LLAMA_8B, trainingDataConfig={"s3Uri": f"s3://{BUCKET}/many.jsonl"}
     )
     strict.advance_clock(1.5)
 
@@ -303,6 +313,10 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
     nova = bedrock.get_model_customization_job(jobIdentifier=wrong_family)
     assert nova["status"] == "Failed"
     assert "bedrock-conversation-2024" in nova["failureMessage"]
+    assert bedrock.get_model_customization_job(jobIdentifier=too_many)["failureMessage"] == (
+        "The number of records in the training and validation data (10001) exceeds the quota of 10000 "
+        f"for {LLAMA_8B}."
+    )
     statuses = {
         j["jobName"]: j["status"]
         for j in bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]
@@ -311,6 +325,7 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
         "missing-data-job": "Failed",
         "malformed-llama-job": "Failed",
         "wrong-family-job": "Failed",
+        "too-many-job": "Failed",
     }
 
 
