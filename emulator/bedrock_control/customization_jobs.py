@@ -34,6 +34,8 @@ from emulator.wire.errors import AwsError, validation
 from emulator.wire.pagination import page
 
 WRITTEN: Final = "_artifacts_written"
+MAX_METRIC_ROWS: Final = 10000  # rows of step_wise_training_metrics.csv, at most
+MAX_EPOCHS: Final = 10  # epochCount's upper bound (Titan, Llama, Claude 3 Haiku; Nova documents 5)
 # Emulator's choices (wire-facts §19).
 NOT_CUSTOMIZABLE: Final = "The base model {model} doesn't support model customization."
 WRONG_TYPE: Final = "The base model {model} doesn't support the customization type {type}."
@@ -86,7 +88,7 @@ def _epochs(values: dict[str, Any]) -> tuple[int, int]:
             raise validation(BAD_HYPERPARAMETER.format(name=name, value=value)) from None
     epochs = int(float(given.get("epochCount", "2")))
     batch = int(float(given.get("batchSize", "1")))
-    if not 1 <= epochs <= 100 or not 1 <= batch <= 4096:
+    if not 1 <= epochs <= MAX_EPOCHS or not 1 <= batch <= 4096:
         raise validation(BAD_HYPERPARAMETER.format(name="epochCount/batchSize", value=f"{epochs}/{batch}"))
     return epochs, batch
 
@@ -117,14 +119,20 @@ def _count_data(
     return training, validating
 
 
-def _losses(call: OperationCall, job_id: str, steps: int) -> list[float]:
-    """A decreasing training-loss curve, the same for the same seed, tenant and job."""
+def _loss(call: OperationCall, job_id: str, step: int, steps: int) -> float:
+    """The training loss at ``step`` of ``steps``: a decreasing curve, the same for the same seed, tenant
+    and job."""
     digest = hashlib.blake2b(f"{call.seed}|{call.tenant}|{job_id}".encode(), digest_size=8).digest()
     start = 2.0 + (digest[0] / 255.0)
     floor = 0.2 + (digest[1] / 255.0) * 0.3
-    return [
-        round(floor + (start - floor) * math.exp(-3.0 * step / max(steps, 1)), 6) for step in range(steps)
-    ]
+    return round(floor + (start - floor) * math.exp(-3.0 * step / max(steps, 1)), 6)
+
+
+def _logged_steps(steps: int) -> range:
+    """The steps the metrics file has a row for: every one, or every n-th past ``MAX_METRIC_ROWS`` (the
+    last always)."""
+    stride = max(1, math.ceil(steps / MAX_METRIC_ROWS))
+    return range((steps - 1) % stride, steps, stride)
 
 
 def create_model_customization_job(call: OperationCall) -> Reply:
@@ -204,11 +212,11 @@ def create_model_customization_job(call: OperationCall) -> Reply:
     else:
         training, validating = counts
         steps = epochs * max(1, math.ceil(training / batch)) if training else epochs
-        losses = _losses(call, job_id, steps)
-        record["_steps"] = {"epochs": epochs, "losses": losses, "validating": validating}
-        metrics: dict[str, Any] = {"trainingMetrics": {"trainingLoss": losses[-1]}}
+        final = _loss(call, job_id, steps - 1, steps)
+        record["_steps"] = {"epochs": epochs, "steps": steps, "validating": validating}
+        metrics: dict[str, Any] = {"trainingMetrics": {"trainingLoss": final}}
         if validating:
-            metrics["validationMetrics"] = [{"validationLoss": round(losses[-1] * 1.08, 6)}]
+            metrics["validationMetrics"] = [{"validationLoss": round(final * 1.08, 6)}]
         at_v, at_p, at_t = lifecycle.iso(validated), lifecycle.iso(processed), lifecycle.iso(trained)
         schedule(
             record,
@@ -266,26 +274,26 @@ def _with_artifacts(call: OperationCall, job_key: str, record: dict[str, Any]) -
     """Write a completed job's metrics files the first time it is read completed."""
     if record["status"] != "Completed" or record.get(WRITTEN):
         return record
-    steps = record.get("_steps", {})
-    losses: list[float] = steps.get("losses", [])
-    epochs = int(steps.get("epochs", 1)) or 1
-    per_epoch = max(1, math.ceil(len(losses) / epochs))
+    plan = record.get("_steps", {})
+    steps = int(plan.get("steps", 1)) or 1
+    epochs = int(plan.get("epochs", 1)) or 1
+    per_epoch = max(1, math.ceil(steps / epochs))
     folder = s3_data.join(record["outputDataConfig"]["s3Uri"], f"model-customization-job-{job_key}")
     rows = ["step_number,epoch_number,training_loss,perplexity"]
-    rows += [
-        f"{step},{step // per_epoch},{loss},{round(math.exp(loss), 6)}" for step, loss in enumerate(losses)
-    ]
+    for step in _logged_steps(steps):
+        loss = _loss(call, job_key, step, steps)
+        rows.append(f"{step},{step // per_epoch},{loss},{round(math.exp(loss), 6)}")
     s3_data.write(
         call,
         s3_data.join(folder, "training_artifacts", "step_wise_training_metrics.csv"),
         _csv(rows),
         "text/csv",
     )
-    if steps.get("validating"):
+    if plan.get("validating"):
         rows = ["step_number,epoch_number,validation_loss,perplexity"]
         for epoch in range(epochs):
-            step = min(len(losses), (epoch + 1) * per_epoch) - 1
-            loss = round(losses[step] * 1.08, 6)
+            step = min(steps, (epoch + 1) * per_epoch) - 1
+            loss = round(_loss(call, job_key, step, steps) * 1.08, 6)
             rows.append(f"{step},{epoch},{loss},{round(math.exp(loss), 6)}")
         path = ("validation_artifacts", "post_fine_tuning_validation", "validation", "validation_metrics.csv")
         s3_data.write(call, s3_data.join(folder, *path), _csv(rows), "text/csv")
