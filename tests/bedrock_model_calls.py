@@ -16,6 +16,8 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
+from emulator.bedrock_control.durations import DURATIONS
+
 Params = dict[str, Any]
 
 ROLE = "arn:aws:iam::123456789012:role/BedrockModelCalls"
@@ -49,7 +51,7 @@ class World:
         self.advance = advance_clock
 
     def settle(self) -> None:
-        self.advance(6)
+        self.advance(max(DURATIONS.values()) + 1)
 
     @cached_property
     def bucket(self) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from emulator.bedrock_control.durations import DURATIONS
 from emulator.pytest_plugin import BedrockEmulator
 
 ROLE = "arn:aws:iam::123456789012:role/BedrockCustomizationRole"
@@ -28,6 +29,11 @@ def strict(bedrock_emulator: BedrockEmulator) -> BedrockEmulator:
         )
     )
     return bedrock_emulator
+
+
+def _after(emulator: BedrockEmulator, *transitions: str) -> None:
+    """Move the clock just past these transitions (emulator/bedrock_control/durations.py), one after the other."""
+    emulator.advance_clock(sum(DURATIONS[name] for name in transitions) + 0.5)
 
 
 def _error(caught: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
@@ -102,7 +108,7 @@ def test_a_provisioned_model_serves_its_model_by_arn_once_in_service(strict: Bed
     assert code == "ValidationException"
     assert "Creating" in message
 
-    strict.advance_clock(5.5)
+    _after(strict, "provision")
     ready = bedrock.get_provisioned_model_throughput(provisionedModelId="nova-pt")
     assert ready["status"] == "InService"
     assert ready["commitmentExpirationTime"] > ready["creationTime"]
@@ -126,7 +132,7 @@ def test_a_provisioned_model_serves_its_model_by_arn_once_in_service(strict: Bed
     )
     assert bedrock.get_provisioned_model_throughput(provisionedModelId=arn)["status"] == "Updating"
     assert runtime.converse(modelId=arn, messages=HELLO)["output"]  # still serving while it updates
-    strict.advance_clock(2.5)
+    _after(strict, "update")
     renamed = bedrock.get_provisioned_model_throughput(provisionedModelId=arn)
     assert (renamed["status"], renamed["provisionedModelName"]) == ("InService", "nova-pt-2")
 
@@ -206,10 +212,10 @@ def test_a_fine_tuning_job_makes_a_custom_model_served_by_deployment_and_provisi
     assert f":custom-model/{NOVA_MICRO}/" in model_arn
     assert bedrock.get_custom_model(modelIdentifier=model_arn)["modelStatus"] == "Creating"
 
-    strict.advance_clock(2.2)
+    _after(strict, "validation", "data_processing")
     middle = bedrock.get_model_customization_job(jobIdentifier="ticket-classifier-job")
     assert middle["statusDetails"]["trainingDetails"]["status"] == "InProgress"
-    strict.advance_clock(3.0)
+    _after(strict, "training")
     done = bedrock.get_model_customization_job(jobIdentifier=job_arn)
     assert done["status"] == "Completed"
     assert done["trainingMetrics"]["trainingLoss"] > 0
@@ -249,7 +255,7 @@ def test_a_fine_tuning_job_makes_a_custom_model_served_by_deployment_and_provisi
     ]
     with pytest.raises(runtime.exceptions.ValidationException):
         runtime.converse(modelId=deployment, messages=HELLO)
-    strict.advance_clock(3.5)
+    _after(strict, "deployment")
     assert (
         bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=deployment)["status"] == "Active"
     )
@@ -258,7 +264,7 @@ def test_a_fine_tuning_job_makes_a_custom_model_served_by_deployment_and_provisi
     provisioned = bedrock.create_provisioned_model_throughput(
         provisionedModelName="classifier-pt", modelId=model_arn, modelUnits=1
     )["provisionedModelArn"]
-    strict.advance_clock(5.5)
+    _after(strict, "provision")
     described = bedrock.get_provisioned_model_throughput(provisionedModelId=provisioned)
     assert described["modelArn"] == model_arn
     assert described["foundationModelArn"].endswith(NOVA_MICRO)
@@ -295,7 +301,7 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
     too_many = _finetune(
         bedrock, "too-many", base=LLAMA_8B, trainingDataConfig={"s3Uri": f"s3://{BUCKET}/many.jsonl"}
     )
-    strict.advance_clock(1.5)
+    _after(strict, "validation")
 
     failed = bedrock.get_model_customization_job(jobIdentifier=missing)
     assert failed["status"] == "Failed"
@@ -347,7 +353,7 @@ def test_customization_refusals_stop_and_distillation(strict: BedrockEmulator) -
     stopped = _finetune(bedrock, "to-stop")
     bedrock.stop_model_customization_job(jobIdentifier=stopped)
     assert bedrock.get_model_customization_job(jobIdentifier=stopped)["status"] == "Stopping"
-    strict.advance_clock(1.5)
+    _after(strict, "stop")
     assert bedrock.get_model_customization_job(jobIdentifier=stopped)["status"] == "Stopped"
     assert bedrock.get_custom_model(modelIdentifier="to-stop")["modelStatus"] == "Failed"
     with pytest.raises(bedrock.exceptions.ValidationException):
@@ -357,7 +363,7 @@ def test_customization_refusals_stop_and_distillation(strict: BedrockEmulator) -
         "distillationConfig": {"teacherModelConfig": {"teacherModelIdentifier": "us.amazon.nova-pro-v1:0"}}
     }
     distilled = _finetune(bedrock, "distilled", customizationType="DISTILLATION", customizationConfig=teacher)
-    strict.advance_clock(5.5)
+    _after(strict, "validation", "data_processing", "training")
     job = bedrock.get_model_customization_job(jobIdentifier=distilled)
     assert (job["status"], job["customizationType"]) == ("Completed", "DISTILLATION")
     assert job["customizationConfig"] == teacher
@@ -393,7 +399,7 @@ def test_an_import_job_makes_an_imported_model_that_answers(strict: BedrockEmula
     assert bedrock.get_model_import_job(jobIdentifier=job_arn)["status"] == "InProgress"
     with pytest.raises(bedrock.exceptions.ResourceNotFoundException):
         bedrock.get_imported_model(modelIdentifier="my-llama")
-    strict.advance_clock(4.5)
+    _after(strict, "import")
     job = bedrock.get_model_import_job(jobIdentifier=job_arn)
     assert job["status"] == "Completed"
     model = bedrock.get_imported_model(modelIdentifier=job["importedModelArn"])
@@ -410,7 +416,7 @@ def test_an_import_job_makes_an_imported_model_that_answers(strict: BedrockEmula
         roleArn=ROLE,
         modelDataSource={"s3DataSource": {"s3Uri": f"s3://{BUCKET}/broken/"}},
     )["jobArn"]
-    strict.advance_clock(4.5)
+    _after(strict, "import")
     failed = bedrock.get_model_import_job(jobIdentifier=broken)
     assert failed["status"] == "Failed"
     assert "safetensors" in failed["failureMessage"]
@@ -425,12 +431,12 @@ def test_a_copy_job_copies_a_custom_model(strict: BedrockEmulator) -> None:
     _upload(strict, {"train.jsonl": _conversation(2)})
     bedrock = strict.client("bedrock")
     _finetune(bedrock, "original")
-    strict.advance_clock(5.5)
+    _after(strict, "validation", "data_processing", "training")
     source = bedrock.get_custom_model(modelIdentifier="original")["modelArn"]
     job = bedrock.create_model_copy_job(sourceModelArn=source, targetModelName="copied")["jobArn"]
     assert bedrock.get_model_copy_job(jobArn=job)["status"] == "InProgress"
     assert bedrock.get_custom_model(modelIdentifier="copied")["modelStatus"] == "Creating"
-    strict.advance_clock(2.5)
+    _after(strict, "copy")
     copy = bedrock.get_model_copy_job(jobArn=job)
     assert (copy["status"], copy["sourceModelArn"], copy["sourceModelName"]) == (
         "Completed",
@@ -503,7 +509,7 @@ def test_model_access_agreements_use_case_and_marketplace_endpoints(strict: Bedr
         modelSourceIdentifier=source, endpointConfig=config, endpointName="my-endpoint", acceptEula=True
     )["marketplaceModelEndpoint"]
     assert (endpoint["status"], endpoint["endpointStatus"]) == ("REGISTERED", "Creating")
-    strict.advance_clock(3.5)
+    _after(strict, "endpoint")
     arn = endpoint["endpointArn"]
     assert (
         bedrock.get_marketplace_model_endpoint(endpointArn=arn)["marketplaceModelEndpoint"]["endpointStatus"]
