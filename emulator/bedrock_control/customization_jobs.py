@@ -112,6 +112,7 @@ def _count_data(
         validating += training_data.count_records(
             data, validator["s3Uri"], data_format, limit=variant.max_records, distillation=distill
         )
+    s3_data.keys_under(call, values["outputDataConfig"]["s3Uri"], what="output data")  # the bucket must exist
     if training + validating > variant.max_records:
         raise DataError(
             TOO_MANY.format(count=training + validating, limit=variant.max_records, model=variant.model_id)

@@ -287,6 +287,7 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
         "llama.jsonl": (bad_line + "\n").encode(),
         "nova.jsonl": b'{"prompt": "x"}\n',
         "many.jsonl": many.encode(),
+        "good.jsonl": _conversation(2),
     }
     _upload(strict, files)
     bedrock = strict.client("bedrock")
@@ -297,6 +298,12 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
     )
     wrong_family = _finetune(
         bedrock, "wrong-family", trainingDataConfig={"s3Uri": f"s3://{BUCKET}/nova.jsonl"}
+    )
+    no_output = _finetune(
+        bedrock,
+        "no-output",
+        trainingDataConfig={"s3Uri": f"s3://{BUCKET}/good.jsonl"},
+        outputDataConfig={"s3Uri": "s3://absent-bucket/out/"},
     )
     too_many = _finetune(
         bedrock, "too-many", base=LLAMA_8B, trainingDataConfig={"s3Uri": f"s3://{BUCKET}/many.jsonl"}
@@ -323,6 +330,9 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
         "The number of records in the training and validation data (10001) exceeds the quota of 10000 "
         f"for {LLAMA_8B}."
     )
+    assert bedrock.get_model_customization_job(jobIdentifier=no_output)["failureMessage"] == (
+        "The output data bucket absent-bucket does not exist or is not accessible."
+    )
     statuses = {
         j["jobName"]: j["status"]
         for j in bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]
@@ -332,6 +342,7 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
         "malformed-llama-job": "Failed",
         "wrong-family-job": "Failed",
         "too-many-job": "Failed",
+        "no-output-job": "Failed",
     }
 
 
