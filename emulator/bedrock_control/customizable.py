@@ -38,9 +38,10 @@ class Variant:
 
     model_id: str
     base_id: str  # the catalogue's id
-    customizations: tuple[str, ...]
-    data_format: str
-    max_records: int  # training plus validation records a job may carry (AWS's quotas)
+    customizations: tuple[str, ...]  # empty: provisioned throughput only
+    regions: tuple[str, ...]  # where it can be customized
+    data_format: str = ""
+    max_records: int = 0  # training plus validation records a job may carry (AWS's quotas)
 
     @property
     def base(self) -> FoundationModel:
@@ -51,18 +52,39 @@ class Variant:
     def arn_in(self, region: str) -> str:
         return f"arn:aws:bedrock:{region}::foundation-model/{self.model_id}"
 
+    def customizations_in(self, region: str) -> tuple[str, ...]:
+        """What ListFoundationModels shows as ``customizationsSupported`` in a Region."""
+        return self.customizations if region in self.regions else ()
+
 
 _FT_CPT = (FINE_TUNING, CONTINUED_PRE_TRAINING)
 _FT_DISTILL = (FINE_TUNING, DISTILLATION)
+_EAST, _WEST, _BOTH = ("us-east-1",), ("us-west-2",), ("us-east-1", "us-west-2")
+_PT_ONLY = ((), ())
+# In the order Bedrock lists them (each before its catalogue model); per the guide's table of
+# single-Region support. The provisioned-only ids are ones a real listing shows (wire-facts §19.1).
 VARIANTS: Final[tuple[Variant, ...]] = (
     Variant(
-        "amazon.titan-text-express-v1:0:8k", "amazon.titan-text-express-v1", _FT_CPT, PROMPT_COMPLETION, 10000
+        "amazon.titan-text-express-v1:0:8k",
+        "amazon.titan-text-express-v1",
+        _FT_CPT,
+        _BOTH,
+        PROMPT_COMPLETION,
+        10000,
     ),
-    Variant("amazon.titan-text-lite-v1:0:4k", "amazon.titan-text-lite-v1", _FT_CPT, PROMPT_COMPLETION, 10000),
+    Variant(
+        "amazon.titan-text-lite-v1:0:4k",
+        "amazon.titan-text-lite-v1",
+        _FT_CPT,
+        _BOTH,
+        PROMPT_COMPLETION,
+        10000,
+    ),
     Variant(
         "amazon.titan-text-premier-v1:0:32k",
         "amazon.titan-text-premier-v1:0",
         (FINE_TUNING,),
+        _EAST,
         PROMPT_COMPLETION,
         20000,
     ),
@@ -70,6 +92,7 @@ VARIANTS: Final[tuple[Variant, ...]] = (
         "amazon.titan-image-generator-v1:0",
         "amazon.titan-image-generator-v1",
         (FINE_TUNING,),
+        _EAST,
         IMAGE_CAPTION,
         10000,
     ),
@@ -77,27 +100,46 @@ VARIANTS: Final[tuple[Variant, ...]] = (
         "amazon.titan-image-generator-v2:0",
         "amazon.titan-image-generator-v2:0",
         (FINE_TUNING,),
+        _BOTH,
         IMAGE_CAPTION,
         10000,
     ),
     Variant(
-        "amazon.titan-embed-image-v1:0", "amazon.titan-embed-image-v1", (FINE_TUNING,), IMAGE_CAPTION, 50000
+        "amazon.titan-embed-image-v1:0",
+        "amazon.titan-embed-image-v1",
+        (FINE_TUNING,),
+        _BOTH,
+        IMAGE_CAPTION,
+        50000,
     ),
-    Variant("amazon.nova-micro-v1:0:128k", "amazon.nova-micro-v1:0", _FT_DISTILL, CONVERSATION, 20000),
-    Variant("amazon.nova-lite-v1:0:300k", "amazon.nova-lite-v1:0", _FT_DISTILL, CONVERSATION, 20000),
-    Variant("amazon.nova-pro-v1:0:300k", "amazon.nova-pro-v1:0", _FT_DISTILL, CONVERSATION, 20000),
-    Variant("amazon.nova-canvas-v1:0", "amazon.nova-canvas-v1:0", (FINE_TUNING,), IMAGE_CAPTION, 10000),
+    Variant("amazon.nova-micro-v1:0:128k", "amazon.nova-micro-v1:0", _FT_DISTILL, _EAST, CONVERSATION, 20000),
+    Variant("amazon.nova-lite-v1:0:300k", "amazon.nova-lite-v1:0", _FT_DISTILL, _EAST, CONVERSATION, 20000),
+    Variant("amazon.nova-pro-v1:0:300k", "amazon.nova-pro-v1:0", _FT_DISTILL, _EAST, CONVERSATION, 20000),
+    Variant(
+        "amazon.nova-canvas-v1:0", "amazon.nova-canvas-v1:0", (FINE_TUNING,), _EAST, IMAGE_CAPTION, 10000
+    ),
     Variant(
         "anthropic.claude-3-haiku-20240307-v1:0:200k",
         "anthropic.claude-3-haiku-20240307-v1:0",
         _FT_DISTILL,
+        _WEST,
         CLAUDE_MESSAGES,
         10000,
+    ),
+    Variant(
+        "anthropic.claude-3-haiku-20240307-v1:0:48k", "anthropic.claude-3-haiku-20240307-v1:0", *_PT_ONLY
+    ),
+    Variant(
+        "anthropic.claude-3-sonnet-20240229-v1:0:28k", "anthropic.claude-3-sonnet-20240229-v1:0", *_PT_ONLY
+    ),
+    Variant(
+        "anthropic.claude-3-sonnet-20240229-v1:0:200k", "anthropic.claude-3-sonnet-20240229-v1:0", *_PT_ONLY
     ),
     Variant(
         "meta.llama3-1-8b-instruct-v1:0:128k",
         "meta.llama3-1-8b-instruct-v1:0",
         _FT_DISTILL,
+        _WEST,
         PROMPT_COMPLETION,
         10000,
     ),
@@ -105,6 +147,7 @@ VARIANTS: Final[tuple[Variant, ...]] = (
         "meta.llama3-1-70b-instruct-v1:0:128k",
         "meta.llama3-1-70b-instruct-v1:0",
         _FT_DISTILL,
+        _WEST,
         PROMPT_COMPLETION,
         10000,
     ),
@@ -112,6 +155,7 @@ VARIANTS: Final[tuple[Variant, ...]] = (
         "meta.llama3-2-1b-instruct-v1:0:128k",
         "meta.llama3-2-1b-instruct-v1:0",
         (FINE_TUNING,),
+        _WEST,
         PROMPT_COMPLETION,
         10000,
     ),
@@ -119,6 +163,7 @@ VARIANTS: Final[tuple[Variant, ...]] = (
         "meta.llama3-2-3b-instruct-v1:0:128k",
         "meta.llama3-2-3b-instruct-v1:0",
         (FINE_TUNING,),
+        _WEST,
         PROMPT_COMPLETION,
         10000,
     ),
@@ -126,6 +171,7 @@ VARIANTS: Final[tuple[Variant, ...]] = (
         "meta.llama3-2-11b-instruct-v1:0:128k",
         "meta.llama3-2-11b-instruct-v1:0",
         (FINE_TUNING,),
+        _WEST,
         PROMPT_COMPLETION,
         10000,
     ),
@@ -133,6 +179,7 @@ VARIANTS: Final[tuple[Variant, ...]] = (
         "meta.llama3-2-90b-instruct-v1:0:128k",
         "meta.llama3-2-90b-instruct-v1:0",
         (FINE_TUNING,),
+        _WEST,
         PROMPT_COMPLETION,
         10000,
     ),
@@ -150,7 +197,10 @@ TEACHERS: Final = frozenset(
 )
 
 _BY_ID: Final[Mapping[str, Variant]] = {v.model_id: v for v in VARIANTS}
-_BY_BASE: Final[Mapping[str, Variant]] = {v.base_id: v for v in VARIANTS if v.base_id != v.model_id}
+_BY_BASE: Final[dict[str, Variant]] = {}
+for _variant in VARIANTS:  # a catalogue id names its first variant (the customizable one, where any)
+    if _variant.base_id != _variant.model_id:
+        _BY_BASE.setdefault(_variant.base_id, _variant)
 _ARN_PREFIX: Final = "::foundation-model/"
 for _variant in VARIANTS:  # a typo here would otherwise surface as a confusing answer much later
     if catalog.get(_variant.base_id) is None:
@@ -176,7 +226,7 @@ def exact(model_id: str) -> Variant | None:
 
 
 def variants_of(base_id: str) -> tuple[Variant, ...]:
-    """The variants Bedrock lists after a catalogue model (its own listing keeps the base id)."""
+    """The variants Bedrock lists before a catalogue model (its own listing keeps the base id)."""
     return tuple(v for v in VARIANTS if v.base_id == base_id and v.model_id != base_id)
 
 
@@ -185,7 +235,7 @@ def variants_listed() -> tuple[Variant, ...]:
     return tuple(v for v in VARIANTS if v.model_id != v.base_id)
 
 
-def customizations_of(model_id: str) -> tuple[str, ...]:
-    """``customizationsSupported`` of the model listed under this id."""
+def customizations_of(model_id: str, region: str) -> tuple[str, ...]:
+    """``customizationsSupported`` in a Region of the model listed under this id."""
     found = _BY_ID.get(model_id)
-    return found.customizations if found is not None else ()
+    return found.customizations_in(region) if found is not None else ()

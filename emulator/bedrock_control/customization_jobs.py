@@ -61,6 +61,8 @@ def _variant(
     model_id = customizable.bare_id(identifier)
     if variant is None:
         raise validation(NOT_CUSTOMIZABLE.format(model=model_id))
+    if not variant.customizations_in(call.region):
+        raise validation(NOT_CUSTOMIZABLE.format(model=model_id))
     if customization_type not in variant.customizations:
         raise validation(WRONG_TYPE.format(model=model_id, type=customization_type))
     if call.strict and variant.base.is_retired():

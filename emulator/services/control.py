@@ -69,7 +69,7 @@ def _summary(model: FoundationModel, region: str) -> dict[str, Any]:
         "providerName": model.provider,
         "inputModalities": list(model.input_modalities),
         "outputModalities": list(model.output_modalities),
-        "customizationsSupported": list(customizable.customizations_of(model.model_id)),
+        "customizationsSupported": list(customizable.customizations_of(model.model_id, region)),
         "inferenceTypesSupported": list(model.inference_types),
         "modelLifecycle": _lifecycle(model),
     }
@@ -81,22 +81,23 @@ def _summary(model: FoundationModel, region: str) -> dict[str, Any]:
 
 
 def _variant_summary(variant: customizable.Variant, region: str) -> dict[str, Any]:
-    """A customizable model's second listing, under its id with the context length (PROVISIONED only)."""
+    """A model's listing under its provisioned-throughput id (with the context length): PROVISIONED only,
+    and the customizations it supports in the Region."""
     summary = _summary(variant.base, region)
     summary.update(
         modelArn=variant.arn_in(region),
         modelId=variant.model_id,
-        customizationsSupported=list(variant.customizations),
+        customizationsSupported=list(variant.customizations_in(region)),
         inferenceTypesSupported=["PROVISIONED"],
     )
     return summary
 
 
 def _summaries(model: FoundationModel, region: str) -> list[dict[str, Any]]:
-    """A catalogue model's listing, then its customizable variants' (ListFoundationModels)."""
-    return [_summary(model, region)] + [
-        _variant_summary(v, region) for v in customizable.variants_of(model.model_id)
-    ]
+    """A catalogue model's customizable / provisionable variants, then its own listing, in the order
+    Bedrock lists them (ListFoundationModels)."""
+    variants = [_variant_summary(v, region) for v in customizable.variants_of(model.model_id)]
+    return [*variants, _summary(model, region)]
 
 
 def get_foundation_model(call: OperationCall) -> Reply:

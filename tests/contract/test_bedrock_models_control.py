@@ -177,6 +177,18 @@ def test_provisioned_throughput_refusals_and_idempotency(strict: BedrockEmulator
         neighbour.get_provisioned_model_throughput(provisionedModelId=first)
 
 
+def _in_region(emulator: BedrockEmulator, region: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        "bedrock",
+        endpoint_url=emulator.endpoint_url,
+        region_name=region,
+        aws_access_key_id=emulator.tenant,
+        aws_secret_access_key="x",
+    )
+
+
 def _other_tenant(emulator: BedrockEmulator) -> Any:
     import boto3
 
@@ -291,10 +303,11 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
     }
     _upload(strict, files)
     bedrock = strict.client("bedrock")
+    west = _in_region(strict, "us-west-2")  # Llama is fine-tuned in us-west-2 only
 
     missing = _finetune(bedrock, "missing-data", trainingDataConfig={"s3Uri": f"s3://{BUCKET}/absent.jsonl"})
     malformed = _finetune(
-        bedrock, "malformed-llama", base=LLAMA_8B, trainingDataConfig={"s3Uri": f"s3://{BUCKET}/llama.jsonl"}
+        west, "malformed-llama", base=LLAMA_8B, trainingDataConfig={"s3Uri": f"s3://{BUCKET}/llama.jsonl"}
     )
     wrong_family = _finetune(
         bedrock, "wrong-family", trainingDataConfig={"s3Uri": f"s3://{BUCKET}/nova.jsonl"}
@@ -306,7 +319,7 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
         outputDataConfig={"s3Uri": "s3://absent-bucket/out/"},
     )
     too_many = _finetune(
-        bedrock, "too-many", base=LLAMA_8B, trainingDataConfig={"s3Uri": f"s3://{BUCKET}/many.jsonl"}
+        west, "too-many", base=LLAMA_8B, trainingDataConfig={"s3Uri": f"s3://{BUCKET}/many.jsonl"}
     )
     _after(strict, "validation")
 
@@ -318,7 +331,7 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
     assert failed["statusDetails"]["validationDetails"]["status"] == "Failed"
     assert bedrock.get_custom_model(modelIdentifier="missing-data")["modelStatus"] == "Failed"
 
-    llama = bedrock.get_model_customization_job(jobIdentifier=malformed)
+    llama = west.get_model_customization_job(jobIdentifier=malformed)
     assert llama["failureMessage"] == (
         "Input data at llama.jsonl must follow "
         """'{"prompt": "<input text>", "completion": "<output text>"}' format"""
@@ -326,7 +339,7 @@ def test_a_job_fails_on_missing_or_malformed_training_data(strict: BedrockEmulat
     nova = bedrock.get_model_customization_job(jobIdentifier=wrong_family)
     assert nova["status"] == "Failed"
     assert "bedrock-conversation-2024" in nova["failureMessage"]
-    assert bedrock.get_model_customization_job(jobIdentifier=too_many)["failureMessage"] == (
+    assert west.get_model_customization_job(jobIdentifier=too_many)["failureMessage"] == (
         "The number of records in the training and validation data (10001) exceeds the quota of 10000 "
         f"for {LLAMA_8B}."
     )
@@ -469,8 +482,23 @@ def test_foundation_model_reads_reflect_customization_and_provisioning(strict: B
     bedrock = strict.client("bedrock")
     tunable = bedrock.list_foundation_models(byCustomizationType="FINE_TUNING")["modelSummaries"]
     ids = {m["modelId"] for m in tunable}
-    assert {NOVA_MICRO, LLAMA_8B} <= ids
+    assert NOVA_MICRO in ids
+    assert LLAMA_8B not in ids  # fine-tuned in us-west-2 only, where Nova is not
     assert all("FINE_TUNING" in m["customizationsSupported"] for m in tunable)
+    west = {
+        m["modelId"]
+        for m in _in_region(strict, "us-west-2").list_foundation_models(byCustomizationType="FINE_TUNING")[
+            "modelSummaries"
+        ]
+    }
+    assert LLAMA_8B in west
+    assert NOVA_MICRO not in west
+    everything = [m["modelId"] for m in bedrock.list_foundation_models()["modelSummaries"]]
+    assert (
+        everything.index(NOVA_MICRO) == everything.index("amazon.nova-micro-v1:0") - 1
+    )  # listed just before
+    with pytest.raises(bedrock.exceptions.ResourceNotFoundException):  # past its end of life, as its base
+        bedrock.get_foundation_model(modelIdentifier="anthropic.claude-3-sonnet-20240229-v1:0:28k")
     provisioned = {
         m["modelId"] for m in bedrock.list_foundation_models(byInferenceType="PROVISIONED")["modelSummaries"]
     }

@@ -87,3 +87,16 @@ def test_continued_pre_training_reads_input_records() -> None:
     assert titan.model_id == "amazon.titan-text-express-v1:0:8k"
     assert record_format(titan, customizable.CONTINUED_PRE_TRAINING) == "input"
     assert record_format(titan, customizable.FINE_TUNING) == customizable.PROMPT_COMPLETION
+
+
+def test_provisioned_only_variants_and_regions() -> None:
+    sonnet = customizable.exact("anthropic.claude-3-sonnet-20240229-v1:0:28k")
+    assert sonnet is not None
+    assert sonnet.customizations_in("us-east-1") == ()
+    haiku = customizable.variant(
+        "anthropic.claude-3-haiku-20240307-v1:0"
+    )  # the catalogue id: the tunable one
+    assert haiku is not None
+    assert haiku.model_id == "anthropic.claude-3-haiku-20240307-v1:0:200k"
+    assert haiku.customizations_in("us-west-2") == (customizable.FINE_TUNING, customizable.DISTILLATION)
+    assert haiku.customizations_in("us-east-1") == ()
