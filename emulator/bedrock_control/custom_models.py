@@ -46,15 +46,19 @@ def new_model(
     members: dict[str, Any],
     model_tags: list[dict[str, str]] | None,
     ready_at: float | None,
+    imported: bool = False,
 ) -> dict[str, Any]:
     """Store a custom model customized from ``variant`` (status Creating; Active at ``ready_at``, when
-    given, else whoever made it settles it) and answer its record."""
+    given, else whoever made it settles it) and answer its record. A model brought from outside Bedrock
+    (``imported``) has ``imported`` in its ARN where a customized one names its base."""
     records.refuse_name_in_use(call, CUSTOM_MODEL, name)
     model_id = records.new_resource_id(call, "custom-model")
     record: dict[str, Any] = {
         **members,
         "modelName": name,
-        "modelArn": records.arn(call, f"custom-model/{variant.model_id}/{model_id}"),
+        "modelArn": records.arn(
+            call, f"custom-model/{'imported' if imported else variant.model_id}/{model_id}"
+        ),
         "baseModelArn": variant.arn_in(call.region),
         "baseModelName": variant.base.name,
         "ownerAccountId": account_id(call.tenant),
@@ -103,13 +107,8 @@ def create_custom_model(call: OperationCall) -> Reply:
         },
         model_tags=values.get("modelTags"),
         ready_at=lifecycle.now(call) + DURATIONS["custom_model"],
+        imported=True,
     )
-    # Models brought from outside Bedrock have ``imported`` where a customized one names its base.
-    model_id = record["modelArn"].rsplit("/", 1)[1]
-    tags.drop(call, record["modelArn"])
-    record["modelArn"] = records.arn(call, f"custom-model/imported/{model_id}")
-    resources.save(call, CUSTOM_MODEL, model_id, record)
-    tags.attach(call, record["modelArn"], values.get("modelTags"))
     return JsonReply({"modelArn": record["modelArn"]})
 
 

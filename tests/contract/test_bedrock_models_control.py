@@ -586,3 +586,16 @@ def test_lenient_mode_serves_an_unknown_created_arn_with_the_default_model(
     )
     with pytest.raises(runtime.exceptions.ResourceNotFoundException):
         runtime.converse(modelId=arn, messages=HELLO)
+
+
+def test_a_model_brought_from_s3_becomes_an_active_imported_custom_model(strict: BedrockEmulator) -> None:
+    _upload(strict, {"trained/model.safetensors": b"\0"})
+    bedrock = strict.client("bedrock")
+    arn = bedrock.create_custom_model(
+        modelName="brought-in", modelSourceConfig={"s3DataSource": {"s3Uri": f"s3://{BUCKET}/trained/"}}
+    )["modelArn"]
+    assert ":custom-model/imported/" in arn
+    model = bedrock.get_custom_model(modelIdentifier=arn)
+    assert (model["modelStatus"], model["customizationType"]) == ("Creating", "IMPORTED")
+    _after(strict, "custom_model")
+    assert bedrock.get_custom_model(modelIdentifier="brought-in")["modelStatus"] == "Active"
