@@ -599,3 +599,25 @@ def test_a_model_brought_from_s3_becomes_an_active_imported_custom_model(strict:
     assert (model["modelStatus"], model["customizationType"]) == ("Creating", "IMPORTED")
     _after(strict, "custom_model")
     assert bedrock.get_custom_model(modelIdentifier="brought-in")["modelStatus"] == "Active"
+
+
+def test_continued_pre_training_reads_input_records(bedrock_emulator: BedrockEmulator) -> None:
+    """Default mode: Titan Text Express (continued pre-training's model) is past its end of life, which
+    strict mode refuses and lenient mode serves."""
+    text = b"".join(json.dumps({"input": f"Domain text {i}."}).encode() + b"\n" for i in range(4))
+    _upload(bedrock_emulator, {"train.jsonl": text, "prompts.jsonl": _conversation(1)})
+    bedrock = bedrock_emulator.client("bedrock")
+    titan = "amazon.titan-text-express-v1:0:8k"
+    job = _finetune(bedrock, "titan-cpt", base=titan, customizationType="CONTINUED_PRE_TRAINING")
+    wrong = _finetune(
+        bedrock,
+        "titan-cpt-wrong",
+        base=titan,
+        customizationType="CONTINUED_PRE_TRAINING",
+        trainingDataConfig={"s3Uri": f"s3://{BUCKET}/prompts.jsonl"},
+    )
+    _after(bedrock_emulator, "validation", "data_processing", "training")
+    done = bedrock.get_model_customization_job(jobIdentifier=job)
+    assert (done["status"], done["customizationType"]) == ("Completed", "CONTINUED_PRE_TRAINING")
+    failed = bedrock.get_model_customization_job(jobIdentifier=wrong)["failureMessage"]
+    assert failed == """Input data at prompts.jsonl must follow '{"input": "<input text>"}' format"""
