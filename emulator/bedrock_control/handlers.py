@@ -12,11 +12,18 @@ from types import ModuleType
 
 from emulator.bedrock_control import (
     batch_jobs,
+    custom_models,
+    customization_jobs,
     data_retention,
+    deployments,
     evaluation_jobs,
     invocation_logging,
+    marketplace,
+    model_access,
+    model_imports,
     projects,
     prompt_optimization,
+    provisioned,
     resource_policies,
     tags,
     trusted_access,
@@ -33,6 +40,13 @@ _AREAS: tuple[ModuleType, ...] = (
     data_retention,
     trusted_access,
     resource_policies,
+    provisioned,
+    customization_jobs,
+    custom_models,
+    deployments,
+    model_imports,
+    model_access,
+    marketplace,
 )
 
 BEDROCK_CONTROL_HANDLERS: dict[str, Handler] = {

@@ -23,7 +23,12 @@ Resolver = Callable[[OperationCall, str], ResolvedModel | None]
 
 _ARN: Final = re.compile(r"^arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:(?P<type>[a-z-]{1,40})/")
 
-RESOLVERS: Final[dict[str, str]] = {}
+RESOLVERS: Final[dict[str, str]] = {
+    "provisioned-model": "emulator.bedrock_control.provisioned:resolve",
+    "custom-model": "emulator.bedrock_control.custom_models:resolve",
+    "custom-model-deployment": "emulator.bedrock_control.deployments:resolve",
+    "imported-model": "emulator.bedrock_control.model_imports:resolve",
+}
 
 
 def resolve(call: OperationCall, model_id: str) -> ResolvedModel | None:

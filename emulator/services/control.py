@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from emulator import catalog
+from emulator.bedrock_control import customizable
 from emulator.catalog import FoundationModel
 from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.wire import pagination
@@ -68,23 +69,48 @@ def _summary(model: FoundationModel, region: str) -> dict[str, Any]:
         "providerName": model.provider,
         "inputModalities": list(model.input_modalities),
         "outputModalities": list(model.output_modalities),
-        "customizationsSupported": [],
+        "customizationsSupported": list(customizable.customizations_of(model.model_id, region)),
         "inferenceTypesSupported": list(model.inference_types),
         "modelLifecycle": _lifecycle(model),
     }
     if "TEXT" in model.output_modalities:
         summary["responseStreamingSupported"] = model.streaming
+    if customizable.exact(model.model_id) is not None and "PROVISIONED" not in model.inference_types:
+        summary["inferenceTypesSupported"].append("PROVISIONED")
     return summary
+
+
+def _variant_summary(variant: customizable.Variant, region: str) -> dict[str, Any]:
+    """A model's listing under its provisioned-throughput id (with the context length): PROVISIONED only,
+    and the customizations it supports in the Region."""
+    summary = _summary(variant.base, region)
+    summary.update(
+        modelArn=variant.arn_in(region),
+        modelId=variant.model_id,
+        customizationsSupported=list(variant.customizations_in(region)),
+        inferenceTypesSupported=["PROVISIONED"],
+    )
+    return summary
+
+
+def _summaries(model: FoundationModel, region: str) -> list[dict[str, Any]]:
+    """A catalogue model's customizable / provisionable variants, then its own listing, in the order
+    Bedrock lists them (ListFoundationModels)."""
+    variants = [_variant_summary(v, region) for v in customizable.variants_of(model.model_id)]
+    return [*variants, _summary(model, region)]
 
 
 def get_foundation_model(call: OperationCall) -> Reply:
     identifier: str = call.input["modelIdentifier"]
     match = _MODEL_ARN.fullmatch(identifier)
-    model = catalog.get(match["id"] if match else identifier)
+    variant = customizable.exact(match["id"] if match else identifier)
+    model = catalog.get(match["id"] if match else identifier) or (variant.base if variant else None)
     if model is None:
         raise validation(catalog.INVALID_ID_MESSAGE)
     if call.strict and model.is_retired():
         raise AwsError("ResourceNotFoundException", catalog.END_OF_LIFE_MESSAGE)
+    if variant is not None and variant.model_id != model.model_id:
+        return JsonReply({"modelDetails": _variant_summary(variant, call.region)})
     return JsonReply({"modelDetails": _summary(model, call.region)})
 
 
@@ -94,17 +120,18 @@ def list_foundation_models(call: OperationCall) -> Reply:
     modality = query.get("byOutputModality")
     inference = query.get("byInferenceType")
     customization = query.get("byCustomizationType")
-    models = [
-        model
+    summaries = [
+        summary
         for model in catalog.foundation_models()
         # Bedrock stops listing a model once it reaches its end of life; lenient mode keeps serving it.
         if not (call.strict and model.is_retired())
         and (provider is None or model.provider.lower() == provider.lower())
         and (modality is None or modality in model.output_modalities)
-        and (inference is None or inference in model.inference_types)
-        and customization is None  # no catalogue model is customizable here
+        for summary in _summaries(model, call.region)
+        if (inference is None or inference in summary["inferenceTypesSupported"])
+        and (customization is None or customization in summary["customizationsSupported"])
     ]
-    return JsonReply({"modelSummaries": [_summary(model, call.region) for model in models]})
+    return JsonReply({"modelSummaries": summaries})
 
 
 # -- inference profiles ------------------------------------------------------------------------------

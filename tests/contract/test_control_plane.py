@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from emulator import catalog
+from emulator.bedrock_control import customizable
 
 
 @pytest.fixture
@@ -38,14 +39,17 @@ def test_get_foundation_model_unknown_id_is_a_validation_error(control: Any) -> 
 
 def test_list_foundation_models_filters_by_provider_modality_and_inference_type(control: Any) -> None:
     everything = control.list_foundation_models()["modelSummaries"]
-    assert len(everything) == len(catalog.foundation_models())
+    # Each customizable model is listed a second time, under its id with the context length.
+    assert len(everything) == len(catalog.foundation_models()) + len(customizable.variants_listed())
     embeddings = control.list_foundation_models(byOutputModality="EMBEDDING")["modelSummaries"]
     assert embeddings
     assert all(m["outputModalities"] == ["EMBEDDING"] for m in embeddings)
     meta = control.list_foundation_models(byProvider="meta", byInferenceType="ON_DEMAND")["modelSummaries"]
     assert meta
     assert all(m["providerName"] == "Meta" and "ON_DEMAND" in m["inferenceTypesSupported"] for m in meta)
-    assert control.list_foundation_models(byCustomizationType="FINE_TUNING")["modelSummaries"] == []
+    tunable = control.list_foundation_models(byCustomizationType="FINE_TUNING")["modelSummaries"]
+    assert tunable
+    assert all("FINE_TUNING" in m["customizationsSupported"] for m in tunable)
 
 
 def test_list_inference_profiles_are_system_defined_for_the_callers_geography(control: Any) -> None:

@@ -28,7 +28,7 @@ def test_a_shared_name_is_bound_only_for_the_services_its_module_serves() -> Non
 
 
 def test_an_operation_without_a_handler_has_none() -> None:
-    assert handlers.handler_for("bedrock", "CreateModelCopyJob") is None
+    assert handlers.handler_for("bedrock", "NoSuchOperation") is None
 
 
 def test_an_index_for_other_modules_is_ignored_and_every_module_is_asked(
