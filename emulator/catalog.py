@@ -131,6 +131,7 @@ class ResolvedModel:
     profile_prefix: str | None
     region: str
     warnings: tuple[str, ...] = ()
+    routed_to: str | None = None  # a prompt router's choice (its ARN), reported as trace.promptRouter
 
 
 def _partition(region: str) -> str:

@@ -16,13 +16,17 @@ from emulator.bedrock_control import (
     customization_jobs,
     data_retention,
     deployments,
+    enforced_guardrails,
     evaluation_jobs,
+    guardrails,
+    inference_profiles,
     invocation_logging,
     marketplace,
     model_access,
     model_imports,
     projects,
     prompt_optimization,
+    prompt_routers,
     provisioned,
     resource_policies,
     tags,
@@ -47,6 +51,10 @@ _AREAS: tuple[ModuleType, ...] = (
     model_imports,
     model_access,
     marketplace,
+    inference_profiles,
+    prompt_routers,
+    guardrails,
+    enforced_guardrails,
 )
 
 BEDROCK_CONTROL_HANDLERS: dict[str, Handler] = {

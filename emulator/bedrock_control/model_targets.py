@@ -28,6 +28,9 @@ RESOLVERS: Final[dict[str, str]] = {
     "custom-model": "emulator.bedrock_control.custom_models:resolve",
     "custom-model-deployment": "emulator.bedrock_control.deployments:resolve",
     "imported-model": "emulator.bedrock_control.model_imports:resolve",
+    "application-inference-profile": "emulator.bedrock_control.inference_profiles:resolve",
+    "default-prompt-router": "emulator.bedrock_control.prompt_routers:resolve",
+    "prompt-router": "emulator.bedrock_control.prompt_routers:resolve",
 }
 
 

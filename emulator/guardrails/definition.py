@@ -99,10 +99,11 @@ class Guardrail:
     managed_word_lists: tuple[Switch, ...] = ()  # PROFANITY is the only managed list
     pii_entities: tuple[PiiEntity, ...] = ()
     regexes: tuple[RegexRule, ...] = ()
+    account: str = ACCOUNT_ID  # the owner's account (a tenant's, for guardrails made by CreateGuardrail)
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:bedrock:{self.region}:{ACCOUNT_ID}:guardrail/{self.guardrail_id}"
+        return f"arn:aws:bedrock:{self.region}:{self.account}:guardrail/{self.guardrail_id}"
 
     def describe(self, version: str | None = None) -> dict[str, Any]:
         """GetGuardrail's body."""

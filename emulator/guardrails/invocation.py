@@ -99,7 +99,9 @@ def _lookup(
     if not isinstance(version, str) or not version:
         raise validation("Guardrail version must be specified when guardrail identifier is specified.")
     check_version(version)
-    return current(state).resolve(identifier, tenant=tenant, region=region, strict=strict, runtime=True)
+    return current(state).resolve(
+        identifier, tenant=tenant, region=region, strict=strict, runtime=True, version=version
+    )
 
 
 def for_converse(

@@ -1,12 +1,11 @@
 """Where guardrails live: the bundled sample, those defined in configuration files (the app's
-definitions), and those each tenant creates through CreateGuardrail (the app's store, as the request body
-they were read from). Looks an identifier (id or ARN) up the way Bedrock does, serving the sample for
+definitions), and those each tenant creates through CreateGuardrail (the app's store: the draft and each
+version CreateGuardrailVersion froze, as the request body they were read from). Looks an identifier (id or ARN) up the way Bedrock does, serving the sample for
 unknown ids in lenient mode and answering ResourceNotFoundException in strict mode."""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
+from emulator.control.accounts import account_id
 from emulator.definitions import Kind
 from emulator.guardrails.definition import Guardrail, read_definition
 from emulator.state.store import MemoryStore, Store
@@ -29,8 +29,10 @@ _ARN: Final = re.compile(r"arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:
 _ID: Final = re.compile(r"[a-z0-9]+")
 _VERSION: Final = re.compile(r"DRAFT|[1-9][0-9]{0,7}")
 _EPOCH: Final = datetime(2025, 1, 1, tzinfo=UTC)
-CREATED_KIND: Final = "guardrail"  # store kind: id -> {"definition", "region", "createdAt"}
-COUNTER_KIND: Final = "counter"  # store kind of per-tenant counters; key "guardrail"
+# Where CreateGuardrail (emulator/bedrock_control/guardrails.py) keeps a tenant's guardrails: the draft by
+# id, each numbered version by "<id>/<n>"; records carry the request's members under "definition".
+DRAFTS: Final = "bedrock:guardrail"
+VERSIONS: Final = "bedrock:guardrail-version"
 
 # The sample a newcomer's first call meets: common PII rules, a profanity filter and the usual content
 # filters, in CreateGuardrail's own shape so it reads like what users write.
@@ -102,29 +104,33 @@ class Registry:
         self._configured = {g.guardrail_id: g for g in configured}
         self._store: Store = MemoryStore() if store is None else store
 
-    def create(self, tenant: str, region: str, body: Mapping[str, Any]) -> Guardrail:
-        """CreateGuardrail: a DRAFT guardrail with a fresh id, visible to ``tenant`` only. A body Bedrock
-        refuses is refused before anything is counted or kept."""
-        created_at = datetime.now(UTC).replace(microsecond=0)
-        checked = read_definition(body, guardrail_id="unnamed", region=region, created_at=created_at)
-        ordinal = self._store.increment(tenant, COUNTER_KIND, "guardrail")
-        digest = hashlib.sha256(f"{tenant}\0{ordinal}\0{body.get('name')}".encode()).digest()
-        guardrail_id = "".join("abcdefghijklmnopqrstuvwxyz0123456789"[b % 36] for b in digest[:12])
-        guardrail = dataclasses.replace(checked, guardrail_id=guardrail_id)
-        record = {"definition": dict(body), "region": region, "createdAt": created_at.isoformat()}
-        self._store.put(tenant, CREATED_KIND, guardrail_id, record)
-        return guardrail
-
-    def _created(self, tenant: str, guardrail_id: str) -> Guardrail | None:
-        record = self._store.get(tenant, CREATED_KIND, guardrail_id)
-        return None if record is None else _from_record(guardrail_id, record)
+    def _created(self, tenant: str, guardrail_id: str, version: str | None) -> Guardrail | None:
+        """A guardrail the tenant created (its draft, or the numbered version asked for); None when the
+        tenant has no such guardrail. A version the guardrail does not have is ResourceNotFound."""
+        draft = self._store.get(tenant, DRAFTS, guardrail_id)
+        if draft is None or draft.get("status") == "DELETING":
+            return None
+        if version is None or version == "DRAFT":
+            return from_record(tenant, draft, "DRAFT")
+        frozen = self._store.get(tenant, VERSIONS, f"{guardrail_id}/{version}")
+        if frozen is None or frozen.get("status") == "DELETING":
+            raise AwsError("ResourceNotFoundException", RUNTIME_NOT_FOUND)
+        return from_record(tenant, frozen, version)
 
     def resolve(
-        self, identifier: str, *, tenant: str, region: str, strict: bool, runtime: bool = False
+        self,
+        identifier: str,
+        *,
+        tenant: str,
+        region: str,
+        strict: bool,
+        runtime: bool = False,
+        version: str | None = None,
     ) -> Guardrail:
-        """The guardrail ``identifier`` names; ``runtime`` picks the data plane's not-found text."""
+        """The guardrail ``identifier`` names, as ``version`` (the draft when None) froze it; ``runtime``
+        picks the data plane's not-found text."""
         guardrail_id = guardrail_id_of(identifier)
-        found = self._created(tenant, guardrail_id) or self._configured.get(guardrail_id)
+        found = self._created(tenant, guardrail_id, version) or self._configured.get(guardrail_id)
         if found is not None:
             return found
         if strict and runtime:
@@ -133,18 +139,26 @@ class Registry:
             raise not_found(identifier)
         return dataclasses.replace(sample(region), guardrail_id=guardrail_id)
 
-    def listed(self, tenant: str, region: str, *, strict: bool) -> list[Guardrail]:
-        own = [_from_record(key, record) for key, record in self._store.list(tenant, CREATED_KIND)]
-        configured = list(self._configured.values())
-        return ([] if strict else [sample(region)]) + configured + own
+    def shared(self, region: str, *, strict: bool) -> list[Guardrail]:
+        """The guardrails every tenant sees: the sample (lenient mode only), then the configured ones."""
+        return ([] if strict else [sample(region)]) + list(self._configured.values())
+
+    def configured(self, guardrail_id: str) -> Guardrail | None:
+        return self._configured.get(guardrail_id)
 
 
-def _from_record(guardrail_id: str, record: Mapping[str, Any]) -> Guardrail:
-    return read_definition(
-        record["definition"],
-        guardrail_id=guardrail_id,
-        region=record["region"],
-        created_at=datetime.fromisoformat(record["createdAt"]),
+def from_record(tenant: str, record: Mapping[str, Any], version: str) -> Guardrail:
+    """A created guardrail's draft or version record (``bedrock:guardrail`` / ``bedrock:guardrail-version``,
+    written by ``emulator.bedrock_control.guardrails``) as the evaluator reads it."""
+    return dataclasses.replace(
+        read_definition(
+            record["definition"],
+            guardrail_id=str(record["guardrailId"]),
+            region=str(record["region"]),
+            created_at=datetime.fromisoformat(str(record["createdAt"]).replace("Z", "+00:00")),
+            version=version,
+        ),
+        account=account_id(tenant),
     )
 
 

@@ -138,6 +138,11 @@ def list_foundation_models(call: OperationCall) -> Reply:
 
 
 def _profile(profile_id: str, region: str) -> dict[str, Any]:
+    return system_profile(profile_id, region, ACCOUNT_ID)
+
+
+def system_profile(profile_id: str, region: str, account: str) -> dict[str, Any]:
+    """A system-defined inference profile as GetInferenceProfile describes it, in ``account``'s ARN."""
     prefix, _, model_id = profile_id.partition(".")
     model = catalog.get(model_id)
     if model is None:  # the catalogue only yields ids of its own models
@@ -149,7 +154,7 @@ def _profile(profile_id: str, region: str) -> dict[str, Any]:
         "description": f"Routes requests to {model.provider} {model.name} in {', '.join(destinations)}.",
         "createdAt": _PROFILE_DATE,
         "updatedAt": _PROFILE_DATE,
-        "inferenceProfileArn": f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:inference-profile/{profile_id}",
+        "inferenceProfileArn": f"arn:aws:bedrock:{region}:{account}:inference-profile/{profile_id}",
         "models": [{"modelArn": model.arn_in(destination)} for destination in destinations],
         "inferenceProfileId": profile_id,
         "status": "ACTIVE",

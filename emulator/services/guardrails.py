@@ -1,5 +1,5 @@
-"""Handlers of the guardrail operations: bedrock-runtime's ApplyGuardrail and InvokeGuardrailChecks, and
-the ``bedrock`` control plane's CreateGuardrail, GetGuardrail and ListGuardrails."""
+"""Handlers of bedrock-runtime's guardrail operations: ApplyGuardrail and InvokeGuardrailChecks. (The
+``bedrock`` control plane's guardrail operations are ``emulator/bedrock_control/guardrails.py``.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 from emulator.guardrails import detectors, registry
 from emulator.guardrails.evaluation import evaluate
 from emulator.services.exchange import JsonReply, OperationCall, Reply
-from emulator.wire import pagination
 from emulator.wire.errors import AwsError, validation
 
 _SEVERITY = {"NONE": 0.0, "LOW": 0.4, "MEDIUM": 0.6, "HIGH": 1.0}
@@ -41,9 +40,8 @@ def apply_guardrail(call: OperationCall) -> Reply:
     if not isinstance(content, list):
         raise _null("content")
     guardrail = registry.current(call.state).resolve(
-        identifier, tenant=call.tenant, region=call.region, strict=call.strict, runtime=True
+        identifier, tenant=call.tenant, region=call.region, strict=call.strict, runtime=True, version=version
     )
-    del version  # every version of a guardrail here is its working draft
     texts: list[str] = []
     for block in content:
         text_block = block.get("text")
@@ -144,47 +142,7 @@ def _categories(config: Mapping[str, Any], member: str, *, key: str = "categorie
     return [str(entry.get(member)) for entry in entries]
 
 
-# -- bedrock (control plane) -------------------------------------------------------------------------
-
-
-def create_guardrail(call: OperationCall) -> Reply:
-    guardrail = registry.current(call.state).create(call.tenant, call.region, call.input)
-    return JsonReply(
-        {
-            "guardrailId": guardrail.guardrail_id,
-            "guardrailArn": guardrail.arn,
-            "version": guardrail.version,
-            "createdAt": guardrail.created_at,  # written by the output shape (iso8601)
-        }
-    )
-
-
-def get_guardrail(call: OperationCall) -> Reply:
-    identifier = call.input["guardrailIdentifier"]
-    version = call.input.get("guardrailVersion")
-    if version is not None:
-        registry.check_version(version)
-    guardrail = registry.current(call.state).resolve(
-        identifier, tenant=call.tenant, region=call.region, strict=call.strict
-    )
-    return JsonReply(guardrail.describe(version))
-
-
-def list_guardrails(call: OperationCall) -> Reply:
-    identifier = call.input.get("guardrailIdentifier")
-    store = registry.current(call.state)
-    if identifier:
-        # With an identifier, Bedrock lists that guardrail's versions; only the DRAFT exists here.
-        found = [store.resolve(identifier, tenant=call.tenant, region=call.region, strict=call.strict)]
-    else:
-        found = store.listed(call.tenant, call.region, strict=call.strict)
-    return JsonReply(pagination.page(call.service, call.operation, [g.summary() for g in found], call.input))
-
-
 GUARDRAIL_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
     "ApplyGuardrail": apply_guardrail,
     "InvokeGuardrailChecks": invoke_guardrail_checks,
-    "CreateGuardrail": create_guardrail,
-    "GetGuardrail": get_guardrail,
-    "ListGuardrails": list_guardrails,
 }

@@ -49,7 +49,7 @@ HANDLER_MODULES: tuple[HandlerModule, ...] = (
     HandlerModule("emulator.services.agentic_retrieval", "AGENTIC_RETRIEVAL_HANDLERS", (AGENT_RUNTIME,)),
     HandlerModule("emulator.services.documents", "DOCUMENT_HANDLERS", (AGENT_RUNTIME,)),
     HandlerModule("emulator.services.tags", "TAG_HANDLERS", (AGENT_RUNTIME,)),
-    HandlerModule("emulator.services.guardrails", "GUARDRAIL_HANDLERS", (RUNTIME, CONTROL)),
+    HandlerModule("emulator.services.guardrails", "GUARDRAIL_HANDLERS", (RUNTIME,)),
     HandlerModule("emulator.services.async_invoke", "ASYNC_INVOKE_HANDLERS", (RUNTIME,)),
     HandlerModule("emulator.services.bidirectional", "BIDIRECTIONAL_HANDLERS", (RUNTIME,)),
     HandlerModule("emulator.services.control", "CONTROL_HANDLERS", (CONTROL,)),

@@ -78,13 +78,21 @@ def _guarded_completion(
 _INTERVENED = "guardrail_intervened"
 
 
+def _converse_trace(resolved: ResolvedModel, guard: Guarded | None) -> dict[str, Any] | None:
+    """Converse's ``trace``: the guardrail's (when tracing is on) and the model a prompt router chose."""
+    trace = guard.converse_trace() if guard else None
+    if resolved.routed_to is not None:
+        trace = {**(trace or {}), "promptRouter": {"invokedModelId": resolved.routed_to}}
+    return trace
+
+
 def converse(call: OperationCall) -> JsonReply:
     resolved, body = _converse_request(call)
     guard = _converse_guard(call, body)
     prompt = conversation.read_request(guard.body if guard else body, resolved.model)
     completion, input_tokens = _guarded_completion(call, prompt, guard)
     return JsonReply(
-        conversation.converse_body(completion, input_tokens, trace=guard.converse_trace() if guard else None),
+        conversation.converse_body(completion, input_tokens, trace=_converse_trace(resolved, guard)),
         usage=Usage(input_tokens, completion.output_tokens),
         model_id=resolved.model.model_id,
         warnings=resolved.warnings,
@@ -103,7 +111,7 @@ def converse_stream(call: OperationCall) -> StreamReply:
             completion,
             input_tokens,
             server_tool_usage=resolved.model.body_family in ("nova", "openai-chat"),
-            trace=guard.converse_trace() if guard else None,
+            trace=_converse_trace(resolved, guard),
         ),
         usage=Usage(input_tokens, completion.output_tokens),
         model_id=resolved.model.model_id,

@@ -81,6 +81,8 @@ def test_create_guardrail_returns_a_draft_that_get_and_list_describe(bedrock_emu
     assert created["guardrailArn"].endswith(f":guardrail/{created['guardrailId']}")
     assert created["guardrailArn"].startswith("arn:aws:bedrock:us-east-1:")
     control = bedrock_emulator.client("bedrock")
+    assert control.get_guardrail(guardrailIdentifier=created["guardrailId"])["status"] == "CREATING"
+    bedrock_emulator.advance_clock(2)  # CREATING -> READY on the virtual clock
     got = control.get_guardrail(guardrailIdentifier=created["guardrailArn"])
     assert got["guardrailId"] == created["guardrailId"]
     assert got["status"] == "READY"

@@ -3,6 +3,7 @@ an app's definitions, and stores that keep nothing of a refused request."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,9 @@ import pytest
 
 from emulator import agents, flows, guardrails
 from emulator.agents.session_management import session_store
+from emulator.bedrock_control import guardrails as control_guardrails
 from emulator.definitions import kind_named
+from emulator.services.exchange import JsonReply, OperationCall
 from emulator.state import AppState, MemoryStore
 from emulator.wire.errors import AwsError
 
@@ -169,14 +172,37 @@ def test_kinds_are_named_as_serve_names_them() -> None:
 # -- nothing of a refused request is kept -----------------------------------------------------------------
 
 
+def _create_guardrail_call(state: AppState, body: dict[str, Any]) -> OperationCall:
+    return OperationCall(
+        service="bedrock",
+        operation="CreateGuardrail",
+        labels={},
+        headers={},
+        query={},
+        raw_body=json.dumps(body).encode(),
+        region="us-east-1",
+        tenant="t",
+        request_id="r",
+        strict=True,
+        seed=7,
+        now=100.0,
+        state=state,
+    )
+
+
 def test_a_refused_create_guardrail_neither_keeps_nor_counts_anything() -> None:
     refused, fresh = AppState(), AppState()
     body = {"name": "ok", "blockedInputMessaging": "no", "blockedOutputsMessaging": "no"}
     with pytest.raises(AwsError):
-        guardrails.current(refused).create("t", "us-east-1", {**body, "name": "not a valid name!"})
-    assert guardrails.current(refused).listed("t", "us-east-1", strict=True) == []
-    made = guardrails.current(refused).create("t", "us-east-1", body)
-    assert made.guardrail_id == guardrails.current(fresh).create("t", "us-east-1", body).guardrail_id
+        control_guardrails.create_guardrail(
+            _create_guardrail_call(refused, {**body, "name": "not a valid name!"})
+        )
+    assert refused.store.list("t", guardrails.registry.DRAFTS) == []
+    made = control_guardrails.create_guardrail(_create_guardrail_call(refused, body))
+    again = control_guardrails.create_guardrail(_create_guardrail_call(fresh, body))
+    assert isinstance(made, JsonReply)
+    assert isinstance(again, JsonReply)
+    assert made.body["guardrailId"] == again.body["guardrailId"]
 
 
 def test_a_refused_session_change_keeps_the_session_and_the_ids_as_they_were() -> None:
