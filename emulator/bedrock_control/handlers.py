@@ -28,6 +28,8 @@ from emulator.bedrock_control import (
     prompt_optimization,
     prompt_routers,
     provisioned,
+    reasoning_policies,
+    reasoning_workflows,
     resource_policies,
     tags,
     trusted_access,
@@ -55,6 +57,8 @@ _AREAS: tuple[ModuleType, ...] = (
     prompt_routers,
     guardrails,
     enforced_guardrails,
+    reasoning_policies,
+    reasoning_workflows,
 )
 
 BEDROCK_CONTROL_HANDLERS: dict[str, Handler] = {

@@ -251,6 +251,15 @@ def test_a_guardrail_version_ignores_a_later_draft_change(emulator: BedrockEmula
     assert guarded("1", "Is the competitor cheaper?") == "guardrail_intervened"
     assert guarded("DRAFT", "Is the competitor cheaper?") != "guardrail_intervened"
 
+    def invoked(version_name: str, text: str) -> str:
+        reply = invoke_nova(
+            runtime, NOVA_LITE, text, guardrailIdentifier=guardrail_id, guardrailVersion=version_name
+        )
+        return str(json.loads(reply["body"].read())["amazon-bedrock-guardrailAction"])
+
+    assert invoked("1", "Is the competitor cheaper?") == "INTERVENED"
+    assert invoked("DRAFT", "Is the competitor cheaper?") == "NONE"
+
     one = control.get_guardrail(guardrailIdentifier=guardrail_id, guardrailVersion="1")
     assert one["wordPolicy"]["words"][0]["text"] == "competitor"
     assert one["description"] == "first"
@@ -308,3 +317,156 @@ def test_enforced_guardrail_configurations_are_kept(emulator: BedrockEmulator) -
     assert error_of(raised)[1] == "ResourceNotFoundException"
     control.delete_enforced_guardrail_configuration(configId=put["configId"])
     assert control.list_enforced_guardrails_configuration()["guardrailsConfig"] == []
+
+
+# -- automated reasoning policies -----------------------------------------------------------------------
+
+LEAVE_POLICY = {
+    "version": "1.0",
+    "types": [],
+    "variables": [
+        {"name": "is_full_time", "type": "BOOL", "description": "The employee works full time."},
+        {"name": "leave_days", "type": "INT", "description": "Days of paid leave the employee gets."},
+    ],
+    "rules": [{"id": "A00000000001", "expression": "(=> is_full_time (= leave_days 25))"}],
+}
+LEAVE_TEXT = (
+    "Full time employees get twenty five days of paid leave every year. "
+    "Contractors do not receive any paid leave from the company."
+)
+
+
+def test_an_automated_reasoning_policy_lifecycle(emulator: BedrockEmulator) -> None:
+    control = emulator.client("bedrock")
+    created = control.create_automated_reasoning_policy(
+        name="leave-policy", policyDefinition=LEAVE_POLICY, tags=[{"key": "team", "value": "hr"}]
+    )
+    arn = created["policyArn"]
+    assert created["version"] == "DRAFT"
+    assert len(created["definitionHash"]) == 128
+    assert arn.startswith(
+        f"arn:aws:bedrock:{REGION}:{account_id(emulator.tenant)}:automated-reasoning-policy/"
+    )
+
+    # A build workflow reads a document and moves through its statuses on the clock.
+    workflow_id = control.start_automated_reasoning_policy_build_workflow(
+        policyArn=arn,
+        buildWorkflowType="INGEST_CONTENT",
+        sourceContent={
+            "workflowContent": {
+                "documents": [
+                    {
+                        "document": LEAVE_TEXT.encode(),  # boto3 sends a blob base64-encoded
+                        "documentContentType": "txt",
+                        "documentName": "handbook",
+                    }
+                ]
+            }
+        },
+    )["buildWorkflowId"]
+    ids = {"policyArn": arn, "buildWorkflowId": workflow_id}
+    seen = [control.get_automated_reasoning_policy_build_workflow(**ids)["status"]]
+    for _ in range(4):
+        emulator.advance_clock(1)  # a step a second
+        seen.append(control.get_automated_reasoning_policy_build_workflow(**ids)["status"])
+    assert seen == ["SCHEDULED", "PREPROCESSING", "BUILDING", "TESTING", "COMPLETED"]
+    with pytest.raises(ClientError) as raised:
+        control.cancel_automated_reasoning_policy_build_workflow(**ids)
+    assert error_of(raised)[1] == "ValidationException"
+
+    built = control.get_automated_reasoning_policy_build_workflow_result_assets(
+        **ids, assetType="POLICY_DEFINITION"
+    )["buildWorkflowAssets"]["policyDefinition"]
+    names = [v["name"] for v in built["variables"]]
+    assert names[:2] == ["is_full_time", "leave_days"]
+    assert "full_time_employees_get" in names  # one statement per sentence of the document
+    log = control.get_automated_reasoning_policy_build_workflow_result_assets(**ids, assetType="BUILD_LOG")
+    assert log["buildWorkflowAssets"]["buildLog"]["entries"][0]["status"] == "APPLIED"
+    scenario = control.get_automated_reasoning_policy_next_scenario(**ids)["scenario"]
+    assert scenario["ruleIds"] == ["A00000000001"]
+    assert "scenario" not in control.get_automated_reasoning_policy_next_scenario(**ids)
+
+    # The built definition becomes the policy's, then a version freezes it.
+    updated = control.update_automated_reasoning_policy(policyArn=arn, policyDefinition=built)
+    assert updated["definitionHash"] != created["definitionHash"]
+    with pytest.raises(ClientError) as raised:
+        control.create_automated_reasoning_policy_version(
+            policyArn=arn, lastUpdatedDefinitionHash=created["definitionHash"]
+        )
+    assert error_of(raised)[1] == "ConflictException"
+    version = control.create_automated_reasoning_policy_version(
+        policyArn=arn, lastUpdatedDefinitionHash=updated["definitionHash"]
+    )
+    assert (version["version"], version["policyArn"]) == ("1", f"{arn}:1")
+    exported = control.export_automated_reasoning_policy_version(policyArn=version["policyArn"])
+    assert exported["policyDefinition"]["variables"] == built["variables"]
+    listed = control.list_automated_reasoning_policies(policyArn=arn)["automatedReasoningPolicySummaries"]
+    assert [p["version"] for p in listed] == ["1"]
+
+    # Test cases run against the completed build.
+    passing = control.create_automated_reasoning_policy_test_case(
+        policyArn=arn,
+        guardContent="A full time employee gets twenty five days of leave.",
+        expectedAggregatedFindingsResult="SATISFIABLE",
+    )["testCaseId"]
+    untranslated = control.create_automated_reasoning_policy_test_case(
+        policyArn=arn, guardContent="The weather is nice.", expectedAggregatedFindingsResult="VALID"
+    )["testCaseId"]
+    control.start_automated_reasoning_policy_test_workflow(**ids)
+    result = control.get_automated_reasoning_policy_test_result(**ids, testCaseId=passing)["testResult"]
+    assert result["testRunStatus"] == "SCHEDULED"
+    emulator.advance_clock(2)
+    results = {
+        r["testCase"]["testCaseId"]: r
+        for r in control.list_automated_reasoning_policy_test_results(**ids)["testResults"]
+    }
+    assert (results[passing]["testRunStatus"], results[passing]["testRunResult"]) == ("COMPLETED", "PASSED")
+    assert results[untranslated]["aggregatedTestFindingsResult"] == "NO_TRANSLATION"
+    assert results[untranslated]["testRunResult"] == "FAILED"
+
+    # Annotations: optimistic hash, then a refine workflow applies them.
+    annotations = control.get_automated_reasoning_policy_annotations(**ids)
+    control.update_automated_reasoning_policy_annotations(
+        **ids,
+        annotations=[{"deleteVariable": {"name": "is_full_time"}}],
+        lastUpdatedAnnotationSetHash=annotations["annotationSetHash"],
+    )
+    with pytest.raises(ClientError) as raised:
+        control.update_automated_reasoning_policy_annotations(
+            **ids, annotations=[], lastUpdatedAnnotationSetHash=annotations["annotationSetHash"]
+        )
+    assert error_of(raised)[1] == "ConflictException"
+    refine = control.start_automated_reasoning_policy_build_workflow(
+        policyArn=arn,
+        buildWorkflowType="REFINE_POLICY",
+        sourceContent={
+            "policyDefinition": LEAVE_POLICY,
+            "workflowContent": {
+                "policyRepairAssets": {
+                    "annotations": [
+                        {"deleteVariable": {"name": "is_full_time"}},
+                        {"addRuleFromNaturalLanguage": {"naturalLanguage": "Interns get ten days."}},
+                    ]
+                }
+            },
+        },
+    )["buildWorkflowId"]
+    with pytest.raises(ClientError) as raised:  # one build at a time
+        control.start_automated_reasoning_policy_build_workflow(
+            policyArn=arn, buildWorkflowType="REFINE_POLICY", sourceContent={"policyDefinition": LEAVE_POLICY}
+        )
+    assert error_of(raised)[1] == "ResourceInUseException"
+    emulator.advance_clock(4)
+    refined = control.get_automated_reasoning_policy_build_workflow_result_assets(
+        policyArn=arn, buildWorkflowId=refine, assetType="BUILD_LOG"
+    )["buildWorkflowAssets"]["buildLog"]["entries"]
+    assert [entry["status"] for entry in refined] == ["APPLIED", "FAILED"]
+
+    # Deleting: refused while children exist, unless forced.
+    with pytest.raises(ClientError) as raised:
+        control.delete_automated_reasoning_policy(policyArn=arn)
+    assert error_of(raised)[1] == "ResourceInUseException"
+    control.delete_automated_reasoning_policy(policyArn=arn, force=True)
+    with pytest.raises(ClientError) as raised:
+        control.get_automated_reasoning_policy(policyArn=arn)
+    assert error_of(raised)[:2] == (404, "ResourceNotFoundException")

@@ -30,6 +30,8 @@ from bedrock_jobs_calls import CALLS as BEDROCK_JOBS_CALLS
 from bedrock_jobs_calls import World as JobsWorld
 from bedrock_model_calls import CALLS as BEDROCK_MODEL_CALLS
 from bedrock_model_calls import World as ModelWorld
+from bedrock_routing_calls import CALLS as ROUTING_CALLS
+from bedrock_routing_calls import RoutingWorld
 from botocore.eventstream import EventStreamBuffer
 from botocore.model import OperationModel, Shape, StructureShape
 
@@ -622,7 +624,7 @@ CHECKED_ELSEWHERE = {
 def test_every_implemented_operation_has_a_request_here() -> None:
     assert set(REQUESTS) | set(AGENT_CONTROL_CALLS) | set(BEDROCK_JOBS_CALLS) | set(
         BEDROCK_MODEL_CALLS
-    ) | set(CHECKED_ELSEWHERE) == set(implemented())
+    ) | set(ROUTING_CALLS) | set(CHECKED_ELSEWHERE) == set(implemented())
 
 
 @pytest.mark.parametrize("operation", sorted(REQUESTS))
@@ -679,6 +681,21 @@ def test_bedrock_model_raw_response_conforms_to_botocore_output_shape(
     client = bedrock_emulator.client("bedrock")
     world = ModelWorld(client, bedrock_emulator.client("s3"), bedrock_emulator.advance_clock)
     raw = _capture(bedrock_emulator, operation, BEDROCK_MODEL_CALLS[operation](world), service="bedrock")
+    model = _SESSION.get_service_model("bedrock").operation_model(operation)
+    report = _validate(model, raw)
+    for note in report.notes:
+        print(f"{operation}: note: {note}")  # shown with -rA; patterns are reported, not failed
+    problems = [p for p in report.problems if not _allowed(p)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("operation", sorted(ROUTING_CALLS))
+def test_bedrock_routing_raw_response_conforms_to_botocore_output_shape(
+    bedrock_emulator: BedrockEmulator, operation: str
+) -> None:
+    # bedrock's profiles, routers, guardrails and reasoning policies (tests/bedrock_routing_calls.py).
+    world = RoutingWorld(bedrock_emulator.client("bedrock"), bedrock_emulator.advance_clock)
+    raw = _capture(bedrock_emulator, operation, ROUTING_CALLS[operation](world), service="bedrock")
     model = _SESSION.get_service_model("bedrock").operation_model(operation)
     report = _validate(model, raw)
     for note in report.notes:
