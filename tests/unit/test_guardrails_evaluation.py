@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from emulator.control.accounts import account_id
 from emulator.guardrails import Registry, evaluate, read_definition, sample
 from emulator.guardrails.invocation import for_converse, for_invoke
-from emulator.state import AppState
+from emulator.guardrails.registry import DRAFTS, VERSIONS
+from emulator.state import AppState, MemoryStore
 from emulator.wire.errors import AwsError
 
 _STATE = AppState()  # an app with no guardrails files: unknown ids meet the sample
@@ -108,17 +110,44 @@ def test_invalid_definitions_are_validation_errors(bad: dict[str, Any]) -> None:
     assert error.value.code == "ValidationException"
 
 
+def _created(word: str, version: str = "DRAFT") -> dict[str, Any]:
+    """A record as CreateGuardrail / CreateGuardrailVersion keep it (emulator/bedrock_control/guardrails.py)."""
+    return {
+        "guardrailId": "mine12345678",
+        "version": version,
+        "status": "READY",
+        "region": "us-east-1",
+        "createdAt": "2026-01-01T00:00:00Z",
+        "definition": {
+            "name": "mine",
+            "blockedInputMessaging": "x",
+            "blockedOutputsMessaging": "y",
+            "wordPolicyConfig": {"wordsConfig": [{"text": word}]},
+        },
+    }
+
+
 def test_registry_serves_the_sample_for_unknown_ids_unless_strict_and_keeps_tenants_apart() -> None:
-    registry = Registry()
+    store = MemoryStore()
+    registry = Registry(store=store)
     assert registry.resolve("unknown1", tenant="t", region="us-east-1", strict=False).name == sample().name
     with pytest.raises(AwsError):
         registry.resolve("unknown1", tenant="t", region="us-east-1", strict=True)
-    created = registry.create(
-        "t1", "us-east-1", {"name": "mine", "blockedInputMessaging": "x", "blockedOutputsMessaging": "y"}
-    )
-    assert registry.resolve(created.arn, tenant="t1", region="us-east-1", strict=True) == created
+    store.put("t1", DRAFTS, "mine12345678", _created("refund"))
+    store.put("t1", VERSIONS, "mine12345678/1", _created("competitor", "1"))
+    draft = registry.resolve("mine12345678", tenant="t1", region="us-east-1", strict=True)
+    frozen = registry.resolve(draft.arn, tenant="t1", region="us-east-1", strict=True, version="1")
+    assert ([w.text for w in draft.words], draft.version) == (["refund"], "DRAFT")
+    assert ([w.text for w in frozen.words], frozen.version) == (["competitor"], "1")
+    assert draft.arn.split(":")[4] == account_id("t1")
+    with pytest.raises(AwsError) as missing:  # a version the guardrail does not have, in either mode
+        registry.resolve("mine12345678", tenant="t1", region="us-east-1", strict=False, version="2")
+    assert missing.value.code == "ResourceNotFoundException"
     with pytest.raises(AwsError):
-        registry.resolve(created.guardrail_id, tenant="t2", region="us-east-1", strict=True)
+        registry.resolve("mine12345678", tenant="t2", region="us-east-1", strict=True)
+    store.put("t1", DRAFTS, "mine12345678", {**_created("refund"), "status": "DELETING"})
+    with pytest.raises(AwsError):
+        registry.resolve("mine12345678", tenant="t1", region="us-east-1", strict=True, runtime=True)
 
 
 def test_converse_guard_masks_user_text_only_and_prefers_guard_content() -> None:
