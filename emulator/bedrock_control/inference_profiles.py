@@ -31,11 +31,10 @@ SERVICE: Final = "bedrock"
 PROFILE: Final = Kind("bedrock:application-inference-profile", "InferenceProfile", "inferenceProfileName")
 # wire-facts §21.1: GetInferenceProfile's not-found text (kept from the catalogue reads).
 NOT_FOUND: Final = "The specified inference profile was not found."
+# wire-facts §21.1: seen (awslabs/aws-solutions-constructs#1387).
+BAD_SOURCE: Final = "copyFrom must be a valid inference profile model source ARN."
 # wire-facts §21.1 (the emulator's wording).
 NAME_TAKEN: Final = "An inference profile with the name {name} already exists."
-BAD_SOURCE: Final = (
-    "The model source {arn} is not a foundation model or inference profile available in {region}."
-)
 _SOURCE: Final = re.compile(
     r"^arn:aws(?:-[a-z]+)*:bedrock:(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12})?:"
     r"(?P<kind>foundation-model|inference-profile)/(?P<id>.+)$"
@@ -50,15 +49,15 @@ def _source(call: OperationCall, arn: str) -> tuple[str, list[dict[str, str]]]:
     """The model id an application profile serves and the models it lists, from its ``copyFrom``."""
     match = _SOURCE.match(arn)
     if match is None or match["region"] != call.region:
-        raise AwsError("ValidationException", BAD_SOURCE.format(arn=arn, region=call.region))
+        raise AwsError("ValidationException", BAD_SOURCE)
     if match["kind"] == "foundation-model":
         model = catalog.get(match["id"])
         if model is None or match["account"]:
-            raise AwsError("ValidationException", BAD_SOURCE.format(arn=arn, region=call.region))
+            raise AwsError("ValidationException", BAD_SOURCE)
         return model.model_id, [{"modelArn": model.arn_in(call.region)}]
     profile_id = match["id"]
     if profile_id not in catalog.inference_profile_ids(call.region):
-        raise AwsError("ValidationException", BAD_SOURCE.format(arn=arn, region=call.region))
+        raise AwsError("ValidationException", BAD_SOURCE)
     described = system_profile(profile_id, call.region, account_id(call.tenant))
     return profile_id.partition(".")[2], list(described["models"])
 

@@ -114,7 +114,11 @@ def test_create_inference_profile_refusals(emulator: BedrockEmulator) -> None:
         control.create_inference_profile(
             inferenceProfileName="nope", modelSource={"copyFrom": model_arn("acme.unknown-v1:0")}
         )
-    assert error_of(raised)[:2] == (400, "ValidationException")
+    assert error_of(raised) == (
+        400,
+        "ValidationException",
+        "copyFrom must be a valid inference profile model source ARN.",
+    )
     control.create_inference_profile(
         inferenceProfileName="twice", modelSource={"copyFrom": model_arn(NOVA_LITE)}
     )
