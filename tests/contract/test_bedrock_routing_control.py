@@ -85,6 +85,14 @@ def test_an_application_profile_serves_the_model_it_copied(emulator: BedrockEmul
     assert through["usage"] == direct["usage"]
     invoked = json.loads(invoke_nova(runtime, arn, "Name three rivers.")["body"].read())
     assert invoked == json.loads(invoke_nova(runtime, NOVA_LITE, "Name three rivers.")["body"].read())
+    streamed = runtime.converse_stream(
+        modelId=arn, messages=[{"role": "user", "content": [{"text": "Name three rivers."}]}]
+    )["stream"]
+    text = "".join(e["contentBlockDelta"]["delta"]["text"] for e in streamed if "contentBlockDelta" in e)
+    assert text == direct["output"]["message"]["content"][0]["text"]
+    body = json.dumps({"messages": [{"role": "user", "content": [{"text": "Hi"}]}]})
+    chunks = runtime.invoke_model_with_response_stream(modelId=arn, body=body)["body"]
+    assert any("chunk" in event for event in chunks)
 
     control.delete_inference_profile(inferenceProfileIdentifier=arn)
     with pytest.raises(ClientError) as raised:
