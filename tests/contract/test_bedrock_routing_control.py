@@ -482,3 +482,38 @@ def test_an_automated_reasoning_policy_lifecycle(emulator: BedrockEmulator) -> N
     with pytest.raises(ClientError) as raised:
         control.get_automated_reasoning_policy(policyArn=arn)
     assert error_of(raised)[:2] == (404, "ResourceNotFoundException")
+
+
+def test_profiles_routers_and_guardrails_belong_to_their_tenant(emulator: BedrockEmulator) -> None:
+    import boto3
+
+    control = emulator.client("bedrock")
+    profile = control.create_inference_profile(
+        inferenceProfileName="mine", modelSource={"copyFrom": model_arn(NOVA_LITE)}
+    )["inferenceProfileArn"]
+    router = control.create_prompt_router(
+        promptRouterName="mine",
+        models=[{"modelArn": model_arn(NOVA_LITE)}, {"modelArn": model_arn(NOVA_PRO)}],
+        fallbackModel={"modelArn": model_arn(NOVA_PRO)},
+        routingCriteria={"responseQualityDifference": 0.0},
+    )["promptRouterArn"]
+    guardrail = control.create_guardrail(**GUARDRAIL)["guardrailId"]
+    other = boto3.client(
+        "bedrock",
+        endpoint_url=emulator.endpoint_url,
+        aws_access_key_id="another-tenant",
+        aws_secret_access_key="x",
+        region_name=REGION,
+    )
+    try:
+        for call in (
+            lambda: other.get_inference_profile(inferenceProfileIdentifier=profile),
+            lambda: other.get_prompt_router(promptRouterArn=router),
+        ):
+            with pytest.raises(ClientError) as raised:
+                call()
+            assert error_of(raised)[:2] == (404, "ResourceNotFoundException")
+        assert other.list_inference_profiles(typeEquals="APPLICATION")["inferenceProfileSummaries"] == []
+        assert guardrail not in [g["id"] for g in other.list_guardrails()["guardrails"]]
+    finally:
+        other.close()
