@@ -265,7 +265,7 @@ CALLS: dict[str, Callable[[RoutingWorld], Params]] = {
     "CancelAutomatedReasoningPolicyBuildWorkflow": _cancel,
     "DeleteAutomatedReasoningPolicyBuildWorkflow": lambda w: {
         **w.workflow,
-        "lastUpdatedAt": "2026-01-01T00:00:00Z",
+        "lastUpdatedAt": w.client.get_automated_reasoning_policy_build_workflow(**w.workflow)["updatedAt"],
     },
     "GetAutomatedReasoningPolicyAnnotations": lambda w: w.workflow,
     "UpdateAutomatedReasoningPolicyAnnotations": lambda w: {

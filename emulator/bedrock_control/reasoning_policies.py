@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from emulator.bedrock_control import tags
@@ -52,6 +53,7 @@ IN_USE: Final = (
     "The automated reasoning policy {arn} still has versions, test cases or build workflows. Delete them "
     "first, or set force to true."
 )
+STALE_TIME: Final = "The {what} was updated since the lastUpdatedAt you provided. Get it again and retry with its current updatedAt."
 UNKNOWN_TYPE: Final = (
     "The variable {variable} has type {type}, which is not BOOL, INT, REAL or a type of the policy."
 )
@@ -75,6 +77,24 @@ def checked_definition(definition: Mapping[str, Any] | None) -> dict[str, Any]:
         if kind.upper() not in BUILT_IN_TYPES and kind not in type_names:
             raise AwsError("ValidationException", UNKNOWN_TYPE.format(variable=variable["name"], type=kind))
     return full
+
+
+def _moment(value: Any) -> datetime | None:
+    """A timestamp as the wire carries it (epoch seconds in a JSON body, ISO 8601 in a query string)."""
+    try:
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(float(value), UTC)
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def check_unchanged(record: Mapping[str, Any], last_updated_at: Any, what: str) -> None:
+    """``lastUpdatedAt`` is a concurrency token: it must be the record's ``updatedAt`` (to the millisecond)."""
+    given, current = _moment(last_updated_at), _moment(record["updatedAt"])
+    if given is None or current is None or abs((given - current).total_seconds()) >= 0.001:
+        raise AwsError("ConflictException", STALE_TIME.format(what=what))
 
 
 def parse_arn(call: OperationCall, arn: str) -> tuple[str, str | None]:
@@ -262,6 +282,7 @@ def get_test_case(call: OperationCall) -> Reply:
 def update_test_case(call: OperationCall) -> Reply:
     values = params(call)
     policy, record = test_case_record(call, str(values["policyArn"]), str(values["testCaseId"]))
+    check_unchanged(record, values["lastUpdatedAt"], "test case")
     for member in _TEST_CASE_MEMBERS:
         if member in values:
             record[member] = values[member]
@@ -275,6 +296,7 @@ def update_test_case(call: OperationCall) -> Reply:
 def delete_test_case(call: OperationCall) -> Reply:
     values = params(call)
     policy, record = test_case_record(call, str(values["policyArn"]), str(values["testCaseId"]))
+    check_unchanged(record, values["lastUpdatedAt"], "test case")
     resources.remove(call, TEST_CASE, resources.key(policy["policyId"], record["testCaseId"]))
     return JsonReply({})
 

@@ -27,6 +27,7 @@ from emulator.bedrock_control.reasoning_policies import (
     TEST_CASE,
     TEST_RESULT,
     WORKFLOW,
+    check_unchanged,
     checked_definition,
     policy_record,
 )
@@ -186,6 +187,7 @@ def cancel_build_workflow(call: OperationCall) -> Reply:
 
 def delete_build_workflow(call: OperationCall) -> Reply:
     policy, record = workflow_record(call)
+    check_unchanged(record, params(call)["lastUpdatedAt"], "build workflow")
     if record["status"] not in TERMINAL:
         raise AwsError(
             "ResourceInUseException",

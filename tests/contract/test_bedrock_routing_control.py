@@ -421,6 +421,18 @@ def test_an_automated_reasoning_policy_lifecycle(emulator: BedrockEmulator) -> N
         guardContent="A full time employee gets twenty five days of leave.",
         expectedAggregatedFindingsResult="SATISFIABLE",
     )["testCaseId"]
+    stamp = control.get_automated_reasoning_policy_test_case(policyArn=arn, testCaseId=passing)["testCase"]
+    emulator.advance_clock(1)
+    edit = {
+        "policyArn": arn,
+        "testCaseId": passing,
+        "guardContent": "A full time employee gets twenty five days of paid leave.",
+        "expectedAggregatedFindingsResult": "SATISFIABLE",
+    }
+    control.update_automated_reasoning_policy_test_case(**edit, lastUpdatedAt=stamp["updatedAt"])
+    with pytest.raises(ClientError) as raised:  # lastUpdatedAt is a concurrency token
+        control.update_automated_reasoning_policy_test_case(**edit, lastUpdatedAt=stamp["updatedAt"])
+    assert error_of(raised)[1] == "ConflictException"
     untranslated = control.create_automated_reasoning_policy_test_case(
         policyArn=arn, guardContent="The weather is nice.", expectedAggregatedFindingsResult="VALID"
     )["testCaseId"]
