@@ -53,10 +53,7 @@ DEFINITION: Final = (
 # wire-facts §21.3 (the emulator's wording; Bedrock's own text for these was not found).
 NAME_TAKEN: Final = "A guardrail with the name {name} already exists."
 BUSY: Final = "The guardrail {id} is in {status} status. Retry the request once its status is READY."
-
-
-def _not_found(identifier: str) -> AwsError:
-    return registry.not_found(identifier)
+VERSION_NOT_FOUND: Final = "Guardrail {identifier} version {version} was not found."
 
 
 def draft_record(call: OperationCall, identifier: str, *, deleting: bool = False) -> dict[str, Any]:
@@ -65,7 +62,7 @@ def draft_record(call: OperationCall, identifier: str, *, deleting: bool = False
     guardrail_id = registry.guardrail_id_of(identifier)
     record = resources.read(call, GUARDRAIL, guardrail_id)
     if record is None or (record["status"] == "DELETING" and not deleting):
-        raise _not_found(identifier)
+        raise registry.not_found(identifier)
     return record
 
 
@@ -79,7 +76,7 @@ def version_record(
     record = resources.read(call, GUARDRAIL_VERSION, resources.key(draft["guardrailId"], version))
     if record is None or (record["status"] == "DELETING" and not deleting):
         raise AwsError(
-            "ResourceNotFoundException", f"Guardrail {identifier} version {version} was not found."
+            "ResourceNotFoundException", VERSION_NOT_FOUND.format(identifier=identifier, version=version)
         )
     return record
 

@@ -529,3 +529,19 @@ def test_profiles_routers_and_guardrails_belong_to_their_tenant(emulator: Bedroc
         assert guardrail not in [g["id"] for g in other.list_guardrails()["guardrails"]]
     finally:
         other.close()
+
+
+def test_get_guardrail_describes_back_the_policies_it_does_not_evaluate(emulator: BedrockEmulator) -> None:
+    control = emulator.client("bedrock")
+    policy = f"arn:aws:bedrock:{REGION}:{account_id(emulator.tenant)}:automated-reasoning-policy/abcdefabcdef"
+    guardrail_id = control.create_guardrail(
+        **GUARDRAIL,
+        contextualGroundingPolicyConfig={"filtersConfig": [{"type": "GROUNDING", "threshold": 0.7}]},
+        automatedReasoningPolicyConfig={"policies": [policy], "confidenceThreshold": 0.8},
+        crossRegionConfig={"guardrailProfileIdentifier": "us.guardrail.v1:0"},
+    )["guardrailId"]
+    got = control.get_guardrail(guardrailIdentifier=guardrail_id)
+    assert got["contextualGroundingPolicy"]["filters"] == [{"type": "GROUNDING", "threshold": 0.7}]
+    assert got["automatedReasoningPolicy"] == {"policies": [policy], "confidenceThreshold": 0.8}
+    assert got["crossRegionDetails"]["guardrailProfileId"] == "us.guardrail.v1:0"
+    assert got["crossRegionDetails"]["guardrailProfileArn"].endswith(":guardrail-profile/us.guardrail.v1:0")

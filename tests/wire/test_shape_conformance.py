@@ -35,6 +35,7 @@ from bedrock_routing_calls import RoutingWorld
 from botocore.eventstream import EventStreamBuffer
 from botocore.model import OperationModel, Shape, StructureShape
 
+from emulator.control.accounts import account_id
 from emulator.pytest_plugin import BedrockEmulator
 from emulator.services.handlers import implemented
 from emulator.wire.routing import ROUTES
@@ -718,6 +719,21 @@ WEATHER_TOOL = {
     ],
     "toolChoice": {"any": {}},
 }
+
+
+def _described_guardrail(emulator: BedrockEmulator) -> Params:
+    created = emulator.client("bedrock").create_guardrail(
+        **{**GUARDRAIL, "name": "shape-audit-policies"},
+        contextualGroundingPolicyConfig={"filtersConfig": [{"type": "GROUNDING", "threshold": 0.7}]},
+        crossRegionConfig={"guardrailProfileIdentifier": "us.guardrail.v1:0"},
+    )
+    return {"guardrailIdentifier": created["guardrailId"]}
+
+
+def _llama_router(emulator: BedrockEmulator) -> str:
+    return f"arn:aws:bedrock:us-east-1:{account_id(emulator.tenant)}:default-prompt-router/meta.llama:1"
+
+
 VARIANTS: dict[str, tuple[str, Params | Setup]] = {
     "Converse-tool_use": (
         "Converse",
@@ -794,6 +810,16 @@ VARIANTS: dict[str, tuple[str, Params | Setup]] = {
                 },
             },
         },
+    ),
+    # bedrock's routing and safety resources (tests/bedrock_routing_calls.py): what a minimal call misses.
+    "GetGuardrail-policies": ("GetGuardrail", _described_guardrail),
+    "Converse-prompt_router": (
+        "Converse",
+        lambda e: {"modelId": _llama_router(e), "messages": MESSAGES, "inferenceConfig": {"maxTokens": 32}},
+    ),
+    "ConverseStream-prompt_router": (
+        "ConverseStream",
+        lambda e: {"modelId": _llama_router(e), "messages": MESSAGES, "inferenceConfig": {"maxTokens": 32}},
     ),
 }
 
