@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Final, NamedTuple
 
 from emulator import catalog
@@ -213,24 +213,27 @@ def choose(record: Mapping[str, Any], text_length: int) -> str:
 _TEXT_KEYS: Final = frozenset({"text", "prompt", "inputText", "content", "input", "message", "system"})
 
 
-def _texts(value: Any, key: str | None = None) -> Iterator[str]:
-    if isinstance(value, str):
-        if key in _TEXT_KEYS:
-            yield value
-    elif isinstance(value, Mapping):
-        for name, item in value.items():
-            yield from _texts(item, str(name))
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item, key)
+def text_length(value: Any) -> int:
+    """Characters of the strings under a text-bearing member anywhere in ``value`` (walked without
+    recursion, so no nesting depth a parser accepted can exhaust the stack)."""
+    total = 0
+    pending: list[tuple[Any, str | None]] = [(value, None)]
+    while pending:
+        item, key = pending.pop()
+        if isinstance(item, str):
+            total += len(item) if key in _TEXT_KEYS else 0
+        elif isinstance(item, Mapping):
+            pending.extend((child, str(name)) for name, child in item.items())
+        elif isinstance(item, list):
+            pending.extend((child, key) for child in item)
+    return total
 
 
-def request_text_length(call: OperationCall) -> int:
+def requesttext_length(call: OperationCall) -> int:
     """How many characters of text the request carries: Converse's messages, or InvokeModel's native body."""
     if "messages" in call.input:
-        return sum(len(text) for text in _texts(call.input.get("messages")))
-    body = call.json_body if isinstance(call.json_body, dict) else {}
-    return sum(len(text) for text in _texts(body))
+        return text_length(call.input.get("messages"))
+    return text_length(call.json_body if isinstance(call.json_body, dict) else {})
 
 
 def resolve(call: OperationCall, model_id: str) -> ResolvedModel | None:
@@ -241,7 +244,7 @@ def resolve(call: OperationCall, model_id: str) -> ResolvedModel | None:
         if call.strict:
             raise AwsError("ValidationException", catalog.INVALID_ID_MESSAGE)
         return None
-    target = choose(record, request_text_length(call))
+    target = choose(record, requesttext_length(call))
     bare = _TARGET.match(target)
     assert bare is not None  # checked when the router was made
     model_id_of_target = bare["id"] if bare["kind"] == "foundation-model" else bare["id"].partition(".")[2]
