@@ -122,6 +122,7 @@ def get_inference_profile(call: OperationCall) -> Reply:
 
 def list_inference_profiles(call: OperationCall) -> Reply:
     values = params(call)
+    # Without typeEquals, Bedrock lists the system-defined profiles only (wire-facts §21.1).
     if values.get("typeEquals", "SYSTEM_DEFINED") == "SYSTEM_DEFINED":
         account = account_id(call.tenant)
         entries = [

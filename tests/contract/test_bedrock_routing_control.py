@@ -77,6 +77,9 @@ def test_an_application_profile_serves_the_model_it_copied(emulator: BedrockEmul
     assert control.list_tags_for_resource(resourceARN=arn)["tags"] == [{"key": "team", "value": "support"}]
     listed = control.list_inference_profiles(typeEquals="APPLICATION")["inferenceProfileSummaries"]
     assert [p["inferenceProfileArn"] for p in listed] == [arn]
+    unfiltered = control.list_inference_profiles()["inferenceProfileSummaries"]  # system-defined only
+    assert arn not in [p["inferenceProfileArn"] for p in unfiltered]
+    assert {p["type"] for p in unfiltered} == {"SYSTEM_DEFINED"}
 
     # Served exactly as the copied model: same words, same token counts.
     direct = converse(runtime, NOVA_LITE, "Name three rivers.")
