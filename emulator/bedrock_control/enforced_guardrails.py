@@ -15,12 +15,11 @@ from emulator.control import lifecycle, resources
 from emulator.control.accounts import account_id
 from emulator.control.ids import LOWER, new_id
 from emulator.control.request import params
-from emulator.control.resources import Kind
 from emulator.control.views import view
 from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.wire.errors import AwsError
 
-ENFORCED: Final = Kind("bedrock:enforced-guardrail-configuration", "EnforcedGuardrailConfiguration")
+ENFORCED: Final = guardrails.ENFORCED
 # wire-facts §21.3 (the emulator's wording).
 CONFIG_NOT_FOUND: Final = "The enforced guardrail configuration {id} was not found."
 

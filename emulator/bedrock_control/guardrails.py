@@ -35,6 +35,8 @@ _CHECKED_AT: Final = datetime(2025, 1, 1, tzinfo=UTC)  # a definition is checked
 DRAFT: Final = "DRAFT"
 GUARDRAIL: Final = Kind(registry.DRAFTS, "Guardrail", "name", "guardrailId")
 GUARDRAIL_VERSION: Final = Kind(registry.VERSIONS, "GuardrailVersion")
+# Account-level enforcement naming a version (``enforced_guardrails``): a version it names is in use.
+ENFORCED: Final = Kind("bedrock:enforced-guardrail-configuration", "EnforcedGuardrailConfiguration")
 # The members of CreateGuardrail / UpdateGuardrail that define what a guardrail does.
 DEFINITION: Final = (
     "name",
@@ -53,6 +55,7 @@ DEFINITION: Final = (
 # wire-facts §21.3 (the emulator's wording; Bedrock's own text for these was not found).
 NAME_TAKEN: Final = "A guardrail with the name {name} already exists."
 BUSY: Final = "The guardrail {id} is in {status} status. Retry the request once its status is READY."
+IN_USE: Final = "The guardrail {id} is used by the enforced guardrail configuration {config}. Delete that configuration first."
 VERSION_NOT_FOUND: Final = "Guardrail {identifier} version {version} was not found."
 
 
@@ -161,6 +164,9 @@ def delete_guardrail(call: OperationCall) -> Reply:
     guardrail_id = draft["guardrailId"]
     gone = [(lifecycle.later(call, "delete"), {lifecycle.GONE: True})]
     version = values.get("guardrailVersion")
+    for config_id, config in resources.records(call, ENFORCED):
+        if config["guardrailId"] == guardrail_id and version in (None, config["guardrailVersion"]):
+            raise AwsError("ResourceInUseException", IN_USE.format(id=guardrail_id, config=config_id))
     if version is not None:
         record = version_record(call, values["guardrailIdentifier"], version)
         record["status"] = "DELETING"

@@ -330,7 +330,11 @@ def test_enforced_guardrail_configurations_are_kept(emulator: BedrockEmulator) -
             guardrailInferenceConfig={"guardrailIdentifier": guardrail_id, "guardrailVersion": "7"}
         )
     assert error_of(raised)[1] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as raised:  # a version an enforced configuration names is in use
+        control.delete_guardrail(guardrailIdentifier=guardrail_id, guardrailVersion="1")
+    assert error_of(raised)[:2] == (400, "ResourceInUseException")
     control.delete_enforced_guardrail_configuration(configId=put["configId"])
+    control.delete_guardrail(guardrailIdentifier=guardrail_id, guardrailVersion="1")
     assert control.list_enforced_guardrails_configuration()["guardrailsConfig"] == []
 
 
