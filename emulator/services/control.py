@@ -1,5 +1,6 @@
-"""Handlers of the ``bedrock`` control plane's model reads: GetFoundationModel, ListFoundationModels,
-GetInferenceProfile and ListInferenceProfiles, all answered from the model catalogue."""
+"""Handlers of the ``bedrock`` control plane's model reads, GetFoundationModel and ListFoundationModels,
+answered from the model catalogue; and ``system_profile``, a system-defined inference profile as Bedrock
+describes it (GetInferenceProfile and ListInferenceProfiles are ``emulator/bedrock_control/inference_profiles.py``)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ from emulator import catalog
 from emulator.bedrock_control import customizable
 from emulator.catalog import FoundationModel
 from emulator.services.exchange import JsonReply, OperationCall, Reply
-from emulator.wire import pagination
 from emulator.wire.errors import AwsError, validation
 
-ACCOUNT_ID: Final = "123456789012"
 # Where a system-defined profile of each geography routes requests (the destination Regions it lists).
 PROFILE_REGIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "us": ("us-east-1", "us-east-2", "us-west-2"),
@@ -39,9 +38,6 @@ _PROFILE_DATE: Final = datetime(
     2024, 8, 26, tzinfo=UTC
 )  # system-defined profiles predate any caller's account
 _MODEL_ARN: Final = re.compile(r"arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+::foundation-model/(?P<id>.+)")
-_PROFILE_ARN: Final = re.compile(
-    r"arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+:\d{12}:inference-profile/(?P<id>.+)"
-)
 
 
 # -- foundation models -------------------------------------------------------------------------------
@@ -137,10 +133,6 @@ def list_foundation_models(call: OperationCall) -> Reply:
 # -- inference profiles ------------------------------------------------------------------------------
 
 
-def _profile(profile_id: str, region: str) -> dict[str, Any]:
-    return system_profile(profile_id, region, ACCOUNT_ID)
-
-
 def system_profile(profile_id: str, region: str, account: str) -> dict[str, Any]:
     """A system-defined inference profile as GetInferenceProfile describes it, in ``account``'s ARN."""
     prefix, _, model_id = profile_id.partition(".")
@@ -162,26 +154,7 @@ def system_profile(profile_id: str, region: str, account: str) -> dict[str, Any]
     }
 
 
-def get_inference_profile(call: OperationCall) -> Reply:
-    identifier: str = call.input["inferenceProfileIdentifier"]
-    match = _PROFILE_ARN.fullmatch(identifier)
-    profile_id = match["id"] if match else identifier
-    if profile_id not in catalog.inference_profile_ids(call.region):
-        raise AwsError("ResourceNotFoundException", "The specified inference profile was not found.")
-    return JsonReply(_profile(profile_id, call.region))
-
-
-def list_inference_profiles(call: OperationCall) -> Reply:
-    kind = call.input.get("typeEquals", "SYSTEM_DEFINED")  # its enum is checked by the model
-    # Application profiles are account resources; the emulator's account has none.
-    ids = list(catalog.inference_profile_ids(call.region)) if kind == "SYSTEM_DEFINED" else []
-    profiles = [_profile(pid, call.region) for pid in ids]
-    return JsonReply(pagination.page(call.service, call.operation, profiles, call.input))
-
-
 CONTROL_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {
     "GetFoundationModel": get_foundation_model,
     "ListFoundationModels": list_foundation_models,
-    "GetInferenceProfile": get_inference_profile,
-    "ListInferenceProfiles": list_inference_profiles,
 }
