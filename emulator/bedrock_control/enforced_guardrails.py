@@ -63,7 +63,7 @@ def put_enforced_guardrail_configuration(call: OperationCall) -> Reply:
 
 def list_enforced_guardrails_configuration(call: OperationCall) -> Reply:
     entries = [
-        view(record, "AccountEnforcedGuardrailOutputConfiguration", "bedrock")
+        view(record, "AccountEnforcedGuardrailOutputConfiguration", service="bedrock")
         for _, record in resources.records(call, ENFORCED)
     ]
     # botocore has no paginator for this list; an account has few configurations, all in one page.

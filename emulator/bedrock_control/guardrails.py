@@ -116,7 +116,7 @@ def create_guardrail(call: OperationCall) -> Reply:
     lifecycle.schedule(record, [(lifecycle.later(call, "create"), {"status": "READY"})])
     resources.save(call, GUARDRAIL, guardrail_id, record)
     tags.attach(call, record["guardrailArn"], values.get("tags"))
-    return JsonReply(view(record, "CreateGuardrailResponse", SERVICE))
+    return JsonReply(view(record, "CreateGuardrailResponse", service=SERVICE))
 
 
 def update_guardrail(call: OperationCall) -> Reply:
@@ -131,7 +131,7 @@ def update_guardrail(call: OperationCall) -> Reply:
     )
     lifecycle.schedule(record, [(lifecycle.later(call, "update"), {"status": "READY"})])
     resources.save(call, GUARDRAIL, record["guardrailId"], record)
-    return JsonReply(view(record, "UpdateGuardrailResponse", SERVICE))
+    return JsonReply(view(record, "UpdateGuardrailResponse", service=SERVICE))
 
 
 def create_guardrail_version(call: OperationCall) -> Reply:
@@ -231,7 +231,7 @@ def describe(call: OperationCall, record: Mapping[str, Any]) -> dict[str, Any]:
     kms = definition.get("kmsKeyId")
     if isinstance(kms, str) and ":key/" in kms:
         body["kmsKeyArn"] = kms
-    return view(body, "GetGuardrailResponse", SERVICE)
+    return view(body, "GetGuardrailResponse", service=SERVICE)
 
 
 def _summary(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def create_inference_profile(call: OperationCall) -> Reply:
         record["description"] = values["description"]
     resources.save(call, PROFILE, profile_id, record)
     tags.attach(call, record["inferenceProfileArn"], values.get("tags"))
-    return JsonReply(view(record, "CreateInferenceProfileResponse", SERVICE))
+    return JsonReply(view(record, "CreateInferenceProfileResponse", service=SERVICE))
 
 
 def _application(call: OperationCall, identifier: str) -> dict[str, Any] | None:
@@ -111,7 +111,7 @@ def get_inference_profile(call: OperationCall) -> Reply:
     identifier = str(params(call)["inferenceProfileIdentifier"])
     record = _application(call, identifier)
     if record is not None:
-        return JsonReply(view(record, "GetInferenceProfileResponse", SERVICE))
+        return JsonReply(view(record, "GetInferenceProfileResponse", service=SERVICE))
     profile_id = identifier.rsplit("/", 1)[-1] if identifier.startswith("arn:") else identifier
     if ":inference-profile/" not in identifier and identifier.startswith("arn:"):
         raise AwsError("ResourceNotFoundException", NOT_FOUND)
@@ -130,7 +130,8 @@ def list_inference_profiles(call: OperationCall) -> Reply:
         ]
     else:
         entries = [
-            view(record, "InferenceProfileSummary", SERVICE) for _, record in resources.records(call, PROFILE)
+            view(record, "InferenceProfileSummary", service=SERVICE)
+            for _, record in resources.records(call, PROFILE)
         ]
     return JsonReply(page(call.service, call.operation, entries, values))
 

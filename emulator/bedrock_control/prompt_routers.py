@@ -167,7 +167,7 @@ def _found(call: OperationCall) -> dict[str, Any]:
 
 
 def get_prompt_router(call: OperationCall) -> Reply:
-    return JsonReply(view(_found(call), "GetPromptRouterResponse", SERVICE))
+    return JsonReply(view(_found(call), "GetPromptRouterResponse", service=SERVICE))
 
 
 def list_prompt_routers(call: OperationCall) -> Reply:
@@ -178,7 +178,7 @@ def list_prompt_routers(call: OperationCall) -> Reply:
         entries += [_default_record(call, router) for router in DEFAULT_ROUTERS]
     if kind in (None, "custom"):
         entries += [record for _, record in resources.records(call, ROUTER)]
-    summaries = [view(record, "PromptRouterSummary", SERVICE) for record in entries]
+    summaries = [view(record, "PromptRouterSummary", service=SERVICE) for record in entries]
     return JsonReply(page(call.service, call.operation, summaries, values))
 
 

@@ -145,12 +145,12 @@ def create_policy(call: OperationCall) -> Reply:
         record["kmsKeyArn"] = kms
     resources.save(call, POLICY, policy_id, record)
     tags.attach(call, record["policyArn"], values.get("tags"))
-    return JsonReply(view(record, "CreateAutomatedReasoningPolicyResponse", SERVICE))
+    return JsonReply(view(record, "CreateAutomatedReasoningPolicyResponse", service=SERVICE))
 
 
 def get_policy(call: OperationCall) -> Reply:
     record = policy_record(call, str(params(call)["policyArn"]))
-    return JsonReply(view(record, "GetAutomatedReasoningPolicyResponse", SERVICE))
+    return JsonReply(view(record, "GetAutomatedReasoningPolicyResponse", service=SERVICE))
 
 
 def update_policy(call: OperationCall) -> Reply:
@@ -170,7 +170,7 @@ def update_policy(call: OperationCall) -> Reply:
     if "description" in values:
         record["description"] = values["description"]
     resources.save(call, POLICY, record["policyId"], record)
-    return JsonReply(view(record, "UpdateAutomatedReasoningPolicyResponse", SERVICE))
+    return JsonReply(view(record, "UpdateAutomatedReasoningPolicyResponse", service=SERVICE))
 
 
 def delete_policy(call: OperationCall) -> Reply:
@@ -203,7 +203,7 @@ def list_policies(call: OperationCall) -> Reply:
         )
     else:
         found = [record for _, record in resources.records(call, POLICY)]
-    summaries = [view(record, "AutomatedReasoningPolicySummary", SERVICE) for record in found]
+    summaries = [view(record, "AutomatedReasoningPolicySummary", service=SERVICE) for record in found]
     return JsonReply(page(call.service, call.operation, summaries, values))
 
 
@@ -224,7 +224,7 @@ def create_version(call: OperationCall) -> Reply:
     }
     resources.save(call, POLICY_VERSION, resources.key(policy_id, number), record)
     tags.attach(call, record["policyArn"], values.get("tags"))
-    return JsonReply(view(record, "CreateAutomatedReasoningPolicyVersionResponse", SERVICE))
+    return JsonReply(view(record, "CreateAutomatedReasoningPolicyVersionResponse", service=SERVICE))
 
 
 def export_version(call: OperationCall) -> Reply:
@@ -274,7 +274,7 @@ def get_test_case(call: OperationCall) -> Reply:
     return JsonReply(
         {
             "policyArn": policy["policyArn"],
-            "testCase": view(record, "AutomatedReasoningPolicyTestCase", SERVICE),
+            "testCase": view(record, "AutomatedReasoningPolicyTestCase", service=SERVICE),
         }
     )
 
@@ -305,7 +305,7 @@ def list_test_cases(call: OperationCall) -> Reply:
     values = params(call)
     policy = policy_record(call, str(values["policyArn"]), allow_version=False)
     cases = [
-        view(record, "AutomatedReasoningPolicyTestCase", SERVICE)
+        view(record, "AutomatedReasoningPolicyTestCase", service=SERVICE)
         for _, record in resources.records(call, TEST_CASE, policy["policyId"])
     ]
     return JsonReply(page(call.service, call.operation, cases, values))

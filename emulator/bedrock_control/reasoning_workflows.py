@@ -158,14 +158,14 @@ def start_build_workflow(call: OperationCall) -> Reply:
 
 def get_build_workflow(call: OperationCall) -> Reply:
     _, record = workflow_record(call)
-    return JsonReply(view(record, "GetAutomatedReasoningPolicyBuildWorkflowResponse", SERVICE))
+    return JsonReply(view(record, "GetAutomatedReasoningPolicyBuildWorkflowResponse", service=SERVICE))
 
 
 def list_build_workflows(call: OperationCall) -> Reply:
     values = params(call)
     policy = policy_record(call, str(values["policyArn"]), allow_version=False)
     summaries = [
-        view(record, "AutomatedReasoningPolicyBuildWorkflowSummary", SERVICE)
+        view(record, "AutomatedReasoningPolicyBuildWorkflowSummary", service=SERVICE)
         for _, record in resources.records(call, WORKFLOW, policy["policyId"])
     ]
     return JsonReply(page(call.service, call.operation, summaries, values))
@@ -324,7 +324,7 @@ def start_test_workflow(call: OperationCall) -> Reply:
     start = lifecycle.now(call)
     built = record["assets"]["policyDefinition"]
     for case in cases:
-        test_case = view(case, "AutomatedReasoningPolicyTestCase", SERVICE)
+        test_case = view(case, "AutomatedReasoningPolicyTestCase", service=SERVICE)
         result: dict[str, Any] = {
             "testCase": test_case,
             "policyArn": policy["policyArn"],
@@ -361,7 +361,7 @@ def get_test_result(call: OperationCall) -> Reply:
             "ResourceNotFoundException",
             RESULT_NOT_FOUND.format(id=values["testCaseId"], workflow=record["buildWorkflowId"]),
         )
-    return JsonReply({"testResult": view(result, "AutomatedReasoningPolicyTestResult", SERVICE)})
+    return JsonReply({"testResult": view(result, "AutomatedReasoningPolicyTestResult", service=SERVICE)})
 
 
 def list_test_results(call: OperationCall) -> Reply:
@@ -369,7 +369,7 @@ def list_test_results(call: OperationCall) -> Reply:
     policy, record = workflow_record(call)
     parent = resources.key(policy["policyId"], record["buildWorkflowId"])
     results = [
-        view(result, "AutomatedReasoningPolicyTestResult", SERVICE)
+        view(result, "AutomatedReasoningPolicyTestResult", service=SERVICE)
         for _, result in resources.records(call, TEST_RESULT, parent)
     ]
     return JsonReply(page(call.service, call.operation, results, values))
