@@ -20,7 +20,7 @@ from emulator.services.exchange import JsonReply, OperationCall, Reply
 from emulator.wire.errors import AwsError
 
 ENFORCED: Final = guardrails.ENFORCED
-# wire-facts §21.3 (the emulator's wording).
+# wire-facts §22.3 (the emulator's wording).
 CONFIG_NOT_FOUND: Final = "The enforced guardrail configuration {id} was not found."
 
 

@@ -52,7 +52,7 @@ DEFINITION: Final = (
     "blockedOutputsMessaging",
     "kmsKeyId",
 )
-# wire-facts §21.3 (the emulator's wording; Bedrock's own text for these was not found).
+# wire-facts §22.3 (the emulator's wording; Bedrock's own text for these was not found).
 NAME_TAKEN: Final = "A guardrail with the name {name} already exists."
 BUSY: Final = "The guardrail {id} is in {status} status. Retry the request once its status is READY."
 IN_USE: Final = "The guardrail {id} is used by the enforced guardrail configuration {config}. Delete that configuration first."

@@ -29,11 +29,11 @@ from emulator.wire.pagination import page
 
 SERVICE: Final = "bedrock"
 PROFILE: Final = Kind("bedrock:application-inference-profile", "InferenceProfile", "inferenceProfileName")
-# wire-facts §21.1: GetInferenceProfile's not-found text (kept from the catalogue reads).
+# wire-facts §22.1: GetInferenceProfile's not-found text (kept from the catalogue reads).
 NOT_FOUND: Final = "The specified inference profile was not found."
-# wire-facts §21.1: seen (awslabs/aws-solutions-constructs#1387).
+# wire-facts §22.1: seen (awslabs/aws-solutions-constructs#1387).
 BAD_SOURCE: Final = "copyFrom must be a valid inference profile model source ARN."
-# wire-facts §21.1 (the emulator's wording).
+# wire-facts §22.1 (the emulator's wording).
 NAME_TAKEN: Final = "An inference profile with the name {name} already exists."
 _SOURCE: Final = re.compile(
     r"^arn:aws(?:-[a-z]+)*:bedrock:(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12})?:"
@@ -122,7 +122,7 @@ def get_inference_profile(call: OperationCall) -> Reply:
 
 def list_inference_profiles(call: OperationCall) -> Reply:
     values = params(call)
-    # Without typeEquals, Bedrock lists the system-defined profiles only (wire-facts §21.1).
+    # Without typeEquals, Bedrock lists the system-defined profiles only (wire-facts §22.1).
     if values.get("typeEquals", "SYSTEM_DEFINED") == "SYSTEM_DEFINED":
         account = account_id(call.tenant)
         entries = [

@@ -36,7 +36,7 @@ from emulator.wire.pagination import page
 SERVICE: Final = "bedrock"
 ROUTER: Final = Kind("bedrock:prompt-router", "PromptRouter", "promptRouterName")
 CHARACTERS_PER_POINT: Final = 20
-# wire-facts §21.2 (the emulator's wording).
+# wire-facts §22.2 (the emulator's wording).
 NOT_FOUND: Final = "The prompt router {arn} was not found."
 NAME_TAKEN: Final = "A prompt router with the name {name} already exists."
 BAD_MODEL: Final = "The model {arn} is not a foundation model or inference profile available in {region}."

@@ -40,7 +40,7 @@ WORKFLOW: Final = Kind("bedrock:automated-reasoning-build-workflow", "AutomatedR
 TEST_RESULT: Final = Kind("bedrock:automated-reasoning-test-result", "AutomatedReasoningPolicyTestResult")
 EMPTY_DEFINITION: Final = {"version": "1.0", "types": [], "rules": [], "variables": []}
 BUILT_IN_TYPES: Final = frozenset({"BOOL", "INT", "REAL"})
-# wire-facts §21.4 (the emulator's wording; Bedrock's own texts for these were not found).
+# wire-facts §22.4 (the emulator's wording; Bedrock's own texts for these were not found).
 NOT_FOUND: Final = "The automated reasoning policy {arn} was not found."
 VERSION_NOT_FOUND: Final = "The automated reasoning policy version {arn} was not found."
 TEST_CASE_NOT_FOUND: Final = "The test case {id} was not found in policy {arn}."

@@ -44,7 +44,7 @@ BUILD_SECONDS: Final = (
 )
 TEST_SECONDS: Final = 2.0  # SCHEDULED -> IN_PROGRESS (1 s) -> COMPLETED (2 s)
 TERMINAL: Final = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
-# wire-facts §21.4 (the emulator's wording).
+# wire-facts §22.4 (the emulator's wording).
 WORKFLOW_NOT_FOUND: Final = "The build workflow {id} was not found for policy {arn}."
 BUSY: Final = (
     "The policy {arn} already has a build workflow in progress ({id}). Wait for it to finish, or cancel it."

@@ -62,7 +62,7 @@ UNENFORCED_PATTERNS: Mapping[str, str] = {
         "bedrock-agent TaggableResourcesArn"
     ),
     # bedrock PromptRouterArn (GetPromptRouter, DeletePromptRouter): only "default-prompt-router/", yet a
-    # router made by CreatePromptRouter is "prompt-router/<id>" and is read and deleted by it (wire-facts §21.2).
+    # router made by CreatePromptRouter is "prompt-router/<id>" and is read and deleted by it (wire-facts §22.2).
     "arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:default-prompt-router/[a-zA-Z0-9-:.]+": (
         "bedrock PromptRouterArn"
     ),
