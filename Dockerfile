@@ -37,6 +37,20 @@ COPY emulator ./emulator
 RUN pip install --no-deps . \
     && rm -rf /tmp/build
 
+# Labels last, so that a new version or revision rebuilds no layer. `make image` passes VERSION (the
+# package's) and REVISION; the release workflow passes SOURCE (the repository it builds) as well.
+ARG VERSION=dev
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/bedrock-emulator/bedrock-emulator
+LABEL org.opencontainers.image.title="bedrock-emulator" \
+      org.opencontainers.image.description="A local, wire-faithful emulator of Amazon Bedrock with deterministic, scriptable chaos." \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.url="${SOURCE}" \
+      org.opencontainers.image.documentation="${SOURCE}/blob/main/docs/container.md"
+
 WORKDIR /
 
 USER 10001:10001

