@@ -21,8 +21,14 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from testcontainers.core.container import DockerContainer
-from testcontainers.core.wait_strategies import HttpWaitStrategy
+
+try:
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.wait_strategies import HttpWaitStrategy
+except ImportError as missing:  # an optional dependency: say which extra brings it
+    raise ImportError(
+        "emulator.testcontainers needs testcontainers: pip install 'bedrock-emulator[testcontainers]'"
+    ) from missing
 
 __all__ = ["DEFAULT_IMAGE", "PORT", "BedrockEmulatorContainer"]
 
