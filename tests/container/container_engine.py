@@ -61,7 +61,7 @@ class Running:
 
 
 @contextlib.contextmanager
-def running(*options: str, image: str = IMAGE, port: int = 8484, timeout: float = 30) -> Iterator[Running]:
+def running(*options: str, image: str = IMAGE, port: int = 8484, timeout: float = 60) -> Iterator[Running]:
     """The image started with ``options`` (its port published on 127.0.0.1), once its health check passes."""
     name = f"bedrock-emulator-smoke-{os.getpid()}-{next(_names)}"
     host_port = free_port()

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import tomllib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ from container_engine import ENGINE, IMAGE, engine, health_check_passes, running
 
 ROOT = Path(__file__).parents[2]
 BIN = Path(sys.executable).parent
-VERSION = re.search(r'^version = "(.+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)[1]  # type: ignore[index]
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 
 # What a test job does with the snippet's variables: the scenario named by the access key throttles the
 # first three calls, then answers; the admin API answers at the service's name when it is allowed.
