@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from emulator import call_detail
 from emulator.engine import Engine, ScenarioError
 from emulator.export import export, export_name
 from emulator.journal import Journal
@@ -164,7 +165,59 @@ def requests_journal() -> Response:
         since=_number("since", request.args.get("since")),
         limit=int(limit) if limit else None,
     )
-    return jsonify({"requests": [e.to_json() for e in entries]})
+    return jsonify({"requests": [call_detail.summary(e) for e in entries]})
+
+
+@blueprint.get("/requests/<int:sequence>")
+def request_detail(sequence: int) -> Response | tuple[Response, int]:
+    """One call in full (bodies, headers, why its rule fired, its frames), while the journal holds it."""
+    entry = _journal().find(sequence)
+    if entry is None:
+        return _problem(404, "RequestNotFound", f"the journal holds no call #{sequence} (any more)")
+    return jsonify(call_detail.detail(entry, _engine()))
+
+
+@blueprint.get("/counters")
+def counters() -> Response:
+    """Per tenant and scenario: each rule's matched and fired counts; each quota window's use and limits."""
+    tenant = request.args.get("tenant")
+    rules = [
+        {
+            "tenant": who,
+            "scenario": scenario,
+            "state": state.state,
+            "rule": rule,
+            "matched": matched,
+            "fired": state.fired.get(rule, 0),
+        }
+        for who, scenario, state in _engine().counters()
+        if tenant is None or who == tenant
+        for rule, matched in state.counts.items()
+    ]
+    quotas = []
+    for (who, scenario, rule, model), (rpm, tpm, tpd), limits in _engine().quota_gauges():
+        if tenant is not None and who != tenant:
+            continue
+        quotas.append(
+            {
+                "tenant": who,
+                "scenario": scenario,
+                "rule": rule,
+                "model": model,
+                "requests_per_minute": {"used": rpm, "limit": limits.rpm if limits else None},
+                "tokens_per_minute": {"used": tpm, "limit": limits.tpm if limits else None},
+                "tokens_per_day": {"used": tpd, "limit": limits.tpd if limits else None},
+            }
+        )
+    return jsonify({"rules": rules, "quotas": quotas})
+
+
+@blueprint.get("/clock")
+def clock() -> Response:
+    """The virtual clock now, its total advance, and its recent advances (wall time, seconds)."""
+    engine_clock = _engine().clock
+    advances = [{"time": at, "seconds": seconds} for at, seconds in engine_clock.advances()]
+    return jsonify({"now": engine_clock.now(), "offset": engine_clock.offset, "advances": advances})
 
 
 @blueprint.get("/requests/export")

@@ -165,6 +165,7 @@ class DataPlane:
             request_id=request_id,
             request_body=raw_body,
             protocol=environ.get("SERVER_PROTOCOL"),
+            request_headers=headers,
         )
         outcome = _Outcome(entry, started, match.route.status if match else 200, method, raw_path)
         try:
@@ -192,8 +193,10 @@ class DataPlane:
                 state=self.state,
                 body_stream=environ["wsgi.input"] if duplex else None,
             )
+            entry.clock = call.now
             engine_call, plan = self._plan(call, headers)
             entry.rule = plan.rule_label
+            entry.plan = plan
             if plan.strict and not call.strict:
                 call = _replace(call, strict=True)
             if plan.answer is not None:
@@ -329,6 +332,7 @@ class DataPlane:
         status = reply.status or bound_status or outcome.success_status
         outcome.entry.status = status
         outcome.entry.response_body = body
+        outcome.entry.response_headers = headers
         connection = plan.connection
         if isinstance(connection, Truncate):
             keep = max(0, min(connection.keep_bytes, len(body) - 1))
@@ -350,10 +354,15 @@ class DataPlane:
         headers.extend(reply.headers.items())
         headers.append(("Content-Type", EVENT_STREAM))
         log = faults.StreamLog()
+        outcome.entry.response_headers = headers
 
         def finished() -> None:
-            outcome.entry.events_sent = log.sent
-            outcome.entry.response_events = log.events
+            entry = outcome.entry
+            entry.events_sent = log.sent
+            entry.response_events = log.events
+            first = log.first_content_offset()
+            if first is not None:
+                entry.ttft_ms = round((log.started - outcome.started + first) * 1000, 3)
             self._finish(outcome, stream_end=log.end)
 
         frames = faults.shaped_frames(
@@ -398,6 +407,7 @@ class DataPlane:
         outcome.entry.status = status
         outcome.entry.error_code = error.code
         outcome.entry.response_body = body
+        outcome.entry.response_headers = headers
         self._finish(outcome)
         return _Answer(status, headers, body)
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulator.engine.plan import Plan
 
 DEFAULT_CAPACITY = 10_000
 # Request and response bodies (and stream events) are kept for the most recent calls only, so a long
@@ -14,8 +18,9 @@ DEFAULT_CAPACITY = 10_000
 DEFAULT_DETAIL_CAPACITY = 500
 # ... and within this many bytes of bodies (a few large InvokeModel bodies must not pin gigabytes).
 DEFAULT_DETAIL_BYTES = 64 << 20
-# A stream event's share of that budget: an estimate, so recording costs no serialization.
+# A stream event's share of that budget, and a header's: estimates, so recording costs no serialization.
 _EVENT_BYTES = 256
+_HEADERS_BYTES = 2048
 
 
 @dataclass
@@ -37,16 +42,26 @@ class JournalEntry:
     warnings: list[str] = field(default_factory=list)
     protocol: str | None = None  # HTTP/1.1 or HTTP/2
     sequence: int = 0
-    # For export as a replayable scenario: the request and what was answered.
+    clock: float | None = None  # the virtual clock (quota time) when the call arrived
+    ttft_ms: float | None = None  # a stream's time to its first content event, from the call's arrival
+    # For export as a replayable scenario and the dashboard's detail: the request and what was answered.
     request_body: bytes | None = field(default=None, repr=False)
     response_body: bytes | None = field(default=None, repr=False)
     response_events: list[tuple[str, dict[str, Any], float]] | None = field(default=None, repr=False)
+    request_headers: Mapping[str, str] | None = field(default=None, repr=False)
+    response_headers: list[tuple[str, str]] | None = field(default=None, repr=False)
+    # What the engine decided (shared and immutable; kept with the summary): why a rule fired.
+    plan: Plan | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for private in ("request_body", "response_body", "response_events"):
-            data.pop(private)
-        return data
+        """The summary: every public field, none of the bodies, headers or the plan."""
+        return {name: getattr(self, name) for name in _SUMMARY_FIELDS}
+
+
+_PRIVATE_FIELDS = frozenset(
+    {"request_body", "response_body", "response_events", "request_headers", "response_headers", "plan"}
+)
+_SUMMARY_FIELDS = tuple(f.name for f in fields(JournalEntry) if f.name not in _PRIVATE_FIELDS)
 
 
 class Journal:
@@ -102,6 +117,19 @@ class Journal:
             ]
         return selected[-limit:] if limit else selected
 
+    def find(self, sequence: int) -> JournalEntry | None:
+        """The entry with this sequence number, while the journal still holds it."""
+        with self._lock:
+            entries = self._entries
+            if not entries or not entries[0].sequence <= sequence <= entries[-1].sequence:
+                return None
+            # Sequences grow by one per record; a clear of one tenant leaves gaps, so search from the guess.
+            guess = min(len(entries) - 1, sequence - entries[0].sequence)
+            while guess >= 0 and entries[guess].sequence > sequence:
+                guess -= 1
+            found = entries[guess] if guess >= 0 else None
+        return found if found is not None and found.sequence == sequence else None
+
     def clear(self, tenant: str | None = None) -> None:
         with self._lock:
             if tenant is None:
@@ -123,9 +151,11 @@ def _detail_size(entry: JournalEntry) -> int:
         len(entry.request_body or b"")
         + len(entry.response_body or b"")
         + (len(events) * _EVENT_BYTES if events else 0)
+        + (_HEADERS_BYTES if entry.request_headers is not None else 0)
     )
 
 
 def _strip(entry: JournalEntry) -> None:
     entry.request_body = entry.response_body = None
     entry.response_events = None
+    entry.request_headers = entry.response_headers = None

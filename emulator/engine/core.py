@@ -24,9 +24,9 @@ from emulator.engine.compiled import CompiledRule, CompiledScenario, compile_sce
 from emulator.engine.loader import load_paths, load_text
 from emulator.engine.plan import NO_PLAN, Plan, QuotaTicket
 from emulator.engine.problems import Problem, ScenarioError, UnknownScenarioError
-from emulator.engine.quotas import QuotaBook
-from emulator.engine.schema import Scenario
-from emulator.engine.state import DEFAULT_MAX_TENANTS, StateBook
+from emulator.engine.quotas import QuotaBook, QuotaKey
+from emulator.engine.schema import QuotaEffect, Scenario
+from emulator.engine.state import DEFAULT_MAX_TENANTS, ScenarioState, StateBook
 from emulator.wire.errors import AwsError
 
 _STRICT_NO_PLAN = replace(NO_PLAN, strict=True)
@@ -143,6 +143,24 @@ class Engine:
         with self._lock:
             return self._states.tenants()
 
+    def counters(self) -> list[tuple[str, str, ScenarioState]]:
+        """Every tenant's state, rule counts (matched) and fired counts in each scenario it has used."""
+        with self._lock:
+            return self._states.snapshot()
+
+    def quota_gauges(self) -> list[tuple[QuotaKey, tuple[int, int, int], QuotaEffect | None]]:
+        """Each quota window in use: its key, usage (requests/min, tokens/min, tokens/day) and limits."""
+        with self._lock:
+            gauges = self._quotas.gauges(self._clock.now())
+            limits = {}
+            for (_, scenario, rule_id, _), _ in gauges:
+                compiled = self._scenarios.get(scenario)
+                spec = (
+                    next((r for r in compiled.scenario.rules if r.id == rule_id), None) if compiled else None
+                )
+                limits[(scenario, rule_id)] = spec.quota if spec is not None else None
+        return [(key, usage, limits[(key[1], key[2])]) for key, usage in gauges]
+
     @property
     def clock(self) -> Clock:
         return self._clock
@@ -226,6 +244,7 @@ class Engine:
                 error = AwsError(spec.error.code, spec.error.message, **spec.error.fields)
             if spec.state is not None and spec.state.next is not None:
                 state.state = spec.state.next
+            state.fired[rule.id] = state.fired.get(rule.id, 0) + 1
             return self._fired(compiled, rule, n, call, error=error, tickets=tuple(tickets))
         if tickets:
             return replace(compiled.idle_plan, quota_tickets=tuple(tickets))
@@ -256,6 +275,7 @@ class Engine:
             answer=rule.answer,
             strict=compiled.strict,
             quota_tickets=tickets,
+            match_number=n,
         )
 
     def settle(self, call: Call, plan: Plan, *, output_tokens: int, input_tokens: int) -> None:  # noqa: ARG002 - the call is part of the contract so settling can later key on it without an API change

@@ -22,6 +22,9 @@ from emulator.wire.errors import AwsError
 
 COALESCE_BYTES = 16 * 1024
 _NO_STREAM_FAULTS = StreamFaults()
+# Event members that carry generated content: ConverseStream's deltas, InvokeModelWithResponseStream's
+# chunks, the agent and flow runtimes' chunks and outputs.
+_CONTENT_EVENTS = frozenset({"contentBlockDelta", "chunk", "flowOutputEvent"})
 
 
 class _Flush:
@@ -39,6 +42,14 @@ class StreamLog:
     events: list[tuple[str, dict[str, Any], float]] = field(default_factory=list)
     sent: int = 0
     end: str = "completed"
+    started: float = 0.0  # perf_counter when the first event was asked for
+
+    def first_content_offset(self) -> float | None:
+        """Seconds from the start to the first event carrying generated content (the first token)."""
+        for kind, _, offset in self.events:
+            if kind in _CONTENT_EVENTS:
+                return offset
+        return None
 
 
 def shaped_frames(
@@ -91,7 +102,7 @@ def _faulted_frames(
     else:
         events = ((kind, payload, 0.0) for kind, payload in handler_events)
     exception = faults.exception_after
-    started = time.perf_counter()
+    started = log.started = time.perf_counter()
 
     def logged(kind: str, payload: dict[str, Any]) -> None:
         log.events.append((kind, payload, time.perf_counter() - started))

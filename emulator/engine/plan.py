@@ -121,6 +121,7 @@ class Plan:
     strict: bool = False
     warnings: tuple[str, ...] = ()
     quota_tickets: tuple[QuotaTicket, ...] = field(default=(), repr=False)
+    match_number: int | None = None  # the fired rule's count of matching calls, this one included
 
     @property
     def rule_label(self) -> str | None:

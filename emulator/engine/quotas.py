@@ -144,6 +144,14 @@ class QuotaBook:
         windows.expire(now)
         return len(windows.requests), windows.minute_tokens, windows.day_tokens
 
+    def gauges(self, now: float) -> list[tuple[QuotaKey, tuple[int, int, int]]]:
+        """Each key's (requests this minute, tokens this minute, tokens today)."""
+        return [
+            ((tenant, scenario, rule, model), self.usage((tenant, scenario, rule, model), now))
+            for tenant, by_key in self._tenants.items()
+            for scenario, rule, model in list(by_key)
+        ]
+
     def tenants(self) -> int:
         """How many tenants have quota windows."""
         return len(self._tenants)

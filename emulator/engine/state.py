@@ -21,6 +21,7 @@ DEFAULT_MAX_TENANTS = 10_000
 class ScenarioState:
     state: str
     counts: dict[str, int] = field(default_factory=dict)
+    fired: dict[str, int] = field(default_factory=dict)  # calls each rule shaped (of those it counted)
 
     def count(self, rule_id: str) -> int:
         """Counts one more matched call for the rule; returns its 1-based position."""
@@ -57,6 +58,14 @@ class StateBook:
     def peek(self, tenant: str, scenario: str) -> ScenarioState | None:
         scenarios = self._tenants.peek(tenant)
         return scenarios.get(scenario) if scenarios is not None else None
+
+    def snapshot(self) -> list[tuple[str, str, ScenarioState]]:
+        """Every (tenant, scenario, copy of its state), without marking anyone active."""
+        return [
+            (tenant, name, ScenarioState(found.state, dict(found.counts), dict(found.fired)))
+            for tenant, scenarios in self._tenants.items()
+            for name, found in scenarios.items()
+        ]
 
     def tenants(self) -> int:
         """How many tenants have state."""
