@@ -81,6 +81,7 @@ def summary(entry: JournalEntry) -> dict[str, Any]:
     """The journal's summary of a call, with its outcome."""
     data = entry.to_json()
     data["outcome"] = outcome_of(entry)
+    data["quota_window"] = entry.plan.quota_window if entry.plan is not None else None
     return data
 
 

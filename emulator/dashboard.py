@@ -18,13 +18,21 @@ __all__ = ["UI_PATH", "blueprint", "install"]
 
 UI_PATH = "/_emulator/ui"
 NONCE_PLACEHOLDER = "__CSP_NONCE__"
+TIMELINE_PLACEHOLDER = "/*__TIMELINE_JS__*/"
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/_emulator")
 
 
 @cache
+def timeline_script() -> str:
+    """The timeline drawing code the dashboard and the run report share (emulator/timeline.js)."""
+    return files("emulator").joinpath("timeline.js").read_text(encoding="utf-8")
+
+
+@cache
 def _template() -> str:
-    return files("emulator").joinpath("dashboard.html").read_text(encoding="utf-8")
+    page = files("emulator").joinpath("dashboard.html").read_text(encoding="utf-8")
+    return page.replace(TIMELINE_PLACEHOLDER, timeline_script())
 
 
 def _content_security_policy(nonce: str) -> str:

@@ -24,7 +24,7 @@ from emulator.engine.compiled import CompiledRule, CompiledScenario, compile_sce
 from emulator.engine.loader import load_paths, load_text
 from emulator.engine.plan import NO_PLAN, Plan, QuotaTicket
 from emulator.engine.problems import Problem, ScenarioError, UnknownScenarioError
-from emulator.engine.quotas import QuotaBook, QuotaKey
+from emulator.engine.quotas import DAY, MINUTE, TPD_MESSAGE, QuotaBook, QuotaKey
 from emulator.engine.schema import QuotaEffect, Scenario
 from emulator.engine.state import DEFAULT_MAX_TENANTS, ScenarioState, StateBook
 from emulator.wire.errors import AwsError
@@ -229,6 +229,7 @@ class Engine:
             if not rule.taken(n, draw):
                 continue
             error: AwsError | None = None
+            window = None
             if spec.quota is not None:
                 model = call.foundation_model_id or call.model_id or "*"
                 key = (call.tenant, compiled.name, rule.id, model)
@@ -240,12 +241,15 @@ class Engine:
                         tickets.append(ticket)
                     continue
                 error = AwsError("ThrottlingException", message)
+                window = DAY if message == TPD_MESSAGE else MINUTE
             elif spec.error is not None:
                 error = AwsError(spec.error.code, spec.error.message, **spec.error.fields)
             if spec.state is not None and spec.state.next is not None:
                 state.state = spec.state.next
             state.fired[rule.id] = state.fired.get(rule.id, 0) + 1
-            return self._fired(compiled, rule, n, call, error=error, tickets=tuple(tickets))
+            return self._fired(
+                compiled, rule, n, call, error=error, tickets=tuple(tickets), quota_window=window
+            )
         if tickets:
             return replace(compiled.idle_plan, quota_tickets=tuple(tickets))
         return compiled.idle_plan
@@ -259,6 +263,7 @@ class Engine:
         *,
         error: AwsError | None,
         tickets: tuple[QuotaTicket, ...],
+        quota_window: float | None = None,
     ) -> Plan:
         spec = rule.rule
         delay = 0.0
@@ -276,6 +281,7 @@ class Engine:
             strict=compiled.strict,
             quota_tickets=tickets,
             match_number=n,
+            quota_window=quota_window,
         )
 
     def settle(self, call: Call, plan: Plan, *, output_tokens: int, input_tokens: int) -> None:  # noqa: ARG002 - the call is part of the contract so settling can later key on it without an API change

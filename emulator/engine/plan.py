@@ -122,6 +122,7 @@ class Plan:
     warnings: tuple[str, ...] = ()
     quota_tickets: tuple[QuotaTicket, ...] = field(default=(), repr=False)
     match_number: int | None = None  # the fired rule's count of matching calls, this one included
+    quota_window: float | None = None  # seconds of the quota window that throttled the call, if one did
 
     @property
     def rule_label(self) -> str | None:

@@ -4,14 +4,15 @@ The HTTP tests pin what keeps the page safe to open: served as HTML under a nonc
 URL it names is a relative ``/_emulator/`` path the admin API actually routes. The browser test plays a
 user: a boto3 call appears in the journal table by itself (auto-refresh), and binding ``throttle-always``
 from the page throttles the tenant's next call; with ``--admin-token`` the page shows nothing until the
-token is entered, then works as before. CI has no browser, so those tests skip with the reason.
+token is entered, then works as before; a call opens into its detail (a body holding ``<script>`` shown as
+text), the timeline is looked at in a screenshot, counters, gauges and filters follow the calls. CI installs
+Debian's chromium and chromium-driver (.ci/apt-packages); elsewhere the browser tests skip with the reason.
 """
 
 from __future__ import annotations
 
 import http.client
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -23,6 +24,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from chromium import chromium, console_problems, wait_for
 from flask import Flask
 
 from emulator import dashboard
@@ -44,6 +46,9 @@ PAGE_CALLS = [
     ("DELETE", '"tenants/"', "tenants/t/scenario"),
     ("POST", '"reset"', "reset"),
     ("POST", '"clock/advance"', "clock/advance"),
+    ("GET", '"requests/"', "requests/1"),
+    ("GET", '"counters"', "counters"),
+    ("GET", '"clock"', "clock"),
 ]
 
 
@@ -191,54 +196,14 @@ def test_install_twice_registers_the_page_once() -> None:
 
 # --- a real browser -------------------------------------------------------------------------------------
 
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-)
-WAIT_S = 10.0
-
-
-def _chromium() -> str | None:
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    return shutil.which("chromium") or shutil.which("google-chrome")
-
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
-    binary = _chromium()
-    if binary is None:
-        pytest.skip("no Chromium here (/usr/bin/chromium, chromium or google-chrome on PATH); CI has none")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="the selenium package is not installed")
-    driver_binary = shutil.which("chromedriver")
-    if driver_binary is None:
-        # Selenium would otherwise try to download a driver, which this network does not allow.
-        pytest.skip("chromedriver is not on PATH (Debian: apt-get install chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_binary))
-    try:
+    with chromium(tmp_path / "profile") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
-def _wait_for(what: str, probe: Any) -> Any:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+_wait_for = wait_for
 
 
 def _journal_rows(driver: Any, tenant: str, count: int = 1) -> list[list[str]] | None:
@@ -303,8 +268,7 @@ def test_browser_shows_calls_in_the_journal_and_binds_a_scenario_that_throttles(
     )
     assert client.converse(modelId=MODEL, messages=MESSAGES)["ResponseMetadata"]["HTTPStatusCode"] == 200
     client.close()
-    problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-    assert problems == []
+    assert console_problems(browser) == []
 
 
 def _message_is(driver: Any, text: str) -> bool:
@@ -420,3 +384,245 @@ def test_browser_asks_for_the_admin_token_shows_nothing_without_it_and_works_wit
     stored = browser.execute_script("return sessionStorage.getItem('bedrock-emulator.admin-token');")
     assert stored == ADMIN_TOKEN
     client.close()
+
+
+# --- the detail, the timeline, counters and filters ------------------------------------------------------
+
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+TWO_RPM = """
+version: 1
+name: dashboard-two-rpm
+rules:
+  - id: rpm
+    match: {operations: [Converse]}
+    quota: {rpm: 2}
+"""
+
+
+def _runtime(server: EmulatorServer, tenant: str) -> Any:
+    return boto3.client(
+        "bedrock-runtime",
+        endpoint_url=server.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=tenant,
+        aws_secret_access_key="secret",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+    )
+
+
+def _drain(client: Any, text: str = "stream please") -> None:
+    try:
+        for _ in client.converse_stream(
+            modelId=MODEL, messages=[{"role": "user", "content": [{"text": text}]}]
+        )["stream"]:
+            pass
+    except Exception:
+        return
+
+
+def _row_for(driver: Any, tenant: str, operation: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    for row in driver.find_elements(By.CSS_SELECTOR, "#journal-rows tr"):
+        cells = row.find_elements(By.TAG_NAME, "td")
+        if cells[1].text == tenant and cells[2].text == operation:
+            return row
+    return None
+
+
+def test_browser_opens_a_call_into_its_detail_and_shows_a_script_body_as_text(
+    app: Flask, server: EmulatorServer, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    tenant = "dashboard-detail"
+    client = _runtime(server, tenant)
+    client.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": HOSTILE}]}])
+    app.extensions["bedrock_emulator"].engine.bind(tenant, "stream-cut-after-5-deltas")
+    _drain(client)
+    browser.get(server.endpoint_url + "/_emulator/ui")
+
+    _wait_for("the call's row", lambda: _row_for(browser, tenant, "Converse")).click()
+    _wait_for("the detail", lambda: "Converse" in browser.find_element(By.ID, "detail-title").text)
+    request_body = browser.find_element(By.ID, "detail-request-body")
+    shown = request_body.find_element(By.TAG_NAME, "pre").get_attribute("textContent")
+    assert (
+        '"text": "<script>window.__pwned = 1</script><img src=x onerror=\\"window.__pwned = 2\\">"' in shown
+    )
+    assert shown.startswith('{\n  "messages": [')  # pretty-printed
+    assert browser.find_elements(By.CSS_SELECTOR, "#detail script, #detail img") == []
+    assert browser.execute_script("return window.__pwned === undefined;")
+    assert (
+        browser.find_element(By.ID, "detail-why").text == "No scenario applied to this call: plain emulation."
+    )
+    headers = browser.find_element(By.ID, "detail-request-headers").text
+    assert "Signature=(redacted)" in headers
+    assert "x-amzn-RequestId" in browser.find_element(By.ID, "detail-response-headers").text
+
+    _wait_for("the stream's row", lambda: _row_for(browser, tenant, "ConverseStream")).click()
+    _wait_for("the stream's frames", lambda: browser.find_element(By.ID, "detail-stream").is_displayed())
+    why = browser.find_element(By.ID, "detail-why").text
+    assert why.startswith("rule cut of scenario stream-cut-after-5-deltas fired on its matching call #1")
+    frames = browser.find_elements(By.CSS_SELECTOR, "#detail-frames tr[data-frame]")
+    assert [f.find_elements(By.TAG_NAME, "td")[2].text for f in frames] == ["messageStart"] + [
+        "contentBlockDelta"
+    ] * 5
+    offsets = [float(f.find_elements(By.TAG_NAME, "td")[1].text) for f in frames]
+    assert offsets == sorted(offsets)
+    (marker,) = browser.find_elements(By.CSS_SELECTOR, "#detail-frames tr.marker")
+    assert marker.get_attribute("data-marker") == "disconnected"
+    assert marker.text == "✂ the connection was cut here"
+    last_row = browser.find_elements(By.CSS_SELECTOR, "#detail-frames tr")[-1]
+    assert last_row.get_attribute("data-marker") == "disconnected"
+    assert console_problems(browser) == []
+
+
+def test_browser_timeline_pictures_faults_in_their_colours_with_quota_windows_and_clock_advances(
+    app: Flask, server: EmulatorServer, browser: Any, tmp_path: Path
+) -> None:
+    from png_pixels import colour_counts, count_near
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    state = app.extensions["bedrock_emulator"]
+    state.engine.load_text(TWO_RPM)
+    state.journal.clear()
+    calls = {
+        "tl-ok": None,
+        "tl-throttle": "throttle-always",
+        "tl-cut": "stream-cut-after-5-deltas",
+        "tl-exception": "stream-exception-after-5",
+        "tl-quota": "dashboard-two-rpm",
+    }
+    for tenant, scenario in calls.items():
+        if scenario:
+            state.engine.bind(tenant, scenario)
+    _runtime(server, "tl-ok").converse(modelId=MODEL, messages=MESSAGES)
+    with pytest.raises(ClientError):
+        _runtime(server, "tl-throttle").converse(modelId=MODEL, messages=MESSAGES)
+    _drain(_runtime(server, "tl-cut"))
+    _drain(_runtime(server, "tl-exception"))
+    quota = _runtime(server, "tl-quota")
+    quota.converse(modelId=MODEL, messages=MESSAGES)
+    quota.converse(modelId=MODEL, messages=MESSAGES)
+    with pytest.raises(ClientError):
+        quota.converse(modelId=MODEL, messages=MESSAGES)
+    state.engine.clock.advance(61)
+    quota.converse(modelId=MODEL, messages=MESSAGES)
+
+    browser.get(server.endpoint_url + "/_emulator/ui")
+    svg = browser.find_element(By.ID, "timeline")
+    _wait_for("all eight dots", lambda: len(svg.find_elements(By.CSS_SELECTOR, "circle[data-sequence]")) == 8)
+    outcomes = sorted(
+        c.get_attribute("data-outcome") for c in svg.find_elements(By.CSS_SELECTOR, "circle[data-sequence]")
+    )
+    assert outcomes == sorted(
+        [
+            "success",
+            "throttled",
+            "disconnected",
+            "stream-exception",
+            "success",
+            "success",
+            "throttled",
+            "success",
+        ]
+    )
+    assert svg.find_elements(By.CSS_SELECTOR, "rect[data-quota-window='tl-quota']")
+    (advance,) = svg.find_elements(By.CSS_SELECTOR, "line[data-clock-advance]")
+    assert advance.get_attribute("data-clock-advance") == "61"
+    lanes = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text") if t.text.startswith("tl-")]
+    assert lanes == sorted(calls)
+
+    picture = tmp_path / "timeline.png"
+    picture.write_bytes(svg.screenshot_as_png)
+    png = picture.read_bytes()
+    colours = browser.execute_script("return BedrockTimeline.COLOURS;")
+    counts = colour_counts(png)
+    # Every outcome has a disc in the legend; an outcome with calls has dots besides (a dot is a disc of
+    # radius 5, some 60 pixels, though calls close in time overlap): no call was a corrupt frame, so its
+    # colour shows the legend alone.
+    legend_alone = count_near(counts, colours["corrupt-frame"])
+    assert 30 < legend_alone < 120
+    for outcome in ("throttled", "disconnected", "stream-exception", "success"):
+        assert count_near(counts, colours[outcome]) > legend_alone + 30, outcome
+
+    cut = svg.find_element(By.CSS_SELECTOR, "circle[data-outcome='disconnected']")
+    ActionChains(browser).move_to_element(cut).perform()
+    tip = browser.find_element(By.ID, "timeline-tip")
+    _wait_for("the hover tip", tip.is_displayed)
+    assert "ConverseStream" in tip.text
+    assert "tenant tl-cut" in tip.text
+    assert "rule stream-cut-after-5-deltas/cut" in tip.text
+    cut.click()
+    _wait_for(
+        "the clicked call's detail",
+        lambda: "ConverseStream" in browser.find_element(By.ID, "detail-title").text,
+    )
+    assert console_problems(browser) == []
+
+
+def test_browser_counts_rules_gauges_quotas_and_filters_by_status_outcome_and_rule(
+    app: Flask, server: EmulatorServer, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    state = app.extensions["bedrock_emulator"]
+    state.engine.load_text(TWO_RPM)
+    tenant = "dashboard-counted"
+    state.engine.bind(tenant, "dashboard-two-rpm")
+    client = _runtime(server, tenant)
+    client.converse(modelId=MODEL, messages=MESSAGES)
+    client.converse(modelId=MODEL, messages=MESSAGES)
+    with pytest.raises(ClientError):
+        client.converse(modelId=MODEL, messages=MESSAGES)
+    browser.get(server.endpoint_url + "/_emulator/ui")
+    browser.find_element(By.ID, "filter-tenant").send_keys(tenant, Keys.ENTER)
+
+    counter = _wait_for(
+        "the rule's counters",
+        lambda: browser.find_elements(By.CSS_SELECTOR, "#counter-rows tr[data-rule='dashboard-two-rpm/rpm']"),
+    )[0]
+    assert [td.text for td in counter.find_elements(By.TAG_NAME, "td")] == [
+        "dashboard-two-rpm",
+        "rpm",
+        "3",
+        "1",
+        "1",
+    ]
+    gauge = browser.find_element(
+        By.CSS_SELECTOR, f"#quota-rows tr[data-quota='{tenant} dashboard-two-rpm/rpm']"
+    )
+    meter = gauge.find_element(By.TAG_NAME, "meter")
+    assert (meter.get_attribute("value"), meter.get_attribute("max")) == ("2", "2")
+    assert "2 / 2" in gauge.text
+
+    _wait_for("three rows", lambda: _journal_rows(browser, tenant, count=3))
+    Select(browser.find_element(By.ID, "filter-outcome")).select_by_value("throttled")
+    (throttled,) = _wait_for("the throttled row", lambda: _journal_rows(browser, tenant, count=1))
+    assert throttled[4:7] == ["429", "ThrottlingException", "dashboard-two-rpm/rpm"]
+    assert throttled[11] == "throttled"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#timeline circle[data-sequence]")) == 1
+    Select(browser.find_element(By.ID, "filter-outcome")).select_by_value("")
+    Select(browser.find_element(By.ID, "filter-status")).select_by_value("2xx")
+    _wait_for("the two answered rows", lambda: _journal_rows(browser, tenant, count=2))
+    Select(browser.find_element(By.ID, "filter-status")).select_by_value("")
+    browser.find_element(By.ID, "filter-rule").send_keys("dashboard-two-rpm/rpm", Keys.ENTER)
+    _wait_for("the rule's one row", lambda: _journal_rows(browser, tenant, count=1))
+
+    # live: a new call arrives without a reload
+    browser.find_element(By.ID, "filter-rule").clear()
+    browser.find_element(By.ID, "filter-rule").send_keys(Keys.ENTER)
+    state.engine.clock.advance(61)
+    client.converse(modelId=MODEL, messages=MESSAGES)
+    _wait_for("the fourth call, live", lambda: _journal_rows(browser, tenant, count=4))
+    _wait_for(
+        "the counters, live",
+        lambda: (
+            [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#counter-rows tr td")][2:4]
+            == ["4", "1"]
+        ),
+    )
+    assert console_problems(browser) == []
