@@ -5,6 +5,7 @@ JSON in and out; errors are JSON too (``{"error": ..., "message": ...}``), never
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from typing import Any
@@ -215,14 +216,19 @@ def counters() -> Response:
 @blueprint.get("/clock")
 def clock() -> Response:
     """The virtual clock now, its total advance, and its recent advances (wall time, seconds)."""
+    return jsonify(_clock_json())
+
+
+def _clock_json() -> dict[str, Any]:
     engine_clock = _engine().clock
     advances = [{"time": at, "seconds": seconds} for at, seconds in engine_clock.advances()]
-    return jsonify({"now": engine_clock.now(), "offset": engine_clock.offset, "advances": advances})
+    return {"now": engine_clock.now(), "offset": engine_clock.offset, "advances": advances}
 
 
 @blueprint.get("/requests/export")
 def export_requests() -> Response | tuple[Response, int]:
-    """The journal (filtered like ``/requests``) as a scenario that replays the same answers in order."""
+    """The journal (filtered like ``/requests``) as a scenario that replays the same answers in order;
+    with ``format=journal``, as the calls and the clock's advances for ``bedrock-emulator report``."""
     tenant = request.args.get("tenant")
     name = request.args.get("name") or export_name(tenant)
     entries = _journal().entries(
@@ -230,6 +236,17 @@ def export_requests() -> Response | tuple[Response, int]:
         operation=request.args.get("operation"),
         since=_number("since", request.args.get("since")),
     )
+    kind = request.args.get("format", "scenario")
+    if kind == "journal":
+        journal = {"requests": [call_detail.summary(e) for e in entries], "clock": _clock_json()}
+        filename = "journal" + name.removeprefix("replay")
+        return Response(
+            json.dumps(journal),
+            mimetype="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{filename}.json"'},
+        )
+    if kind != "scenario":
+        return _problem(400, "InvalidRequest", f"format is scenario (the default) or journal, got {kind!r}")
     try:
         replay = export(entries, name=name)
     except ValueError as exc:

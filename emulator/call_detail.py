@@ -11,6 +11,7 @@ or cut mid-stream) and ``corrupt-frame`` (a stream frame sent with a wrong CRC).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -79,6 +80,8 @@ def outcome_of(entry: JournalEntry) -> str:
 
 def summary(entry: JournalEntry) -> dict[str, Any]:
     """The journal's summary of a call, with its outcome."""
+    if entry.request_digest is None and entry.request_body is not None:
+        entry.request_digest = hashlib.blake2b(entry.request_body, digest_size=12).hexdigest()
     data = entry.to_json()
     data["outcome"] = outcome_of(entry)
     data["quota_window"] = entry.plan.quota_window if entry.plan is not None else None

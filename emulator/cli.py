@@ -1,4 +1,4 @@
-"""``bedrock-emulator serve | validate``: the command line. Every serve flag has a
+"""``bedrock-emulator serve | validate | health | report``: the command line. Every serve flag has a
 ``BEDROCK_EMULATOR_<FLAG>`` environment variable; flags win over the environment."""
 
 from __future__ import annotations
@@ -131,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
 
     health = commands.add_parser("health", help="exit 0 when the emulator answers its health check")
     healthcheck.add_arguments(health)
+
+    from emulator import report  # the report's own module: its arguments, and its run below
+
+    report.add_arguments(
+        commands.add_parser("report", help="turn a journal into one HTML file (a CI artifact)")
+    )
     return parser
 
 
@@ -148,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.files)
         if args.command == "health":
             return healthcheck.run(args)
+        if args.command == "report":
+            from emulator import report
+
+            return report.run(args)
         return _serve(args)
     finally:
         gc.enable()

@@ -44,6 +44,9 @@ class JournalEntry:
     sequence: int = 0
     clock: float | None = None  # the virtual clock (quota time) when the call arrived
     ttft_ms: float | None = None  # a stream's time to its first content event, from the call's arrival
+    # A digest of the request body, worked out when the admin API is first asked (off the data plane),
+    # so the report can tell a client's retry of the same request after the body itself is let go.
+    request_digest: str | None = None
     # For export as a replayable scenario and the dashboard's detail: the request and what was answered.
     request_body: bytes | None = field(default=None, repr=False)
     response_body: bytes | None = field(default=None, repr=False)

@@ -138,6 +138,8 @@ def test_why_a_rule_fired_counters_of_matched_and_fired_and_the_quota_gauge(
 
     first, ok, _, last = calls(admin, tenant, 4)
     assert [c["outcome"] for c in (first, ok, last)] == ["error", "success", "throttled"]
+    assert [c["quota_window"] for c in (first, ok, last)] == [None, None, 60]
+    assert first["request_digest"] == last["request_digest"]  # the same request, sent again
     why = detail(admin, first["sequence"])["why"]
     assert why["rule"] == "first-fails"
     assert why["match_number"] == 1
