@@ -236,3 +236,22 @@ def test_a_call_the_journal_no_longer_holds_is_a_json_404(admin: httpx.Client) -
 
     assert response.status_code == 404
     assert response.json()["error"] == "RequestNotFound"
+
+
+def test_the_journal_export_for_a_report_and_an_unknown_export_format(
+    server: EmulatorServer, admin: httpx.Client
+) -> None:
+    runtime(server, "detail-export").converse(
+        modelId=MODEL, messages=[{"role": "user", "content": [{"text": "x"}]}]
+    )
+
+    journal = admin.get("/requests/export", params={"format": "journal", "tenant": "detail-export"})
+    unknown = admin.get("/requests/export", params={"format": "csv"})
+
+    assert journal.status_code == 200
+    assert journal.headers["content-disposition"] == 'attachment; filename="journal-detail-export.json"'
+    (call,) = journal.json()["requests"]
+    assert call["outcome"] == "success"
+    assert set(journal.json()["clock"]) == {"now", "offset", "advances"}
+    assert unknown.status_code == 400
+    assert unknown.json()["message"] == "format is scenario (the default) or journal, got 'csv'"

@@ -42,6 +42,7 @@ PAGE_CALLS = [
     ("GET", '"scenarios"', "scenarios"),
     ("GET", '"requests?"', "requests"),
     ("GET", '"requests/export"', "requests/export"),
+    ("GET", '"requests/export?format=journal"', "requests/export"),
     ("PUT", '"tenants/"', "tenants/t/scenario"),
     ("DELETE", '"tenants/"', "tenants/t/scenario"),
     ("POST", '"reset"', "reset"),
@@ -261,6 +262,8 @@ def test_browser_shows_calls_in_the_journal_and_binds_a_scenario_that_throttles(
     assert older[4] == "200"
     export = browser.find_element(By.ID, "export-link").get_attribute("href")
     assert export == f"{server.endpoint_url}/_emulator/requests/export?tenant={tenant}"
+    journal = browser.find_element(By.ID, "journal-link").get_attribute("href")
+    assert journal == f"{server.endpoint_url}/_emulator/requests/export?format=journal&tenant={tenant}"
 
     browser.find_element(By.ID, "unbind-button").click()
     _wait_for(
