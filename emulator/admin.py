@@ -180,7 +180,8 @@ def request_detail(sequence: int) -> Response | tuple[Response, int]:
 
 @blueprint.get("/counters")
 def counters() -> Response:
-    """Per tenant and scenario: each rule's matched and fired counts; each quota window's use and limits."""
+    """Per tenant and scenario: each rule's matched and fired counts; each quota window's use and limits
+    (of ``?tenant=``, or of the 100 most recently active tenants)."""
     tenant = request.args.get("tenant")
     rules = [
         {
@@ -191,14 +192,11 @@ def counters() -> Response:
             "matched": matched,
             "fired": state.fired.get(rule, 0),
         }
-        for who, scenario, state in _engine().counters()
-        if tenant is None or who == tenant
+        for who, scenario, state in _engine().counters(tenant)
         for rule, matched in state.counts.items()
     ]
     quotas = []
-    for (who, scenario, rule, model), (rpm, tpm, tpd), limits in _engine().quota_gauges():
-        if tenant is not None and who != tenant:
-            continue
+    for (who, scenario, rule, model), (rpm, tpm, tpd), limits in _engine().quota_gauges(tenant):
         quotas.append(
             {
                 "tenant": who,

@@ -30,6 +30,8 @@ from emulator.engine.state import DEFAULT_MAX_TENANTS, ScenarioState, StateBook
 from emulator.wire.errors import AwsError
 
 _STRICT_NO_PLAN = replace(NO_PLAN, strict=True)
+# How many of the most recently active tenants the counters and quota gauges cover when not asked for one.
+SHOWN_TENANTS = 100
 
 
 class Engine:
@@ -143,15 +145,21 @@ class Engine:
         with self._lock:
             return self._states.tenants()
 
-    def counters(self) -> list[tuple[str, str, ScenarioState]]:
-        """Every tenant's state, rule counts (matched) and fired counts in each scenario it has used."""
+    def counters(self, tenant: str | None = None) -> list[tuple[str, str, ScenarioState]]:
+        """A tenant's (or the most recently active tenants') state, rule counts (matched) and fired
+        counts in each scenario it has used. Bounded, since it holds the lock calls are planned under."""
         with self._lock:
-            return self._states.snapshot()
+            tenants = [tenant] if tenant is not None else self._states.recent(SHOWN_TENANTS)
+            return self._states.snapshot(tenants)
 
-    def quota_gauges(self) -> list[tuple[QuotaKey, tuple[int, int, int], QuotaEffect | None]]:
-        """Each quota window in use: its key, usage (requests/min, tokens/min, tokens/day) and limits."""
+    def quota_gauges(
+        self, tenant: str | None = None
+    ) -> list[tuple[QuotaKey, tuple[int, int, int], QuotaEffect | None]]:
+        """Each quota window of a tenant (or of the most recently active tenants): its key, usage
+        (requests/min, tokens/min, tokens/day) and limits."""
         with self._lock:
-            gauges = self._quotas.gauges(self._clock.now())
+            tenants = [tenant] if tenant is not None else self._states.recent(SHOWN_TENANTS)
+            gauges = self._quotas.gauges(tenants, self._clock.now())
             limits = {}
             for (_, scenario, rule_id, _), _ in gauges:
                 compiled = self._scenarios.get(scenario)

@@ -144,12 +144,12 @@ class QuotaBook:
         windows.expire(now)
         return len(windows.requests), windows.minute_tokens, windows.day_tokens
 
-    def gauges(self, now: float) -> list[tuple[QuotaKey, tuple[int, int, int]]]:
-        """Each key's (requests this minute, tokens this minute, tokens today)."""
+    def gauges(self, tenants: list[str], now: float) -> list[tuple[QuotaKey, tuple[int, int, int]]]:
+        """Each of these tenants' keys with its (requests this minute, tokens this minute, tokens today)."""
         return [
             ((tenant, scenario, rule, model), self.usage((tenant, scenario, rule, model), now))
-            for tenant, by_key in self._tenants.items()
-            for scenario, rule, model in list(by_key)
+            for tenant in tenants
+            for scenario, rule, model in list(self._tenants.get(tenant, {}))
         ]
 
     def tenants(self) -> int:

@@ -59,12 +59,16 @@ class StateBook:
         scenarios = self._tenants.peek(tenant)
         return scenarios.get(scenario) if scenarios is not None else None
 
-    def snapshot(self) -> list[tuple[str, str, ScenarioState]]:
-        """Every (tenant, scenario, copy of its state), without marking anyone active."""
+    def recent(self, count: int) -> list[str]:
+        """The ``count`` most recently active tenants, most recent last."""
+        return list(self._tenants)[-count:]
+
+    def snapshot(self, tenants: list[str]) -> list[tuple[str, str, ScenarioState]]:
+        """(tenant, scenario, copy of its state) for these tenants, without marking anyone active."""
         return [
             (tenant, name, ScenarioState(found.state, dict(found.counts), dict(found.fired)))
-            for tenant, scenarios in self._tenants.items()
-            for name, found in scenarios.items()
+            for tenant in tenants
+            for name, found in (self._tenants.peek(tenant) or {}).items()
         ]
 
     def tenants(self) -> int:

@@ -111,3 +111,30 @@ def test_journal_budget_is_given_back_when_a_tenant_is_cleared():
         journal.record(item)
     journal.clear("a")
     assert 10_000 <= journal.detail_bytes < 20_000
+
+
+def test_journal_finds_an_entry_by_sequence_across_the_gaps_a_tenant_clear_leaves():
+    journal = Journal(capacity=4)
+    for tenant in ("a", "b", "a", "b", "a"):
+        journal.record(entry(tenant=tenant))
+    journal.clear("b")
+
+    assert [e.sequence for e in journal.entries()] == [3, 5]
+    assert journal.find(5).sequence == 5
+    assert journal.find(3).sequence == 3
+    assert journal.find(4) is None  # cleared
+    assert journal.find(1) is None  # past the capacity
+    assert journal.find(9) is None
+
+
+def test_journal_lets_go_of_request_headers_with_the_bodies():
+    journal = Journal(detail_capacity=1)
+    first, second = entry(), entry()
+    first.request_headers = second.request_headers = {"authorization": "x"}
+    first.response_headers = [("x-amzn-RequestId", "r")]
+    journal.record(first)
+    journal.record(second)
+
+    assert first.request_headers is None
+    assert first.response_headers is None
+    assert second.request_headers == {"authorization": "x"}
