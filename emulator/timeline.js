@@ -7,6 +7,8 @@
 const BedrockTimeline = (() => {
   // Elements are made in the namespace of the <svg> drawn into (the HTML parser gives it SVG's).
   let SVG = null;
+  // Times read in the viewer's zone (the dashboard) or in UTC (the report, read anywhere later).
+  let utc = false;
   const OUTCOMES = [
     ["success", "#2e7d32", "success"],
     ["delayed", "#1e88e5", "delayed by a rule"],
@@ -37,7 +39,8 @@ const BedrockTimeline = (() => {
   function clockTime(epochSeconds) {
     const d = new Date(epochSeconds * 1000);
     const pad = (n, w) => String(n).padStart(w, "0");
-    return `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.${pad(d.getMilliseconds(), 3)}`;
+    const [h, m, s] = utc ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()];
+    return `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${pad(d.getMilliseconds(), 3)}${utc ? " UTC" : ""}`;
   }
 
   function describe(e) {
@@ -84,6 +87,7 @@ const BedrockTimeline = (() => {
   function render(svg, entries, options) {
     SVG = svg.namespaceURI;
     const opts = options || {};
+    utc = Boolean(opts.utc);
     const width = Math.max(480, opts.width || 1000);
     const advances = opts.advances || [];
     const tenants = [...new Set(entries.map((e) => e.tenant))].sort();
@@ -176,11 +180,12 @@ const BedrockTimeline = (() => {
 
     let dots = 0;
     const ordered = entries.slice().sort((a, b) => a.sequence - b.sequence);
+    const radius = ordered.length > 2000 ? 3 : 5;  // a long run's dots would hide each other
     for (const e of ordered) {
       const lane = tenants.indexOf(e.tenant);
       const selected = opts.selected === e.sequence;
       const dot = node(svg, "circle", {
-        cx: x(e.time), cy: y(lane, e.latency_ms), r: selected ? 7 : 5,
+        cx: x(e.time), cy: y(lane, e.latency_ms), r: selected ? 7 : radius,
         fill: COLOURS[e.outcome] || "#000000", stroke: selected ? "#1d232b" : "#ffffff",
         "stroke-width": selected ? 2 : 1, "data-sequence": e.sequence, "data-outcome": e.outcome,
         tabindex: 0,

@@ -68,6 +68,7 @@ _INIT = """
     width: Math.max(640, wrap.clientWidth - 4),
     advances: data.advances,
     tooltip: document.getElementById("timeline-tip"),
+    utc: true,
   });
   for (const chip of document.querySelectorAll("[data-outcome-chip]")) {
     const colour = BedrockTimeline.COLOURS[chip.dataset.outcomeChip];

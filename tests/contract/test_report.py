@@ -258,6 +258,14 @@ def test_report_in_chromium_renders_the_timeline_with_no_console_error_and_no_re
         chip = browser.find_element(By.CSS_SELECTOR, "[data-outcome-chip='throttled']")
         assert chip.text == "throttled: 4"
         assert chip.value_of_css_property("background-color") == "rgba(249, 168, 37, 1)"
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        cut = svg.find_element(By.CSS_SELECTOR, "circle[data-outcome='disconnected']")
+        ActionChains(browser).move_to_element(cut).perform()
+        tip = wait_for("the hover tip", lambda: browser.find_element(By.ID, "timeline-tip").text)
+        assert "ConverseStream" in tip
+        assert "tenant r-cut" in tip
+        assert re.search(r"\d\d:\d\d:\d\d\.\d{3} UTC", tip)  # a report is read later, elsewhere
         assert browser.execute_script("return performance.getEntriesByType('resource').length;") == 0
         assert browser.find_elements(By.CSS_SELECTOR, "body script:not([type])")  # the one script ran...
         assert browser.execute_script("return typeof BedrockTimeline;") == "object"
