@@ -100,10 +100,25 @@ def detail(entry: JournalEntry, engine: Engine) -> dict[str, Any]:
     data["response"] = {
         "headers": [[name, value] for name, value in entry.response_headers or ()],
         "body": _body(entry.response_body) if entry.response_events is None else None,
+        "cut": _unary_cut(entry),
     }
     data["why"] = _why(entry, engine)
     data["stream"] = _stream(entry) if entry.response_events is not None else None
     return data
+
+
+def _unary_cut(entry: JournalEntry) -> str | None:
+    """Where a connection fault ended a unary answer, in words (None when it was answered whole)."""
+    if entry.response_events is not None:
+        return None
+    if entry.status == 0:
+        return "no answer: the connection was closed before any byte of one"
+    connection = entry.plan.connection if entry.plan is not None else None
+    if entry.stream_end == "truncated" and isinstance(connection, Truncate):
+        size = len(entry.response_body or b"")
+        kept = max(0, min(connection.keep_bytes, size - 1))
+        return f"the connection was closed after {kept} of the answer's {size} bytes"
+    return None
 
 
 def _request_headers(headers: Mapping[str, str] | None) -> list[list[str]]:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from botocore.config import Config
 from botocore.eventstream import ChecksumMismatch
-from botocore.exceptions import ClientError, EventStreamError
+from botocore.exceptions import ClientError, ConnectionClosedError, EventStreamError
 from urllib3.exceptions import ProtocolError
 
 from emulator.app import create_app
@@ -48,12 +48,24 @@ rules:
     stream: {corrupt_crc_at: 2}
 """
 
+BROKEN = """
+version: 1
+name: detail-broken
+rules:
+  - id: truncate
+    match: {operations: [Converse], models: [amazon.nova-micro-v1:0]}
+    truncate: 10
+  - id: drop
+    match: {operations: [Converse]}
+    drop: true
+"""
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EmulatorServer]:
     with EmulatorServer(create_app(Settings(port=0))) as server:
         admin = httpx.Client(base_url=server.endpoint_url + "/_emulator")
-        for text in (FLAKY, CORRUPT):
+        for text in (FLAKY, CORRUPT, BROKEN):
             assert admin.put("/scenarios", content=text).status_code == 201
         admin.close()
         yield server
@@ -255,3 +267,23 @@ def test_the_journal_export_for_a_report_and_an_unknown_export_format(
     assert set(journal.json()["clock"]) == {"now", "offset", "advances"}
     assert unknown.status_code == 400
     assert unknown.json()["message"] == "format is scenario (the default) or journal, got 'csv'"
+
+
+def test_a_unary_answer_cut_short_or_never_sent_says_where_the_connection_closed(
+    server: EmulatorServer, admin: httpx.Client
+) -> None:
+    client = runtime(server, "detail-broken")
+    say = [{"role": "user", "content": [{"text": "x"}]}]
+    # boto3 takes a body cut short for a retryable read error: with no attempts left, an empty result
+    assert "output" not in client.converse(modelId=MODEL, messages=say)
+    with pytest.raises(ConnectionClosedError):
+        client.converse(modelId="amazon.nova-lite-v1:0", messages=say)
+
+    truncated, dropped = calls(admin, "detail-broken", 2)
+    cut = detail(admin, truncated["sequence"])["response"]
+    never = detail(admin, dropped["sequence"])["response"]
+
+    assert (truncated["outcome"], dropped["outcome"]) == ("truncated", "disconnected")
+    assert cut["cut"] == f"the connection was closed after 10 of the answer's {cut['body']['size']} bytes"
+    assert never["cut"] == "no answer: the connection was closed before any byte of one"
+    assert never["headers"] == []
