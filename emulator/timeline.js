@@ -211,5 +211,5 @@ const BedrockTimeline = (() => {
     return { tenants, dots };
   }
 
-  return { OUTCOMES, COLOURS, render, describe, clockTime };
+  return { OUTCOMES, COLOURS, render, describe, clockTime, windowStart };
 })();

@@ -532,6 +532,13 @@ def test_browser_timeline_pictures_faults_in_their_colours_with_quota_windows_an
         ]
     )
     assert svg.find_elements(By.CSS_SELECTOR, "rect[data-quota-window='tl-quota']")
+    # A 60 s quota window ending at 100 (wall time) begins at 40, unless the virtual clock jumped inside it.
+    starts = browser.execute_script(
+        "const w = BedrockTimeline.windowStart;"
+        "return [w(100, 60, []), w(100, 60, [{time: 90, seconds: 30}]), w(100, 60, [{time: 90, seconds: 61}]),"
+        " w(100, 60, [{time: 101, seconds: 61}])];"
+    )
+    assert starts == [40, 70, 90, 40]
     (advance,) = svg.find_elements(By.CSS_SELECTOR, "line[data-clock-advance]")
     assert advance.get_attribute("data-clock-advance") == "61"
     lanes = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text") if t.text.startswith("tl-")]
