@@ -66,6 +66,17 @@ def chromium(profile: Path) -> Iterator[Any]:
         driver.quit()
 
 
+@contextmanager
+def fresh_page(driver: Any) -> Iterator[Any]:
+    """One test's use of a browser shared by a module: its console starts empty, and the page is left
+    (so its polling stops) when the test ends."""
+    driver.get_log("browser")
+    try:
+        yield driver
+    finally:
+        driver.get("about:blank")
+
+
 def wait_for(what: str, probe: Any) -> Any:
     """``probe()``'s first truthy value, polled for up to WAIT_S seconds."""
     deadline = time.monotonic() + WAIT_S

@@ -24,7 +24,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from chromium import chromium, console_problems, wait_for
+from chromium import chromium, console_problems, fresh_page, wait_for
 from flask import Flask
 
 from emulator import dashboard
@@ -198,9 +198,15 @@ def test_install_twice_registers_the_page_once() -> None:
 # --- a real browser -------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def shared_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with chromium(tmp_path_factory.mktemp("chromium")) as driver:
+        yield driver
+
+
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    with chromium(tmp_path / "profile") as driver:
+def browser(shared_browser: Any) -> Iterator[Any]:
+    with fresh_page(shared_browser) as driver:
         yield driver
 
 
@@ -517,7 +523,9 @@ def test_browser_timeline_pictures_faults_in_their_colours_with_quota_windows_an
     svg = browser.find_element(By.ID, "timeline")
     _wait_for("all eight dots", lambda: len(svg.find_elements(By.CSS_SELECTOR, "circle[data-sequence]")) == 8)
     outcomes = sorted(
-        c.get_attribute("data-outcome") for c in svg.find_elements(By.CSS_SELECTOR, "circle[data-sequence]")
+        browser.execute_script(
+            "return [...document.querySelectorAll('#timeline circle[data-sequence]')].map(c => c.dataset.outcome);"
+        )
     )
     assert outcomes == sorted(
         [
@@ -541,7 +549,10 @@ def test_browser_timeline_pictures_faults_in_their_colours_with_quota_windows_an
     assert starts == [40, 70, 90, 40]
     (advance,) = svg.find_elements(By.CSS_SELECTOR, "line[data-clock-advance]")
     assert advance.get_attribute("data-clock-advance") == "61"
-    lanes = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text") if t.text.startswith("tl-")]
+    texts = browser.execute_script(
+        "return [...document.querySelectorAll('#timeline text')].map(t => t.firstChild.nodeValue);"
+    )
+    lanes = [text for text in texts if text.startswith("tl-")]
     assert lanes == sorted(calls)
 
     picture = tmp_path / "timeline.png"

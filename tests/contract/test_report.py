@@ -18,7 +18,7 @@ import boto3
 import httpx
 import pytest
 from botocore.config import Config
-from chromium import chromium, console_problems, wait_for
+from chromium import chromium, console_problems, fresh_page, wait_for
 
 from emulator import cli
 from emulator.app import create_app
@@ -122,6 +122,12 @@ def run() -> Iterator[EmulatorServer]:
         wait_for("every call journaled", lambda: len(admin.get("/requests").json()["requests"]) == 11)
         admin.close()
         yield server
+
+
+@pytest.fixture(scope="module")
+def shared_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with chromium(tmp_path_factory.mktemp("chromium")) as driver:
+        yield driver
 
 
 def client(server: EmulatorServer, tenant: str, attempts: int = 1) -> Any:
@@ -235,25 +241,30 @@ def test_report_from_a_saved_journal_matches_the_report_from_the_url(
 
 
 def test_report_in_chromium_renders_the_timeline_with_no_console_error_and_no_request(
-    run: EmulatorServer, tmp_path: Path
+    run: EmulatorServer, tmp_path: Path, shared_browser: Any
 ) -> None:
     from selenium.webdriver.common.by import By
 
     output = tmp_path / "report.html"
     report(run.endpoint_url, output)
 
-    with chromium(tmp_path / "profile") as browser:
+    with fresh_page(shared_browser) as browser:
         browser.get(output.as_uri())
         svg = browser.find_element(By.ID, "timeline")
         wait_for("the dots", lambda: len(svg.find_elements(By.CSS_SELECTOR, "circle[data-sequence]")) == 11)
-        outcomes = {
-            c.get_attribute("data-outcome")
-            for c in svg.find_elements(By.CSS_SELECTOR, "circle[data-sequence]")
-        }
+        outcomes = set(
+            browser.execute_script(
+                "return [...document.querySelectorAll('#timeline circle[data-sequence]')]"
+                ".map(c => c.dataset.outcome);"
+            )
+        )
         assert outcomes == {"success", "throttled", "disconnected", "stream-exception"}
         assert svg.find_elements(By.CSS_SELECTOR, "line[data-clock-advance='61']")
         assert svg.find_elements(By.CSS_SELECTOR, "rect[data-quota-window='r-quota']")
-        lanes = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text") if t.text.startswith("r-")]
+        texts = browser.execute_script(
+            "return [...document.querySelectorAll('#timeline text')].map(t => t.firstChild.nodeValue);"
+        )
+        lanes = [text for text in texts if text.startswith("r-")]
         assert lanes == ["r-cut", "r-exception", "r-plain", "r-quota", "r-retry"]
         chip = browser.find_element(By.CSS_SELECTOR, "[data-outcome-chip='throttled']")
         assert chip.text == "throttled: 4"
@@ -289,7 +300,7 @@ def test_report_names_what_it_cannot_read(tmp_path: Path) -> None:
     assert not (tmp_path / "a.html").exists()
 
 
-def test_report_of_hostile_names_shows_them_as_text(tmp_path: Path) -> None:
+def test_report_of_hostile_names_shows_them_as_text(tmp_path: Path, shared_browser: Any) -> None:
     from selenium.webdriver.common.by import By
 
     hostile = "<img src=x onerror=window.__pwned=1></script><script>window.__pwned=2</script>"
@@ -315,7 +326,7 @@ def test_report_of_hostile_names_shows_them_as_text(tmp_path: Path) -> None:
     text = output.read_text(encoding="utf-8")
     assert "<img" not in text
     assert "<script>window.__pwned" not in text
-    with chromium(tmp_path / "profile") as browser:
+    with fresh_page(shared_browser) as browser:
         browser.get(output.as_uri())
         wait_for("the dot", lambda: browser.find_elements(By.CSS_SELECTOR, "#timeline circle[data-sequence]"))
         assert browser.title == hostile
