@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--token",
         help="the admin API's token, when the emulator runs with one (default: BEDROCK_EMULATOR_ADMIN_TOKEN)",
     )
+    parser.add_argument("--tenant", action="append", help="only this tenant's calls (repeatable)")
     parser.add_argument("--title", help="the report's title (default: bedrock-emulator run report)")
 
 
@@ -39,6 +40,9 @@ def run(args: argparse.Namespace, *, stdout: TextIO = sys.stdout, stderr: TextIO
     except source.SourceError as exc:
         print(f"bedrock-emulator report: {exc}", file=stderr)
         return 1
+    if args.tenant:
+        wanted = set(args.tenant)
+        journal.calls = [call for call in journal.calls if call["tenant"] in wanted]
     found = analysis.analyse(journal.calls)
     html = page.render(journal, found, source=args.source, title=args.title)
     output = Path(args.output)

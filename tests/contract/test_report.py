@@ -235,6 +235,10 @@ def test_report_from_a_saved_journal_matches_the_report_from_the_url(
     report(run.endpoint_url, tmp_path / "from-url.html")
 
     assert code == 0
+    only = report(str(saved), tmp_path / "only.html", "--tenant", "r-cut", "--tenant", "r-quota")
+    assert (
+        only[1] == f"wrote {tmp_path / 'only.html'}: calls 5; streams cut or broken 1; requests retried 1\n"
+    )
     from_file, from_url = parsed(tmp_path / "from-file.html"), parsed(tmp_path / "from-url.html")
     assert from_file.tables == from_url.tables
     assert json.loads(from_file.scripts[0][1]) == json.loads(from_url.scripts[0][1])
