@@ -429,14 +429,29 @@ def _drain(client: Any, text: str = "stream please") -> None:
         return
 
 
-def _row_for(driver: Any, tenant: str, operation: str) -> Any:
-    from selenium.webdriver.common.by import By
+def _click_row(driver: Any, tenant: str, operation: str) -> bool:
+    """Click the journal row of the tenant's call of this operation, if the table has it (in one script:
+    the page rebuilds its tables as it polls, so an element found earlier may be gone by the click)."""
+    return bool(
+        driver.execute_script(
+            "const row = [...document.querySelectorAll('#journal-rows tr')].find((tr) =>"
+            " tr.children[1].textContent === arguments[0] && tr.children[2].textContent === arguments[1]);"
+            "if (row) row.click();"
+            "return Boolean(row);",
+            tenant,
+            operation,
+        )
+    )
 
-    for row in driver.find_elements(By.CSS_SELECTOR, "#journal-rows tr"):
-        cells = row.find_elements(By.TAG_NAME, "td")
-        if cells[1].text == tenant and cells[2].text == operation:
-            return row
-    return None
+
+def _cells(driver: Any, selector: str) -> list[str] | None:
+    """The text of each cell of the first row matching ``selector``, read in one script."""
+    cells: list[str] | None = driver.execute_script(
+        "const row = document.querySelector(arguments[0]);"
+        "return row ? [...row.children].map((td) => td.textContent) : null;",
+        selector,
+    )
+    return cells
 
 
 def test_browser_opens_a_call_into_its_detail_and_shows_a_script_body_as_text(
@@ -451,7 +466,7 @@ def test_browser_opens_a_call_into_its_detail_and_shows_a_script_body_as_text(
     _drain(client)
     browser.get(server.endpoint_url + "/_emulator/ui")
 
-    _wait_for("the call's row", lambda: _row_for(browser, tenant, "Converse")).click()
+    _wait_for("the call's row", lambda: _click_row(browser, tenant, "Converse"))
     _wait_for("the detail", lambda: "Converse" in browser.find_element(By.ID, "detail-title").text)
     request_body = browser.find_element(By.ID, "detail-request-body")
     shown = request_body.find_element(By.TAG_NAME, "pre").get_attribute("textContent")
@@ -468,7 +483,7 @@ def test_browser_opens_a_call_into_its_detail_and_shows_a_script_body_as_text(
     assert "Signature=(redacted)" in headers
     assert "x-amzn-RequestId" in browser.find_element(By.ID, "detail-response-headers").text
 
-    _wait_for("the stream's row", lambda: _row_for(browser, tenant, "ConverseStream")).click()
+    _wait_for("the stream's row", lambda: _click_row(browser, tenant, "ConverseStream"))
     _wait_for("the stream's frames", lambda: browser.find_element(By.ID, "detail-stream").is_displayed())
     why = browser.find_element(By.ID, "detail-why").text
     assert why.startswith("rule cut of scenario stream-cut-after-5-deltas fired on its matching call #1")
@@ -602,23 +617,20 @@ def test_browser_counts_rules_gauges_quotas_and_filters_by_status_outcome_and_ru
     browser.get(server.endpoint_url + "/_emulator/ui")
     browser.find_element(By.ID, "filter-tenant").send_keys(tenant, Keys.ENTER)
 
-    counter = _wait_for(
+    # The tenant's own counts (other tests' tenants use the scenario too): matched 3, fired 1, 1 tenant.
+    counted = ["dashboard-two-rpm", "rpm", "3", "1", "1"]
+    _wait_for(
         "the rule's counters",
-        lambda: browser.find_elements(By.CSS_SELECTOR, "#counter-rows tr[data-rule='dashboard-two-rpm/rpm']"),
-    )[0]
-    assert [td.text for td in counter.find_elements(By.TAG_NAME, "td")] == [
-        "dashboard-two-rpm",
-        "rpm",
-        "3",
-        "1",
-        "1",
-    ]
-    gauge = browser.find_element(
-        By.CSS_SELECTOR, f"#quota-rows tr[data-quota='{tenant} dashboard-two-rpm/rpm']"
+        lambda: _cells(browser, "#counter-rows tr[data-rule='dashboard-two-rpm/rpm']") == counted,
     )
-    meter = gauge.find_element(By.TAG_NAME, "meter")
-    assert (meter.get_attribute("value"), meter.get_attribute("max")) == ("2", "2")
-    assert "2 / 2" in gauge.text
+    gauge = _cells(browser, f"#quota-rows tr[data-quota='{tenant} dashboard-two-rpm/rpm']")
+    assert gauge is not None
+    assert gauge[:3] == [tenant, "dashboard-two-rpm/rpm", MODEL]
+    assert gauge[3] == " 2 / 2"
+    meter = browser.execute_script(
+        "const m = document.querySelector('#quota-rows meter'); return [m.value, m.max];"
+    )
+    assert meter == [2, 2]
 
     _wait_for("three rows", lambda: _journal_rows(browser, tenant, count=3))
     Select(browser.find_element(By.ID, "filter-outcome")).select_by_value("throttled")
@@ -642,8 +654,8 @@ def test_browser_counts_rules_gauges_quotas_and_filters_by_status_outcome_and_ru
     _wait_for(
         "the counters, live",
         lambda: (
-            [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#counter-rows tr td")][2:4]
-            == ["4", "1"]
+            _cells(browser, "#counter-rows tr[data-rule='dashboard-two-rpm/rpm']")
+            == [*counted[:2], "4", "1", "1"]
         ),
     )
     assert console_problems(browser) == []
