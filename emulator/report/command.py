@@ -20,7 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "GET /_emulator/requests/export?format=journal (or /_emulator/requests)",
     )
     parser.add_argument(
-        "-o", "--output", default=DEFAULT_OUTPUT, help=f"the HTML file to write (default {DEFAULT_OUTPUT})"
+        "-o",
+        "--output",
+        default=DEFAULT_OUTPUT,
+        help=f"the HTML file to write (default {DEFAULT_OUTPUT}); - writes it to stdout",
     )
     parser.add_argument(
         "--token",
@@ -45,9 +48,15 @@ def run(args: argparse.Namespace, *, stdout: TextIO = sys.stdout, stderr: TextIO
         journal.calls = [call for call in journal.calls if call["tenant"] in wanted]
     found = analysis.analyse(journal.calls)
     html = page.render(journal, found, source=args.source, title=args.title)
-    output = Path(args.output)
+    # With -o -, the page goes to stdout (e.g. out of a read-only container) and the summary to stderr.
+    to_stdout = args.output == "-"
+    output = "stdout" if to_stdout else Path(args.output)
     try:
-        output.write_text(html, encoding="utf-8")
+        if to_stdout:
+            stdout.write(html)
+            stdout.flush()
+        else:
+            Path(args.output).write_text(html, encoding="utf-8")
     except OSError as exc:
         print(f"bedrock-emulator report: {output}: {exc.strerror or exc}", file=stderr)
         return 1
@@ -56,6 +65,6 @@ def run(args: argparse.Namespace, *, stdout: TextIO = sys.stdout, stderr: TextIO
     print(
         f"wrote {output}: calls {found.overall.calls}; streams cut or broken {broken}; "
         f"requests retried {retried}",
-        file=stdout,
+        file=stderr if to_stdout else stdout,
     )
     return 0

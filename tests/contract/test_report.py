@@ -304,6 +304,18 @@ def test_report_names_what_it_cannot_read(tmp_path: Path) -> None:
     assert not (tmp_path / "a.html").exists()
 
 
+def test_report_to_stdout_keeps_the_page_there_and_the_summary_on_stderr(
+    run: EmulatorServer, tmp_path: Path
+) -> None:
+    code, out, err = report(run.endpoint_url, Path("-"))
+
+    assert code == 0
+    assert out.startswith("<!doctype html>")
+    assert out.endswith("</html>\n")
+    assert err == "wrote stdout: calls 11; streams cut or broken 2; requests retried 2\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_report_of_hostile_names_shows_them_as_text(tmp_path: Path, shared_browser: Any) -> None:
     from selenium.webdriver.common.by import By
 
