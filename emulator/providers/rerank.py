@@ -1,0 +1,100 @@
+"""Cohere Rerank 3.5 bodies on InvokeModel ("cohere-rerank").
+
+The request names a ``query``, the ``documents`` (strings, or objects rendered as YAML-ish text by
+Cohere; here their JSON) and ``api_version`` 2 or later, optionally ``top_n`` and ``max_tokens_per_doc``.
+The answer lists ``results`` (``index`` into the documents and ``relevance_score`` in 0..1), most
+relevant first. Scores are deterministic: Okapi BM25 of the query's words in each document, squashed
+into 0..1, ties broken by position. Sources: AWS's Rerank 3.5 model card and the OpenSearch tutorial
+"Reranking search results using Cohere Rerank on Amazon Bedrock" (wire-facts: Newer models and their
+bodies).
+"""
+
+# ruff: noqa: ARG002  # every family implements the one Provider signature; not all need every argument
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Any
+
+from emulator.generation import Completion
+from emulator.providers.contract import (
+    EmbeddingRequest,
+    ModelInfo,
+    Prompt,
+    compact_json,
+    request_key,
+    stable_uuid,
+)
+from emulator.providers.schema import Schema, array, integer, obj, string, validate
+from emulator.wire.errors import AwsError
+
+MAX_DOCUMENTS = 1000
+_K1 = 1.2
+_B = 0.75
+_SCHEMA: Schema = obj(
+    {
+        "query": string(minLength=1),
+        "documents": array({"anyOf": [string(), {"type": "object"}]}, minItems=1, maxItems=MAX_DOCUMENTS),
+        "top_n": integer(1, MAX_DOCUMENTS),
+        "api_version": integer(2),
+        "max_tokens_per_doc": integer(1, 4096),
+    },
+    required=("query", "documents", "api_version"),
+)
+
+
+def _text(document: Any) -> str:
+    return document if isinstance(document, str) else compact_json(document)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def scores(query: str, documents: list[str]) -> list[float]:
+    """BM25 of the query against each document, mapped into [0, 1) so they read like relevance scores."""
+    bags = [Counter(_words(document)) for document in documents]
+    lengths = [sum(bag.values()) for bag in bags]
+    average = (sum(lengths) / len(lengths)) or 1.0
+    result = []
+    for bag, length in zip(bags, lengths, strict=True):
+        total = 0.0
+        for word in set(_words(query)):
+            holders = sum(1 for other in bags if word in other)
+            idf = math.log(1 + (len(bags) - holders + 0.5) / (holders + 0.5))
+            frequency = bag[word]
+            total += idf * frequency * (_K1 + 1) / (frequency + _K1 * (1 - _B + _B * length / average))
+        result.append(round(total / (total + 1.0), 8))
+    return result
+
+
+class CohereRerank:
+    def validate(self, body: Any, model: ModelInfo) -> Prompt:
+        valid = validate(body, _SCHEMA)
+        documents = tuple(_text(document) for document in valid["documents"])
+        # Not an embedding, but like one a rerank answer has no generated text and no output tokens.
+        request = EmbeddingRequest(documents, 0, False, ("rerank",))
+        text = "\n".join((valid["query"], *documents))
+        return Prompt(text, request_key(model, valid, ()), 0, embedding=request, body=valid)
+
+    def respond(
+        self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str
+    ) -> dict[str, Any]:
+        documents = list(prompt.body["documents"])
+        relevance = scores(str(prompt.body["query"]), [_text(document) for document in documents])
+        order = sorted(range(len(documents)), key=lambda index: (-relevance[index], index))
+        top = order[: int(prompt.body.get("top_n", len(documents)))]
+        return {
+            "id": stable_uuid(request_id),
+            "results": [{"index": index, "relevance_score": relevance[index]} for index in top],
+        }
+
+    def stream_chunks(
+        self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str, deltas: list[str]
+    ) -> list[dict[str, Any]]:
+        raise AwsError("ValidationException", "The model is unsupported for streaming.")
+
+
+COHERE_RERANK = CohereRerank()
