@@ -113,8 +113,17 @@ def _content(medium: str, part: dict[str, Any]) -> str:
     return f"{medium} {digest}"
 
 
+# Real Bedrock's answer to a body without ``taskType`` (a Titan-shaped ``inputText`` body, recorded live in
+# agentgateway/agentgateway#2936 and langchain-ai/langchain-aws#744): the Nova messages schema's complaint.
+NOT_AN_EMBEDDING_REQUEST = (
+    "Malformed input request: #: required key [messages] not found, please reformat your input and try again."
+)
+
+
 class NovaEmbed:
     def validate(self, body: Any, model: ModelInfo) -> Prompt:
+        if isinstance(body, dict) and "taskType" not in body:
+            raise validation(NOT_AN_EMBEDDING_REQUEST)
         valid = validate(body, _SCHEMA)
         params = valid["singleEmbeddingParams"]
         medium = _medium(params)

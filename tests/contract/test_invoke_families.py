@@ -210,8 +210,8 @@ FAMILIES = [
         None,
         None,
         None,
-        {"singleEmbeddingParams": {"embeddingPurpose": "GENERIC_INDEX"}},
-        "Malformed input request: #: required key [taskType] not found, please reformat your input and try again.",
+        {"taskType": "SINGLE_EMBEDDING"},
+        "Malformed input request: #: required key [singleEmbeddingParams] not found, please reformat your input and try again.",
     ),
     Family(
         "cohere-rerank",

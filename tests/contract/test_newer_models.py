@@ -249,6 +249,14 @@ def test_nova_embeddings_embed_an_image(bedrock_emulator: BedrockEmulator) -> No
     assert len(body["embeddings"][0]["embedding"]) == 256
 
 
+def test_a_titan_shaped_body_gets_the_messages_complaint_real_bedrock_sends(
+    bedrock_emulator: BedrockEmulator,
+) -> None:
+    # Recorded live: agentgateway/agentgateway#2936, langchain-ai/langchain-aws#744.
+    titan_shaped = {"inputText": "Hi, please embed this text.", "dimensions": 1024}
+    assert _refusal(bedrock_emulator, NOVA_EMBED, titan_shaped) == MALFORMED.format(key="messages")
+
+
 def test_nova_embeddings_refuse_bad_bodies_and_streaming(bedrock_emulator: BedrockEmulator) -> None:
     assert _refusal(bedrock_emulator, NOVA_EMBED, {"taskType": "SINGLE_EMBEDDING"}) == MALFORMED.format(
         key="singleEmbeddingParams"
