@@ -181,11 +181,8 @@ def _v4_item(item: dict[str, Any]) -> str:
 
 def _v4_embed_inputs(valid: dict[str, Any]) -> tuple[str, ...]:
     given = [key for key in ("texts", "images", "inputs") if key in valid]
-    if len(given) != 1:
-        raise validation(
-            "Malformed input request: exactly one of texts, images or inputs must be provided, "
-            "please reformat your input and try again."
-        )
+    if len(given) != 1:  # the page: one of them per call, texts and images never together
+        raise validation(V4_MALFORMED)
     if "texts" in valid:
         return tuple(valid["texts"])
     if "images" in valid:
@@ -193,11 +190,23 @@ def _v4_embed_inputs(valid: dict[str, Any]) -> tuple[str, ...]:
     return tuple(_v4_item(item) for item in valid["inputs"])
 
 
+# Embed v4 refuses a body it cannot read with this terse text, not v3's schema pointers (a Titan-shaped body
+# sent through eu.cohere.embed-v4:0, knows-cloud/paperless-iq#21).
+V4_MALFORMED = "Malformed request. Please check your parameter/values and try again."
+
+
+def _v4_request(body: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+    try:
+        valid = validate(body, _COHERE_V4_SCHEMA)
+        return valid, _v4_embed_inputs(valid)
+    except AwsError:
+        raise validation(V4_MALFORMED) from None
+
+
 class CohereEmbed(_Embedder):
     def validate(self, body: Any, model: ModelInfo) -> Prompt:
         if "embed-v4" in model.model_id:
-            valid = validate(body, _COHERE_V4_SCHEMA)
-            items = _v4_embed_inputs(valid)
+            valid, items = _v4_request(body)
             # Embed v4 always answers by type; float when none is asked for (wire-facts, catalogue section).
             types = tuple(valid.get("embedding_types") or ("float",))
         else:

@@ -152,6 +152,8 @@ def test_chat_bodies_are_validated_as_bedrock_does(bedrock_emulator: BedrockEmul
 
 # -- Cohere Embed v4 ------------------------------------------------------------------------------------
 
+EMBED_V4 = "us.cohere.embed-v4:0"  # profile-only
+
 
 def test_embed_v4_answers_embeddings_by_type_of_the_asked_dimension(
     bedrock_emulator: BedrockEmulator,
@@ -162,7 +164,7 @@ def test_embed_v4_answers_embeddings_by_type_of_the_asked_dimension(
         "embedding_types": ["float", "int8"],
         "output_dimension": 256,
     }
-    body, headers = _invoke(bedrock_emulator, "cohere.embed-v4:0", request)
+    body, headers = _invoke(bedrock_emulator, EMBED_V4, request)
 
     assert body["response_type"] == "embeddings_by_type"
     assert set(body["embeddings"]) == {"float", "int8"}
@@ -170,7 +172,7 @@ def test_embed_v4_answers_embeddings_by_type_of_the_asked_dimension(
     assert all(-128 <= value <= 127 for value in body["embeddings"]["int8"][0])
     assert body["texts"] == ["rivers of europe", "danube"]
     assert "x-amzn-bedrock-output-token-count" not in headers
-    again, _ = _invoke(bedrock_emulator, "cohere.embed-v4:0", request)
+    again, _ = _invoke(bedrock_emulator, EMBED_V4, request)
     assert again["embeddings"] == body["embeddings"]
 
 
@@ -178,27 +180,34 @@ def test_embed_v4_defaults_to_float_by_type_and_takes_images_and_interleaved_inp
     bedrock_emulator: BedrockEmulator,
 ) -> None:
     image = "data:image/png;base64,iVBORw0KGgo="
-    by_images, _ = _invoke(
-        bedrock_emulator, "cohere.embed-v4:0", {"images": [image], "input_type": "search_document"}
-    )
+    by_images, _ = _invoke(bedrock_emulator, EMBED_V4, {"images": [image], "input_type": "search_document"})
     assert set(by_images["embeddings"]) == {"float"}
     assert len(by_images["embeddings"]["float"][0]) == 1536
     inputs = [{"content": [{"type": "text", "text": "a chart"}, {"type": "image_url", "image_url": image}]}]
-    mixed, _ = _invoke(
-        bedrock_emulator, "cohere.embed-v4:0", {"inputs": inputs, "input_type": "search_document"}
-    )
+    mixed, _ = _invoke(bedrock_emulator, EMBED_V4, {"inputs": inputs, "input_type": "search_document"})
     assert mixed["response_type"] == "embeddings_by_type"
     assert mixed["embeddings"]["float"][0] != by_images["embeddings"]["float"][0]
 
 
-def test_embed_v4_refuses_texts_with_images_and_a_missing_input_type(
-    bedrock_emulator: BedrockEmulator,
-) -> None:
-    both = {"texts": ["a"], "images": ["data:image/png;base64,AA=="], "input_type": "search_query"}
-    assert "exactly one of texts, images or inputs" in _refusal(bedrock_emulator, "cohere.embed-v4:0", both)
-    assert _refusal(bedrock_emulator, "cohere.embed-v4:0", {"texts": ["a"]}) == MALFORMED.format(
-        key="input_type"
+def test_embed_v4_is_served_only_through_a_profile(bedrock_emulator: BedrockEmulator) -> None:
+    client = bedrock_emulator.client()
+    with pytest.raises(client.exceptions.ValidationException) as caught:
+        client.invoke_model(
+            modelId="cohere.embed-v4:0", body=json.dumps({"texts": ["a"], "input_type": "search_query"})
+        )
+    # knows-cloud/paperless-iq#21
+    assert caught.value.response["Error"]["Message"].startswith(
+        "Invocation of model ID cohere.embed-v4:0 with on-demand throughput isn’t supported."
     )
+
+
+def test_embed_v4_refuses_unreadable_bodies_tersely(bedrock_emulator: BedrockEmulator) -> None:
+    terse = "Malformed request. Please check your parameter/values and try again."
+    # The recorded case: a Titan-shaped body through a profile (eu. there; knows-cloud/paperless-iq#21).
+    assert _refusal(bedrock_emulator, EMBED_V4, {"inputText": "a"}) == terse
+    both = {"texts": ["a"], "images": ["data:image/png;base64,AA=="], "input_type": "search_query"}
+    assert _refusal(bedrock_emulator, EMBED_V4, both) == terse
+    assert _refusal(bedrock_emulator, EMBED_V4, {"texts": ["a"]}) == terse
 
 
 # -- Amazon Nova 2 multimodal embeddings ---------------------------------------------------------------
