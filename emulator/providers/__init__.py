@@ -48,6 +48,7 @@ PROVIDERS: dict[str, Provider] = {
     "deepseek": deepseek.DEEPSEEK,
     "nova-embed": nova_embeddings.NOVA_EMBED,
     "cohere-rerank": rerank.COHERE_RERANK,
+    "amazon-rerank": rerank.AMAZON_RERANK,
 }
 
 

@@ -1,12 +1,12 @@
-"""Cohere Rerank 3.5 bodies on InvokeModel ("cohere-rerank").
+"""Rerank bodies on InvokeModel: Cohere Rerank 3.5 ("cohere-rerank") and Amazon Rerank 1.0 ("amazon-rerank").
 
-The request names a ``query``, the ``documents`` (strings, or objects rendered as YAML-ish text by
-Cohere; here their JSON) and ``api_version`` 2 or later, optionally ``top_n`` and ``max_tokens_per_doc``.
-The answer lists ``results`` (``index`` into the documents and ``relevance_score`` in 0..1), most
-relevant first. Scores are deterministic: Okapi BM25 of the query's words in each document, squashed
-into 0..1, ties broken by position. Sources: AWS's Rerank 3.5 model card and the OpenSearch tutorial
-"Reranking search results using Cohere Rerank on Amazon Bedrock" (wire-facts: Newer models and their
-bodies).
+Both take a ``query`` and ``documents`` (strings, or objects: here their JSON), optionally ``top_n``, and
+answer ``{"results": [{"index", "relevance_score"}]}``, most relevant first. Cohere requires
+``api_version`` (2 or later) and lists every violation with its pointer; Amazon's schema forbids
+``api_version`` and reports violations tersely, without the pointer (both recorded live in
+genkit-ai/aws-bedrock-go-plugin#190; Cohere's full list in langgenius/dify#12640). Scores are
+deterministic: Okapi BM25 of the query's words in each document, squashed into 0..1, ties broken by
+position (wire-facts: Newer models and their bodies).
 """
 
 # ruff: noqa: ARG002  # every family implements the one Provider signature; not all need every argument
@@ -25,23 +25,27 @@ from emulator.providers.contract import (
     Prompt,
     compact_json,
     request_key,
-    stable_uuid,
 )
-from emulator.providers.schema import Schema, array, integer, obj, string, validate
+from emulator.providers.schema import Rendering, Schema, array, integer, obj, string, validate
 from emulator.wire.errors import AwsError
 
 MAX_DOCUMENTS = 1000
 _K1 = 1.2
 _B = 0.75
-_SCHEMA: Schema = obj(
+_DOCUMENTS: Schema = array({"anyOf": [string(), {"type": "object"}]}, minItems=1, maxItems=MAX_DOCUMENTS)
+_COHERE_SCHEMA: Schema = obj(
     {
         "query": string(minLength=1),
-        "documents": array({"anyOf": [string(), {"type": "object"}]}, minItems=1, maxItems=MAX_DOCUMENTS),
+        "documents": _DOCUMENTS,
         "top_n": integer(1, MAX_DOCUMENTS),
         "api_version": integer(2),
         "max_tokens_per_doc": integer(1, 4096),
     },
     required=("query", "documents", "api_version"),
+)
+_AMAZON_SCHEMA: Schema = obj(
+    {"query": string(minLength=1), "documents": _DOCUMENTS, "top_n": integer(1, MAX_DOCUMENTS)},
+    required=("query", "documents"),
 )
 
 
@@ -70,9 +74,13 @@ def scores(query: str, documents: list[str]) -> list[float]:
     return result
 
 
-class CohereRerank:
+class Rerank:
+    def __init__(self, schema: Schema, rendering: Rendering) -> None:
+        self._schema = schema
+        self._rendering = rendering
+
     def validate(self, body: Any, model: ModelInfo) -> Prompt:
-        valid = validate(body, _SCHEMA)
+        valid = validate(body, self._schema, self._rendering)
         documents = tuple(_text(document) for document in valid["documents"])
         # Not an embedding, but like one a rerank answer has no generated text and no output tokens.
         request = EmbeddingRequest(documents, 0, False, ("rerank",))
@@ -86,10 +94,7 @@ class CohereRerank:
         relevance = scores(str(prompt.body["query"]), [_text(document) for document in documents])
         order = sorted(range(len(documents)), key=lambda index: (-relevance[index], index))
         top = order[: int(prompt.body.get("top_n", len(documents)))]
-        return {
-            "id": stable_uuid(request_id),
-            "results": [{"index": index, "relevance_score": relevance[index]} for index in top],
-        }
+        return {"results": [{"index": index, "relevance_score": relevance[index]} for index in top]}
 
     def stream_chunks(
         self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str, deltas: list[str]
@@ -97,4 +102,5 @@ class CohereRerank:
         raise AwsError("ValidationException", "The model is unsupported for streaming.")
 
 
-COHERE_RERANK = CohereRerank()
+COHERE_RERANK = Rerank(_COHERE_SCHEMA, "all")
+AMAZON_RERANK = Rerank(_AMAZON_SCHEMA, "top")

@@ -300,7 +300,7 @@ def test_rerank_orders_documents_by_relevance_and_honours_top_n(bedrock_emulator
     request = {"query": "What is the capital of the United States?", "documents": DOCUMENTS, "api_version": 2}
     body, headers = _invoke(bedrock_emulator, RERANK, request)
 
-    assert set(body) == {"id", "results"}
+    assert set(body) == {"results"}
     results = body["results"]
     assert sorted(r["index"] for r in results) == [0, 1, 2, 3]
     scores = [r["relevance_score"] for r in results]
@@ -313,12 +313,33 @@ def test_rerank_orders_documents_by_relevance_and_honours_top_n(bedrock_emulator
     assert top["results"] == results[:2]
 
 
-def test_rerank_refuses_a_body_without_api_version_or_documents(bedrock_emulator: BedrockEmulator) -> None:
+def test_rerank_refuses_a_completion_shaped_body_with_every_violation(
+    bedrock_emulator: BedrockEmulator,
+) -> None:
+    # Recorded live (langgenius/dify#12640, Tokyo): required keys in schema order, then extraneous ones.
+    message = _refusal(bedrock_emulator, RERANK, {"stream": False, "prompt": "Hi"})
+    assert message == (
+        "Malformed input request: #: required key [query] not found#: required key [documents] not found"
+        "#: required key [api_version] not found#: extraneous key [stream] is not permitted"
+        "#: extraneous key [prompt] is not permitted, please reformat your input and try again."
+    )
+
+
+def test_rerank_needs_api_version_2(bedrock_emulator: BedrockEmulator) -> None:
+    # genkit-ai/aws-bedrock-go-plugin#190: omitting it fails with "required key [api_version] not found".
     assert _refusal(bedrock_emulator, RERANK, {"query": "q", "documents": ["d"]}) == MALFORMED.format(
         key="api_version"
     )
-    assert _refusal(bedrock_emulator, RERANK, {"query": "q", "api_version": 2}) == MALFORMED.format(
-        key="documents"
-    )
     old = _refusal(bedrock_emulator, RERANK, {"query": "q", "documents": ["d"], "api_version": 1})
     assert old.startswith("Malformed input request: #/api_version: ")
+
+
+def test_amazon_rerank_takes_the_same_body_without_api_version(bedrock_emulator: BedrockEmulator) -> None:
+    request = {"query": "What is the capital of the United States?", "documents": DOCUMENTS, "top_n": 2}
+    body, _ = _invoke(bedrock_emulator, "amazon.rerank-v1:0", request)
+    assert [result["index"] for result in body["results"]] == [2, 1]
+    # Recorded live in genkit-ai/aws-bedrock-go-plugin#190: terse, without the "#: " pointer.
+    assert _refusal(bedrock_emulator, "amazon.rerank-v1:0", {**request, "api_version": 2}) == (
+        "Malformed input request: extraneous key [api_version] is not permitted, "
+        "please reformat your input and try again."
+    )

@@ -329,6 +329,7 @@ def test_every_catalogue_text_model_of_a_registered_family_answers_a_minimal_bod
             },
         },
         "cohere-rerank": {"query": "Hi", "documents": ["Hi there"], "api_version": 2},
+        "amazon-rerank": {"query": "Hi", "documents": ["Hi there"]},
     }
     covered = 0
     for model in catalog.foundation_models():
