@@ -85,10 +85,10 @@ def test_invoke_model_answers_a_chat_completion_whose_usage_matches_the_headers(
     assert body["usage"]["completion_tokens"] == int(headers["x-amzn-bedrock-output-token-count"])
 
 
+@pytest.mark.parametrize("model_id", CHAT_MODELS)
 def test_the_stream_is_chat_completion_chunks_that_rebuild_the_answer(
-    bedrock_emulator: BedrockEmulator,
+    bedrock_emulator: BedrockEmulator, model_id: str
 ) -> None:
-    model_id = "qwen.qwen3-coder-30b-a3b-v1:0"
     unary, _ = _invoke(bedrock_emulator, model_id, {"messages": QUESTION, "max_tokens": 40})
     response = bedrock_emulator.client().invoke_model_with_response_stream(
         modelId=model_id, body=json.dumps({"messages": QUESTION, "max_tokens": 40})
@@ -99,10 +99,8 @@ def test_the_stream_is_chat_completion_chunks_that_rebuild_the_answer(
     text = "".join(str(chunk["choices"][0]["delta"].get("content") or "") for chunk in chunks)
     assert text == unary["choices"][0]["message"]["content"]
     assert chunks[-1]["choices"][0]["finish_reason"] == unary["choices"][0]["finish_reason"]
-    assert (
-        chunks[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"]
-        == unary["usage"]["completion_tokens"]
-    )
+    metrics = chunks[-1]["amazon-bedrock-invocationMetrics"]
+    assert metrics["outputTokenCount"] == unary["usage"]["completion_tokens"]
 
 
 def test_tools_in_the_body_get_openai_tool_calls(bedrock_emulator: BedrockEmulator) -> None:
@@ -131,15 +129,34 @@ def test_tools_in_the_body_get_openai_tool_calls(bedrock_emulator: BedrockEmulat
     assert isinstance(json.loads(call["function"]["arguments"])["city"], str)
 
 
-def test_converse_and_converse_stream_serve_the_newer_models(bedrock_emulator: BedrockEmulator) -> None:
+@pytest.mark.parametrize("model_id", CHAT_MODELS)
+def test_converse_and_converse_stream_serve_the_newer_models(
+    bedrock_emulator: BedrockEmulator, model_id: str
+) -> None:
     client = bedrock_emulator.client()
     messages = [{"role": "user", "content": [{"text": "Name three rivers in Europe."}]}]
-    answer = client.converse(modelId="zai.glm-4.7", messages=messages, inferenceConfig={"maxTokens": 40})
+    answer = client.converse(modelId=model_id, messages=messages, inferenceConfig={"maxTokens": 40})
     assert answer["output"]["message"]["content"][0]["text"].strip()
-    stream = client.converse_stream(modelId="google.gemma-3-27b-it", messages=messages)
+    stream = client.converse_stream(modelId=model_id, messages=messages, inferenceConfig={"maxTokens": 40})
     kinds = [next(iter(event)) for event in stream["stream"]]
     assert kinds[0] == "messageStart"
     assert kinds[-1] == "metadata"
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+
+
+def test_converse_takes_images_only_on_the_vision_models(bedrock_emulator: BedrockEmulator) -> None:
+    client = bedrock_emulator.client()
+    content = [{"text": "What is this?"}, {"image": {"format": "png", "source": {"bytes": PNG}}}]
+    messages = [{"role": "user", "content": content}]
+    for vision in ("qwen.qwen3-vl-235b-a22b", "google.gemma-3-27b-it", "moonshotai.kimi-k2.5"):
+        assert client.converse(modelId=vision, messages=messages)["stopReason"] in ("end_turn", "max_tokens")
+    with pytest.raises(client.exceptions.ValidationException) as caught:
+        client.converse(modelId="qwen.qwen3-coder-next", messages=messages)
+    assert caught.value.response["Error"]["Message"] == (
+        "This model doesn't support the image field for user messages. Remove image and try again."
+    )
 
 
 def test_chat_bodies_are_validated_as_bedrock_does(bedrock_emulator: BedrockEmulator) -> None:
