@@ -11,6 +11,9 @@ violations found``: spring-projects/spring-ai#788, alphagov/govuk-chat#220); Coh
 from __future__ import annotations
 
 import hashlib
+import math
+import re
+import struct
 from typing import Any
 
 from emulator.generation import Completion, count_tokens, embed
@@ -81,6 +84,29 @@ _COHERE_V4_SCHEMA: Schema = obj(
     },
     required=("input_type",),
 )
+
+
+# generation.embed costs words x dimensions random draws in Python; the newer models take long inputs
+# (Embed v4 ~128k tokens, 96 at a time) and wide vectors (Nova 3072), so they use this bounded stand-in.
+STAND_IN_WORDS = 32
+_WORD = re.compile(r"\w+")
+
+
+def stand_in_vector(text: str, dimensions: int) -> list[float]:
+    """A unit vector for ``text``: the sum of one pseudo-random vector per word, over its first distinct
+    words and a digest of all of it. Equal inputs give equal vectors, inputs sharing words give close
+    ones, and the cost is bounded (hashing and summing in C) whatever the input's length."""
+    distinct: dict[str, None] = {}
+    for match in _WORD.finditer(text.lower()):
+        distinct.setdefault(match.group(), None)
+        if len(distinct) == STAND_IN_WORDS:
+            break
+    words = [*distinct, "input:" + hashlib.sha256(text.encode()).hexdigest()]
+    layout = struct.Struct(f"<{dimensions}h")
+    rows = [layout.unpack(hashlib.shake_256(word.encode()).digest(layout.size)) for word in words]
+    totals = [sum(column) for column in zip(*rows, strict=True)]
+    norm = math.sqrt(sum(value * value for value in totals)) or 1.0
+    return [round(value / norm, 8) for value in totals]
 
 
 def _not_streamable() -> AwsError:
@@ -222,7 +248,10 @@ class CohereEmbed(_Embedder):
     ) -> dict[str, Any]:
         request = prompt.embedding
         assert request is not None
-        vectors = [embed(text, dimensions=request.dimensions, normalize=True) for text in request.texts]
+        if "embed-v4" in model.model_id:
+            vectors = [stand_in_vector(text, request.dimensions) for text in request.texts]
+        else:
+            vectors = [embed(text, dimensions=request.dimensions, normalize=True) for text in request.texts]
         # The real service echoes the texts lower-cased (wire-facts §3.3).
         texts = prompt.body.get("texts", ())
         common = {"id": stable_uuid(request_id), "texts": [text.lower() for text in texts]}

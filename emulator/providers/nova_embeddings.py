@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from emulator.generation import Completion, embed
+from emulator.generation import Completion
 from emulator.providers.contract import (
     EmbeddingRequest,
     ModelInfo,
@@ -23,6 +23,7 @@ from emulator.providers.contract import (
     compact_json,
     request_key,
 )
+from emulator.providers.embeddings import stand_in_vector
 from emulator.providers.schema import Schema, enum, obj, string, validate
 from emulator.wire.errors import validation
 
@@ -145,7 +146,7 @@ class NovaEmbed:
     ) -> dict[str, Any]:
         request = prompt.embedding
         assert request is not None
-        vector = embed(request.texts[0], dimensions=request.dimensions, normalize=True)
+        vector = stand_in_vector(request.texts[0], request.dimensions)
         return {"embeddings": [{"embeddingType": request.types[0], "embedding": vector}]}
 
     def stream_chunks(

@@ -58,18 +58,23 @@ def _words(text: str) -> list[str]:
 
 
 def scores(query: str, documents: list[str]) -> list[float]:
-    """BM25 of the query against each document, mapped into [0, 1) so they read like relevance scores."""
+    """BM25 of the query against each document, mapped into [0, 1) so they read like relevance scores.
+
+    Linear in the size of the input: document frequencies are counted once, over the query's distinct
+    words only.
+    """
     bags = [Counter(_words(document)) for document in documents]
     lengths = [sum(bag.values()) for bag in bags]
     average = (sum(lengths) / len(lengths)) or 1.0
+    terms = set(_words(query))
+    holders = Counter(word for bag in bags for word in terms.intersection(bag))
+    idf = {word: math.log(1 + (len(bags) - holders[word] + 0.5) / (holders[word] + 0.5)) for word in terms}
     result = []
     for bag, length in zip(bags, lengths, strict=True):
-        total = 0.0
-        for word in set(_words(query)):
-            holders = sum(1 for other in bags if word in other)
-            idf = math.log(1 + (len(bags) - holders + 0.5) / (holders + 0.5))
-            frequency = bag[word]
-            total += idf * frequency * (_K1 + 1) / (frequency + _K1 * (1 - _B + _B * length / average))
+        norm = _K1 * (1 - _B + _B * length / average)
+        total = sum(
+            idf[word] * bag[word] * (_K1 + 1) / (bag[word] + norm) for word in terms.intersection(bag)
+        )
         result.append(round(total / (total + 1.0), 8))
     return result
 
