@@ -159,6 +159,15 @@ def test_converse_takes_images_only_on_the_vision_models(bedrock_emulator: Bedro
     )
 
 
+def test_the_older_qwen_ids_are_also_served_through_their_us_profile(
+    bedrock_emulator: BedrockEmulator,
+) -> None:
+    body, _ = _invoke(bedrock_emulator, "us.qwen.qwen3-32b-v1:0", {"messages": QUESTION, "max_tokens": 20})
+    assert body["model"] == "qwen.qwen3-32b-v1:0"
+    message = _refusal(bedrock_emulator, "us.google.gemma-3-27b-it", {"messages": QUESTION, "max_tokens": 20})
+    assert message == "The provided model identifier is invalid."
+
+
 def test_chat_bodies_are_validated_as_bedrock_does(bedrock_emulator: BedrockEmulator) -> None:
     model_id = "mistral.devstral-2-123b"
     assert _refusal(bedrock_emulator, model_id, {"max_tokens": 10}) == MALFORMED.format(key="messages")
