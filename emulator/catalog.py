@@ -48,6 +48,7 @@ BODY_FAMILIES: Final = frozenset(
         "cohere-command-r",
         "cohere-embed",
         "cohere-rerank",
+        "amazon-rerank",
         "ai21-jamba",
         "openai-chat",
         "deepseek",

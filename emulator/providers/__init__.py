@@ -16,6 +16,8 @@ from emulator.providers import (
     llama,
     mistral,
     nova,
+    nova_embeddings,
+    rerank,
     titan,
 )
 from emulator.providers.contract import (
@@ -44,6 +46,9 @@ PROVIDERS: dict[str, Provider] = {
     "ai21-jamba": chat_completions.AI21_JAMBA,
     "openai-chat": chat_completions.OPENAI_CHAT,
     "deepseek": deepseek.DEEPSEEK,
+    "nova-embed": nova_embeddings.NOVA_EMBED,
+    "cohere-rerank": rerank.COHERE_RERANK,
+    "amazon-rerank": rerank.AMAZON_RERANK,
 }
 
 

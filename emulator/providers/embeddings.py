@@ -10,6 +10,10 @@ violations found``: spring-projects/spring-ai#788, alphagov/govuk-chat#220); Coh
 
 from __future__ import annotations
 
+import hashlib
+import math
+import re
+import struct
 from typing import Any
 
 from emulator.generation import Completion, count_tokens, embed
@@ -54,6 +58,55 @@ _COHERE_SCHEMA: Schema = obj(
     },
     required=("texts", "input_type"),
 )
+# Embed v4 (AWS "Cohere Embed v4" parameters page): texts, images or interleaved inputs, one of them; no
+# "image" input type; truncate LEFT/RIGHT; up to ~128k tokens, so no 2048-character cap per text.
+_V4_CONTENT: Schema = obj(
+    {
+        "type": {"type": "string", **enum("text", "image_url")},
+        "text": string(),
+        "image_url": {"anyOf": [string(), obj({"url": string()}, required=("url",))]},
+    },
+    required=("type",),
+)
+_COHERE_V4_SCHEMA: Schema = obj(
+    {
+        "texts": array(string(), maxItems=96),
+        "images": array(string(), maxItems=96),
+        "inputs": array(obj({"content": array(_V4_CONTENT, minItems=1)}, required=("content",)), maxItems=96),
+        "input_type": {
+            "type": "string",
+            **enum("search_document", "search_query", "classification", "clustering"),
+        },
+        "truncate": {"type": "string", **enum("NONE", "LEFT", "RIGHT")},
+        "embedding_types": array({"type": "string", **enum(*_COHERE_TYPES)}),
+        "output_dimension": {"type": "integer", **enum(256, 512, 1024, 1536)},
+        "max_tokens": integer(minimum=1),
+    },
+    required=("input_type",),
+)
+
+
+# generation.embed costs words x dimensions random draws in Python; the newer models take long inputs
+# (Embed v4 ~128k tokens, 96 at a time) and wide vectors (Nova 3072), so they use this bounded stand-in.
+STAND_IN_WORDS = 32
+_WORD = re.compile(r"\w+")
+
+
+def stand_in_vector(text: str, dimensions: int) -> list[float]:
+    """A unit vector for ``text``: the sum of one pseudo-random vector per word, over its first distinct
+    words and a digest of all of it. Equal inputs give equal vectors, inputs sharing words give close
+    ones, and the cost is bounded (hashing and summing in C) whatever the input's length."""
+    distinct: dict[str, None] = {}
+    for match in _WORD.finditer(text.lower()):
+        distinct.setdefault(match.group(), None)
+        if len(distinct) == STAND_IN_WORDS:
+            break
+    words = [*distinct, "input:" + hashlib.sha256(text.encode()).hexdigest()]
+    layout = struct.Struct(f"<{dimensions}h")
+    rows = [layout.unpack(hashlib.shake_256(word.encode()).digest(layout.size)) for word in words]
+    totals = [sum(column) for column in zip(*rows, strict=True)]
+    norm = math.sqrt(sum(value * value for value in totals)) or 1.0
+    return [round(value / norm, 8) for value in totals]
 
 
 def _not_streamable() -> AwsError:
@@ -139,23 +192,69 @@ def _quantized(vector: list[float], kind: str) -> list[int] | list[float]:
     return vector
 
 
+def _image_key(image: Any) -> str:
+    """What the stand-in embeds for an image: a digest of its data URI, so equal images get equal vectors."""
+    return "image " + hashlib.sha256(str(image).encode()).hexdigest()[:16]
+
+
+def _v4_item(item: dict[str, Any]) -> str:
+    parts = [
+        str(part.get("text", "")) if part["type"] == "text" else _image_key(part.get("image_url"))
+        for part in item["content"]
+    ]
+    return " ".join(parts)
+
+
+def _v4_embed_inputs(valid: dict[str, Any]) -> tuple[str, ...]:
+    given = [key for key in ("texts", "images", "inputs") if key in valid]
+    if len(given) != 1:  # the page: one of them per call, texts and images never together
+        raise validation(V4_MALFORMED)
+    if "texts" in valid:
+        return tuple(valid["texts"])
+    if "images" in valid:
+        return tuple(_image_key(image) for image in valid["images"])
+    return tuple(_v4_item(item) for item in valid["inputs"])
+
+
+# Embed v4 refuses a body it cannot read with this terse text, not v3's schema pointers (a Titan-shaped body
+# sent through eu.cohere.embed-v4:0, knows-cloud/paperless-iq#21).
+V4_MALFORMED = "Malformed request. Please check your parameter/values and try again."
+
+
+def _v4_request(body: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+    try:
+        valid = validate(body, _COHERE_V4_SCHEMA)
+        return valid, _v4_embed_inputs(valid)
+    except AwsError:
+        raise validation(V4_MALFORMED) from None
+
+
 class CohereEmbed(_Embedder):
     def validate(self, body: Any, model: ModelInfo) -> Prompt:
-        valid = validate(body, _COHERE_SCHEMA)
-        texts = tuple(valid["texts"])
-        request = EmbeddingRequest(
-            texts, _cohere_dimensions(model, valid), True, tuple(valid.get("embedding_types", ()))
-        )
-        return Prompt("\n".join(texts), request_key(model, valid, ()), 0, embedding=request, body=valid)
+        if "embed-v4" in model.model_id:
+            valid, items = _v4_request(body)
+            # Embed v4 always answers by type; float when none is asked for (wire-facts, catalogue section).
+            types = tuple(valid.get("embedding_types") or ("float",))
+        else:
+            valid = validate(body, _COHERE_SCHEMA)
+            items = tuple(valid["texts"])
+            types = tuple(valid.get("embedding_types", ()))
+        request = EmbeddingRequest(items, _cohere_dimensions(model, valid), True, types)
+        texts = "\n".join(valid.get("texts", ()) or (item for item in items if not item.startswith("image ")))
+        return Prompt(texts, request_key(model, valid, ()), 0, embedding=request, body=valid)
 
     def respond(
         self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str
     ) -> dict[str, Any]:
         request = prompt.embedding
         assert request is not None
-        vectors = [embed(text, dimensions=request.dimensions, normalize=True) for text in request.texts]
+        if "embed-v4" in model.model_id:
+            vectors = [stand_in_vector(text, request.dimensions) for text in request.texts]
+        else:
+            vectors = [embed(text, dimensions=request.dimensions, normalize=True) for text in request.texts]
         # The real service echoes the texts lower-cased (wire-facts §3.3).
-        common = {"id": stable_uuid(request_id), "texts": [text.lower() for text in request.texts]}
+        texts = prompt.body.get("texts", ())
+        common = {"id": stable_uuid(request_id), "texts": [text.lower() for text in texts]}
         if not request.types:
             return {"embeddings": vectors, **common, "response_type": "embeddings_floats"}
         by_type = {kind: [_quantized(vector, kind) for vector in vectors] for kind in request.types}

@@ -321,6 +321,15 @@ def test_every_catalogue_text_model_of_a_registered_family_answers_a_minimal_bod
         "ai21-jamba": {"messages": [{"role": "user", "content": "Hi"}]},
         "openai-chat": {"messages": [{"role": "user", "content": "Hi"}]},
         "deepseek": {"prompt": "Hi"},
+        "nova-embed": {
+            "taskType": "SINGLE_EMBEDDING",
+            "singleEmbeddingParams": {
+                "embeddingPurpose": "GENERIC_INDEX",
+                "text": {"truncationMode": "END", "value": "Hi"},
+            },
+        },
+        "cohere-rerank": {"query": "Hi", "documents": ["Hi there"], "api_version": 2},
+        "amazon-rerank": {"query": "Hi", "documents": ["Hi there"]},
     }
     covered = 0
     for model in catalog.foundation_models():
