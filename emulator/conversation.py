@@ -18,6 +18,7 @@ from emulator import generation
 from emulator.catalog import FoundationModel, max_tokens_error
 from emulator.engine.plan import ScriptedAnswer
 from emulator.generation import Completion, ToolSpec
+from emulator.prompt_cache import CacheUsage
 from emulator.scripted import completion as scripted_completion
 from emulator.wire.binding import START_OF_MAP, read_json
 from emulator.wire.errors import AwsError, constraint_violation, validation
@@ -307,41 +308,107 @@ def latency_ms(input_tokens: int, output_tokens: int) -> int:
     return 180 + input_tokens // 20 + output_tokens * 9
 
 
-def usage_block(input_tokens: int, output_tokens: int) -> dict[str, int]:
-    return {
-        "inputTokens": input_tokens,
+@dataclass(frozen=True)
+class AnswerShape:
+    """What a Converse answer carries beside the completion, by model and request.
+
+    ``cache`` is None when the usage carries no cache counts (models without prompt caching, and Nova
+    without a cache point); ``cache_details`` adds the per-TTL breakdown of written tokens (Claude).
+    ``performance_config`` and ``service_tier`` are echoed as the request sent them."""
+
+    cache: CacheUsage | None = None
+    cache_details: bool = False
+    tool_use_type: bool = False
+    performance_config: Mapping[str, Any] | None = None
+    service_tier: Mapping[str, Any] | None = None
+
+
+PLAIN = AnswerShape()
+
+
+def usage_block(
+    input_tokens: int, output_tokens: int, cache: CacheUsage | None = None, *, details: bool = False
+) -> dict[str, Any]:
+    """Converse ``usage``: ``inputTokens`` counts what was neither read from nor written to the cache;
+    the total counts everything. Recorded answers carry the cache counts twice, under botocore's names
+    and older ``...Count`` ones, and ``serverToolUsage`` (wire-facts §19)."""
+    read = cache.read if cache is not None else 0
+    write = cache.write if cache is not None else 0
+    usage: dict[str, Any] = {
+        "inputTokens": input_tokens - read - write,
         "outputTokens": output_tokens,
         "totalTokens": input_tokens + output_tokens,
     }
+    if cache is not None:
+        usage["cacheReadInputTokenCount"] = read
+        usage["cacheReadInputTokens"] = read
+        usage["cacheWriteInputTokenCount"] = write
+        usage["cacheWriteInputTokens"] = write
+        if details and write:
+            by_ttl: dict[str, int] = {}
+            for ttl, tokens in cache.written:
+                by_ttl[ttl] = by_ttl.get(ttl, 0) + tokens
+            usage["cacheDetails"] = [{"inputTokens": tokens, "ttl": ttl} for ttl, tokens in by_ttl.items()]
+    usage["serverToolUsage"] = {}
+    return usage
 
 
-def content_blocks(completion: Completion) -> list[dict[str, Any]]:
+def content_blocks(completion: Completion, *, tool_use_type: bool = False) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if completion.text or not completion.tool_calls:
         blocks.append({"text": completion.text})
     for call in completion.tool_calls:
-        blocks.append({"toolUse": {"toolUseId": call.tool_use_id, "name": call.name, "input": call.input}})
+        tool_use: dict[str, Any] = {"toolUseId": call.tool_use_id, "name": call.name, "input": call.input}
+        if tool_use_type:
+            tool_use["type"] = "tool_use"
+        blocks.append({"toolUse": tool_use})
     return blocks
 
 
+def _echoes(shape: AnswerShape) -> dict[str, Any]:
+    echoed: dict[str, Any] = {}
+    if shape.performance_config is not None:
+        echoed["performanceConfig"] = dict(shape.performance_config)
+    if shape.service_tier is not None:
+        echoed["serviceTier"] = dict(shape.service_tier)
+    return echoed
+
+
 def converse_body(
-    completion: Completion, input_tokens: int, *, trace: dict[str, Any] | None = None
+    completion: Completion,
+    input_tokens: int,
+    *,
+    trace: dict[str, Any] | None = None,
+    shape: AnswerShape = PLAIN,
 ) -> dict[str, Any]:
     body = {
         "metrics": {"latencyMs": latency_ms(input_tokens, completion.output_tokens)},
-        "output": {"message": {"content": content_blocks(completion), "role": "assistant"}},
+        "output": {
+            "message": {
+                "content": content_blocks(completion, tool_use_type=shape.tool_use_type),
+                "role": "assistant",
+            }
+        },
         "stopReason": completion.stop_reason,
-        "usage": usage_block(input_tokens, completion.output_tokens),
+        "usage": usage_block(
+            input_tokens, completion.output_tokens, shape.cache, details=shape.cache_details
+        ),
+        **_echoes(shape),
     }
     if trace is not None:
         body["trace"] = trace
     return body
 
 
+def padding(ordinal: int) -> str:
+    """The ``p`` member of a stream frame: real frames carry a random-length prefix of the alphabet that
+    clients ignore (ours has a deterministic length)."""
+    return _PADDING[: 1 + (ordinal * 37) % len(_PADDING)]
+
+
 def _padded(payload: dict[str, Any], ordinal: int) -> dict[str, Any]:
-    # Real frames carry a random-length "p" padding member that clients ignore (ours is deterministic),
-    # and their keys arrive sorted at every level, "p" included.
-    payload["p"] = _PADDING[: 1 + (ordinal * 37) % len(_PADDING)]
+    # Keys arrive sorted at every level, "p" included.
+    payload["p"] = padding(ordinal)
     return {key: _sorted(payload[key]) for key in sorted(payload)}
 
 
@@ -357,8 +424,8 @@ def stream_events(
     completion: Completion,
     input_tokens: int,
     *,
-    server_tool_usage: bool = False,
     trace: dict[str, Any] | None = None,
+    shape: AnswerShape = PLAIN,
 ) -> Iterator[StreamEvent]:
     """ConverseStream events, as real streams send them: no contentBlockStart for text blocks, toolUse
     input as partial JSON strings, ``metadata`` last (with the guardrail ``trace`` when one is asked for)."""
@@ -377,13 +444,10 @@ def stream_events(
         yield event("contentBlockStop", {"contentBlockIndex": index})
         index += 1
     for call in completion.tool_calls:
-        yield event(
-            "contentBlockStart",
-            {
-                "contentBlockIndex": index,
-                "start": {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name}},
-            },
-        )
+        start: dict[str, Any] = {"toolUseId": call.tool_use_id, "name": call.name}
+        if shape.tool_use_type:
+            start["type"] = "tool_use"
+        yield event("contentBlockStart", {"contentBlockIndex": index, "start": {"toolUse": start}})
         arguments = json.dumps(call.input, separators=(",", ":"))
         for piece in generation.split_json(arguments):
             yield event(
@@ -392,12 +456,12 @@ def stream_events(
         yield event("contentBlockStop", {"contentBlockIndex": index})
         index += 1
     yield event("messageStop", {"stopReason": completion.stop_reason})
-    usage: dict[str, Any] = usage_block(input_tokens, completion.output_tokens)
-    if server_tool_usage:  # recorded Nova and gpt-oss streams carry it, empty; Claude's do not
-        usage["serverToolUsage"] = {}
     metadata: dict[str, Any] = {
         "metrics": {"latencyMs": latency_ms(input_tokens, completion.output_tokens)},
-        "usage": usage,
+        "usage": usage_block(
+            input_tokens, completion.output_tokens, shape.cache, details=shape.cache_details
+        ),
+        **_echoes(shape),
     }
     if trace is not None:
         metadata["trace"] = trace

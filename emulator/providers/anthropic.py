@@ -13,9 +13,11 @@ Messages API instead.`` (langchain-ai/langchain#18514). Claude v2 models accept 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from emulator.generation import Completion, ToolSpec, split_json
+from emulator.prompt_cache import CacheUsage
 from emulator.providers.contract import ModelInfo, Prompt, compact_json, request_key, stable_id
 from emulator.providers.schema import (
     Schema,
@@ -366,6 +368,29 @@ def _messages_chunks(
     return chunks
 
 
+def with_cache_usage(message: Mapping[str, Any], cache: CacheUsage) -> dict[str, Any]:
+    """A Messages answer (or a stream's ``message_start`` message) whose usage carries the prompt cache's
+    counts as recorded Bedrock answers do: ``input_tokens`` without the cached part, then the write and
+    read counts and the write broken down by TTL (wire-facts §3.2, §19)."""
+    usage = message.get("usage") or {}
+    written = dict.fromkeys(("5m", "1h"), 0)
+    for ttl, tokens in cache.written:
+        written[ttl] = written.get(ttl, 0) + tokens
+    return {
+        **message,
+        "usage": {
+            "input_tokens": int(usage.get("input_tokens", 0)) - cache.read - cache.write,
+            "cache_creation_input_tokens": cache.write,
+            "cache_read_input_tokens": cache.read,
+            "cache_creation": {
+                "ephemeral_5m_input_tokens": written["5m"],
+                "ephemeral_1h_input_tokens": written["1h"],
+            },
+            "output_tokens": usage.get("output_tokens", 0),
+        },
+    }
+
+
 # -- Text completions (Claude v2, Instant) -------------------------------------------------------------
 
 
@@ -445,4 +470,4 @@ class _Anthropic:
 MESSAGES = _Anthropic(text_api_allowed=False)
 TEXT = _Anthropic(text_api_allowed=True)
 
-__all__ = ["ANTHROPIC_VERSION", "MESSAGES", "TEXT", "model_name"]
+__all__ = ["ANTHROPIC_VERSION", "MESSAGES", "TEXT", "model_name", "with_cache_usage"]

@@ -7,12 +7,13 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from emulator import catalog, conversation, generation, scripted
+from emulator import catalog, conversation, generation, model_features, prompt_cache, scripted
 from emulator.bedrock_control import model_targets
 from emulator.catalog import FoundationModel, ResolvedModel
 from emulator.generation import Completion
+from emulator.prompt_cache import CachePoint, CacheUsage
 from emulator.services.exchange import (
     BytesReply,
     JsonReply,
@@ -86,13 +87,56 @@ def _converse_trace(resolved: ResolvedModel, guard: Guarded | None) -> dict[str,
     return trace
 
 
+def _answer_shape(
+    call: OperationCall,
+    model: FoundationModel,
+    body: Mapping[str, Any],
+    points: list[CachePoint],
+    input_tokens: int,
+) -> conversation.AnswerShape:
+    """The cache counts (reading and writing the tenant's prompt cache), and the members echoed."""
+    features = model_features.features_of(model.model_id)
+    caching = features.caching
+    cache = None
+    if caching is not None and (points or caching.usage_always):
+        cache = prompt_cache.NO_CACHE
+        if points and input_tokens:
+            cache = prompt_cache.apply(
+                call.state.store,
+                call.tenant,
+                model.model_id,
+                points,
+                caching,
+                now=call.now,
+                input_tokens=input_tokens,
+            )
+    return conversation.AnswerShape(
+        cache=cache,
+        cache_details=caching is not None and caching.details,
+        tool_use_type=features.tool_use_type,
+        performance_config=body.get("performanceConfig"),
+        service_tier=body.get("serviceTier"),
+    )
+
+
+def _converse_answer(
+    call: OperationCall, resolved: ResolvedModel, body: Mapping[str, Any]
+) -> tuple[Completion, int, conversation.AnswerShape, Guarded | None]:
+    guard = _converse_guard(call, body)
+    sent = guard.body if guard else body
+    prompt = conversation.read_request(sent, resolved.model)
+    points = prompt_cache.converse_points(sent, model_features.features_of(resolved.model.model_id).caching)
+    completion, input_tokens = _guarded_completion(call, prompt, guard)
+    return completion, input_tokens, _answer_shape(call, resolved.model, sent, points, input_tokens), guard
+
+
 def converse(call: OperationCall) -> JsonReply:
     resolved, body = _converse_request(call)
-    guard = _converse_guard(call, body)
-    prompt = conversation.read_request(guard.body if guard else body, resolved.model)
-    completion, input_tokens = _guarded_completion(call, prompt, guard)
+    completion, input_tokens, shape, guard = _converse_answer(call, resolved, body)
     return JsonReply(
-        conversation.converse_body(completion, input_tokens, trace=_converse_trace(resolved, guard)),
+        conversation.converse_body(
+            completion, input_tokens, trace=_converse_trace(resolved, guard), shape=shape
+        ),
         usage=Usage(input_tokens, completion.output_tokens),
         model_id=resolved.model.model_id,
         warnings=resolved.warnings,
@@ -103,15 +147,10 @@ def converse_stream(call: OperationCall) -> StreamReply:
     resolved, body = _converse_request(call)
     if not resolved.model.streaming:
         raise validation("The model is unsupported for streaming.")
-    guard = _converse_guard(call, body)
-    prompt = conversation.read_request(guard.body if guard else body, resolved.model)
-    completion, input_tokens = _guarded_completion(call, prompt, guard)
+    completion, input_tokens, shape, guard = _converse_answer(call, resolved, body)
     return StreamReply(
         conversation.stream_events(
-            completion,
-            input_tokens,
-            server_tool_usage=resolved.model.body_family in ("nova", "openai-chat"),
-            trace=_converse_trace(resolved, guard),
+            completion, input_tokens, trace=_converse_trace(resolved, guard), shape=shape
         ),
         usage=Usage(input_tokens, completion.output_tokens),
         model_id=resolved.model.model_id,
@@ -228,6 +267,47 @@ def _check_content_type(call: OperationCall) -> None:
         raise validation(f"The provided content type {content_type} is not supported. Use application/json.")
 
 
+class _InvokeCache(NamedTuple):
+    usage: CacheUsage | None  # None: the model's answers carry no cache counts
+    asked: bool  # the body carried cache points
+
+
+def _invoke_cache(
+    call: OperationCall, model: FoundationModel, prompt: Prompt, input_tokens: int
+) -> _InvokeCache:
+    """Prompt caching of an Anthropic Messages body (``cache_control``); other bodies carry no counts."""
+    if model.body_family != "anthropic-messages" or "messages" not in prompt.body:
+        return _InvokeCache(None, False)
+    caching = model_features.features_of(model.model_id).caching
+    points = prompt_cache.anthropic_points(prompt.body, caching)  # refuses them on a model without caching
+    if caching is None:
+        return _InvokeCache(None, False)
+    if not points or not input_tokens:
+        return _InvokeCache(prompt_cache.NO_CACHE, bool(points))
+    usage = prompt_cache.apply(
+        call.state.store,
+        call.tenant,
+        model.model_id,
+        points,
+        caching,
+        now=call.now,
+        input_tokens=input_tokens,
+    )
+    return _InvokeCache(usage, True)
+
+
+def _echoed_headers(call: OperationCall) -> dict[str, str]:
+    """The performance configuration and service tier a request asked for, echoed in response headers."""
+    headers: dict[str, str] = {}
+    latency = call.input.get("performanceConfigLatency")
+    if latency is not None:
+        headers["X-Amzn-Bedrock-PerformanceConfig-Latency"] = str(latency)
+    tier = call.input.get("serviceTier")
+    if tier is not None:
+        headers["X-Amzn-Bedrock-Service-Tier"] = str(tier)
+    return headers
+
+
 def invoke_model(call: OperationCall) -> BytesReply:
     resolved = _resolve(call)
     model = resolved.model
@@ -236,7 +316,9 @@ def invoke_model(call: OperationCall) -> BytesReply:
     input_tokens = generation.count_tokens(prompt.text_for_tokens)
     if guard is not None and guard.input_blocked:
         input_tokens = 0
-    headers = {"x-amzn-bedrock-input-token-count": str(input_tokens)}
+    cache = _invoke_cache(call, model, prompt, input_tokens)
+    uncached = input_tokens - (cache.usage.read + cache.usage.write if cache.usage else 0)
+    headers = {"x-amzn-bedrock-input-token-count": str(uncached)}
     provider = _provider(model)
     if call.scripted is not None and call.scripted.invoke_body is not None:
         body: Mapping[str, Any] = call.scripted.invoke_body
@@ -244,18 +326,26 @@ def invoke_model(call: OperationCall) -> BytesReply:
     else:
         completion = _guarded_invoke_completion(call, prompt, guard)
         body = provider.respond(prompt, completion, model, call.request_id)
+        if cache.usage is not None:
+            from emulator.providers.anthropic import with_cache_usage
+
+            body = with_cache_usage(body, cache.usage)
     if guard is not None:
         body = {**body, **guard.invoke_fields()}
     output_tokens = 0 if prompt.embedding is not None else completion.output_tokens
     latency = conversation.latency_ms(input_tokens, output_tokens)
     if prompt.embedding is None:
         headers["x-amzn-bedrock-output-token-count"] = str(output_tokens)
+    if cache.usage is not None:
+        headers["x-amzn-bedrock-cache-read-input-token-count"] = str(cache.usage.read)
+        headers["x-amzn-bedrock-cache-write-input-token-count"] = str(cache.usage.write)
     headers["x-amzn-bedrock-invocation-latency"] = str(latency)
+    headers.update(_echoed_headers(call))
     return BytesReply(
         json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
         "application/json",
         headers=headers,
-        usage=Usage(input_tokens, output_tokens),
+        usage=Usage(uncached, output_tokens),
         model_id=model.model_id,
         warnings=resolved.warnings,
     )
@@ -271,35 +361,45 @@ def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
     input_tokens = generation.count_tokens(prompt.text_for_tokens)
     if guard is not None and guard.input_blocked:
         input_tokens = 0
+    cache = _invoke_cache(call, model, prompt, input_tokens)
+    uncached = input_tokens - (cache.usage.read + cache.usage.write if cache.usage else 0)
     completion = _guarded_invoke_completion(call, prompt, guard)
     provider = _provider(model)
     chunks = provider.stream_chunks(
         prompt, completion, model, call.request_id, generation.split_deltas(completion.text)
     )
+    if cache.usage is not None and chunks and chunks[0].get("type") == "message_start":
+        from emulator.providers.anthropic import with_cache_usage
+
+        chunks[0] = {**chunks[0], "message": with_cache_usage(chunks[0]["message"], cache.usage)}
     latency = conversation.latency_ms(input_tokens, completion.output_tokens)
-    metrics = {
-        "inputTokenCount": input_tokens,
+    metrics: dict[str, Any] = {
+        "inputTokenCount": uncached,
         "outputTokenCount": completion.output_tokens,
         "invocationLatency": latency,
         "firstByteLatency": min(latency, 120 + input_tokens // 40),
     }
+    if cache.asked and cache.usage is not None:
+        metrics["cacheReadInputTokenCount"] = cache.usage.read
+        metrics["cacheWriteInputTokenCount"] = cache.usage.write
     extra = guard.invoke_fields() if guard is not None else {}
     return StreamReply(
         _payload_parts(chunks, {"amazon-bedrock-invocationMetrics": metrics, **extra}),
-        headers={"x-amzn-bedrock-content-type": "application/json"},
-        usage=Usage(input_tokens, completion.output_tokens),
+        headers={"x-amzn-bedrock-content-type": "application/json", **_echoed_headers(call)},
+        usage=Usage(uncached, completion.output_tokens),
         model_id=model.model_id,
         warnings=resolved.warnings,
     )
 
 
 def _payload_parts(chunks: list[dict[str, Any]], last_extra: dict[str, Any]) -> Iterator[StreamEvent]:
-    """Chunk events; Bedrock adds its own members (invocation metrics, guardrail action) to the last."""
+    """Chunk events; Bedrock adds its own members (invocation metrics, guardrail action) to the last.
+    Each frame also carries the padding member ``p`` ConverseStream frames have (wire-facts §19)."""
     last = len(chunks) - 1
     for index, chunk in enumerate(chunks):
         payload = {**chunk, **last_extra} if index == last else chunk
         encoded = base64.b64encode(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
-        yield "chunk", {"bytes": encoded.decode()}
+        yield "chunk", {"bytes": encoded.decode(), "p": conversation.padding(index + 1)}
 
 
 RUNTIME_HANDLERS: dict[str, Callable[[OperationCall], Reply]] = {

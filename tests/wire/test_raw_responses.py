@@ -391,9 +391,13 @@ def test_invoke_stream_headers_name_the_model_content_type(bedrock_emulator: Bed
     assert _UUID.match(raw.header("x-amzn-RequestId") or "")
 
 
-def test_invoke_stream_frames_are_chunks_of_base64_bytes_only(bedrock_emulator: BedrockEmulator) -> None:
+def test_invoke_stream_frames_are_chunks_of_base64_bytes_and_padding(
+    bedrock_emulator: BedrockEmulator,
+) -> None:
+    # wire-facts §19: a recorded Claude stream's chunk payloads are {"bytes": ..., "p": <padding>}.
     _, frames = _invoke_stream(bedrock_emulator)
     assert frames
+    lengths = set()
     for frame in frames:
         assert list(frame.headers.items()) == [
             (":event-type", "chunk"),
@@ -401,8 +405,12 @@ def test_invoke_stream_frames_are_chunks_of_base64_bytes_only(bedrock_emulator: 
             (":message-type", "event"),
         ]
         payload = json.loads(frame.payload)
-        assert list(payload) == ["bytes"]
+        assert list(payload) == ["bytes", "p"]
         json.loads(base64.b64decode(payload["bytes"], validate=True))
+        assert payload["p"]
+        assert _PADDING.startswith(payload["p"])
+        lengths.add(len(payload["p"]))
+    assert len(lengths) > 1, "the padding's length varies from frame to frame"
 
 
 def test_invoke_stream_last_chunk_carries_invocation_metrics(bedrock_emulator: BedrockEmulator) -> None:

@@ -44,10 +44,15 @@ _SERVICE_OF = {operation: service for service, operation, *_ in ROUTES}
 _SESSION = botocore.session.get_session()
 
 # wire-facts §3.5: every real ConverseStream frame carries a random-length padding member `p`.
-_PADDED_STREAMS = {"ConverseStream"}
+# wire-facts §19: so does every InvokeModelWithResponseStream chunk, beside its bytes.
+_PADDED_STREAMS = {"ConverseStream", "InvokeModelWithResponseStream"}
 # wire-facts §3.5 (nova-micro and claude recordings): real ConverseStream metadata usage carries
 # `serverToolUsage` (often `{}`), which botocore's TokenUsage does not declare yet.
-_EXTRA_MEMBERS: dict[str, set[str]] = {"TokenUsage": {"serverToolUsage"}}
+# wire-facts §19: recorded Claude and Nova answers with prompt caching also carry the cache counts under
+# older names, `cacheReadInputTokenCount` and `cacheWriteInputTokenCount`.
+_EXTRA_MEMBERS: dict[str, set[str]] = {
+    "TokenUsage": {"serverToolUsage", "cacheReadInputTokenCount", "cacheWriteInputTokenCount"}
+}
 # Real values botocore's constraints refuse. Each names what it was seen in.
 _ALLOWED_PROBLEMS: tuple[tuple[str, str], ...] = (
     # A public dump of real InvokeAgent traces shows ids like "e871e97d-fb07-4e30-a721-6f8e7c9b8b22-pre-0"
@@ -62,6 +67,9 @@ _ALLOWED_PROBLEMS: tuple[tuple[str, str], ...] = (
     ("ModelModality's enum", "'AUDIO'"),
     # Real model names run past BrandedName's max 20 ("Titan Embeddings G1 - Text", "Llama 3.2 11B Instruct").
     ("(BrandedName)", "> max 20"),
+    # wire-facts §19: recorded Claude Converse answers mark their toolUse blocks type "tool_use"; botocore's
+    # ToolUseType enum only has server_tool_use.
+    ("ToolUseType's enum", "'tool_use'"),
 )
 # wire-facts §3.2-§3.3 and §4 (recorded InvokeModel responses): token-count and latency headers that
 # botocore's InvokeModelResponse does not model.
@@ -885,10 +893,10 @@ def test_the_walker_checks_timestamp_format_and_status() -> None:
     assert any("status 200, the model says 201" in p for p in _validate(model, _Raw(200, {}, b"{}")).problems)
 
 
-def test_the_walker_refuses_padding_outside_converse_stream_and_unknown_events() -> None:
+def test_the_walker_refuses_padding_outside_the_padded_streams_and_unknown_events() -> None:
     from emulator.wire.eventstream import encode_event
 
-    model = _SESSION.get_service_model("bedrock-runtime").operation_model("InvokeModelWithResponseStream")
+    model = _SESSION.get_service_model("bedrock-agent-runtime").operation_model("InvokeAgent")
     body = encode_event("chunk", {"bytes": "e30=", "p": "abc"}) + encode_event("surprise", {})
     problems = _validate(model, _Raw(200, {}, body)).problems
     assert any("member 'p' is not declared by PayloadPart" in p for p in problems), problems
