@@ -9,16 +9,19 @@ tools, the maximum output tokens).
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from emulator import generation
+from emulator import generation, reasoning
 from emulator.catalog import FoundationModel, max_tokens_error
 from emulator.engine.plan import ScriptedAnswer
-from emulator.generation import Completion, ToolSpec
+from emulator.generation import Completion, Reasoning, ToolSpec
+from emulator.model_features import features_of
 from emulator.prompt_cache import CacheUsage
+from emulator.reasoning import Thinking
 from emulator.scripted import completion as scripted_completion
 from emulator.wire.binding import START_OF_MAP, read_json
 from emulator.wire.errors import AwsError, constraint_violation, validation
@@ -38,6 +41,7 @@ class ConversePrompt:
     tools: tuple[ToolSpec, ...]
     tool_choice: str | None
     after_tool_result: bool
+    thinking: Thinking | None = None
 
     @property
     def input_tokens(self) -> int:
@@ -138,6 +142,15 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         max_tokens = model.default_max_tokens
     elif max_tokens > model.max_output_tokens:
         raise max_tokens_error(model.max_output_tokens)
+    extra = body.get("additionalModelRequestFields")
+    thinking = reasoning.read(
+        extra.get("thinking", extra.get("reasoning_config")) if isinstance(extra, dict) else None,
+        reasoning=features_of(model.model_id).reasoning,
+        max_tokens=max_tokens,
+        temperature=inference.get("temperature"),
+        tool_choice=tool_choice,
+        converse=True,
+    )
 
     pieces.extend(f"{t.name} {t.description} {json.dumps(t.input_schema, sort_keys=True)}" for t in tools)
     text_for_tokens = "\n".join(p for p in pieces if p)
@@ -160,6 +173,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         tools=tools,
         tool_choice=tool_choice,
         after_tool_result=after_tool_result,
+        thinking=thinking,
     )
 
 
@@ -282,24 +296,25 @@ def complete(prompt: ConversePrompt, *, seed: int, scripted: ScriptedAnswer | No
     written = scripted_completion(scripted)
     if written is not None:
         return written
-    completion = generation.complete(
-        prompt.key,
-        max_tokens=prompt.max_tokens,
-        stop_sequences=prompt.stop_sequences,
-        tools=prompt.tools,
-        tool_choice=prompt.tool_choice,
+    completion = reasoning.think(
+        prompt.thinking,
+        lambda max_tokens: generation.complete(
+            prompt.key,
+            max_tokens=max_tokens,
+            stop_sequences=prompt.stop_sequences,
+            tools=prompt.tools,
+            tool_choice=prompt.tool_choice,
+            seed=seed,
+            prompt_text=prompt.last_user_text,
+            after_tool_result=prompt.after_tool_result,
+        ),
+        key=prompt.key,
         seed=seed,
+        max_tokens=prompt.max_tokens,
         prompt_text=prompt.last_user_text,
-        after_tool_result=prompt.after_tool_result,
     )
     if scripted is not None and scripted.stop_reason:
-        completion = Completion(
-            completion.text,
-            completion.output_tokens,
-            scripted.stop_reason,
-            completion.stop_sequence,
-            completion.tool_calls,
-        )
+        completion = replace(completion, stop_reason=scripted.stop_reason)
     return completion
 
 
@@ -353,8 +368,16 @@ def usage_block(
     return usage
 
 
+def _reasoning_block(thought: Reasoning) -> dict[str, Any]:
+    if thought.redacted:
+        return {"reasoningContent": {"redactedContent": base64.b64encode(thought.redacted).decode()}}
+    return {"reasoningContent": {"reasoningText": {"text": thought.text, "signature": thought.signature}}}
+
+
 def content_blocks(completion: Completion, *, tool_use_type: bool = False) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
+    if completion.reasoning is not None:
+        blocks.append(_reasoning_block(completion.reasoning))
     if completion.text or not completion.tool_calls:
         blocks.append({"text": completion.text})
     for call in completion.tool_calls:
@@ -438,6 +461,20 @@ def stream_events(
 
     yield event("messageStart", {"role": "assistant"})
     index = 0
+    thought = completion.reasoning
+    if thought is not None:  # like a text block, reasoning has no contentBlockStart
+        if thought.redacted:
+            redacted = base64.b64encode(thought.redacted).decode()
+            deltas: list[dict[str, Any]] = [{"redactedContent": redacted}]
+        else:
+            deltas = [{"text": piece} for piece in generation.split_deltas(thought.text)]
+            deltas.append({"signature": thought.signature})
+        for delta in deltas:
+            yield event(
+                "contentBlockDelta", {"contentBlockIndex": index, "delta": {"reasoningContent": delta}}
+            )
+        yield event("contentBlockStop", {"contentBlockIndex": index})
+        index += 1
     if completion.text or not completion.tool_calls:
         for piece in generation.split_deltas(completion.text) or [""]:
             yield event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": piece}})

@@ -45,12 +45,23 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
+class Reasoning:
+    """A model's thinking before its answer: text and signature, or (redacted) opaque bytes only."""
+
+    text: str
+    signature: str
+    redacted: bytes
+    tokens: int
+
+
+@dataclass(frozen=True)
 class Completion:
     text: str
-    output_tokens: int
+    output_tokens: int  # the reasoning's tokens included
     stop_reason: str  # "end_turn" | "max_tokens" | "stop_sequence" | "tool_use"
     stop_sequence: str | None
     tool_calls: tuple[ToolCall, ...]
+    reasoning: Reasoning | None = None
 
 
 def tokenize(text: str) -> list[str]:
@@ -185,6 +196,29 @@ def _text(digest: int, approximate_tokens: int) -> str:
         sentences.append(sentence)
         count += count_tokens(sentence) + 1
     return " ".join(sentences)
+
+
+# Anthropic's documented test string: a prompt holding it gets redacted thinking.
+REDACTION_TRIGGER = "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253D5E2D82641AC0E52CC2876CB"
+
+
+def reasoning(key: bytes, *, budget: int, seed: int = 0, redacted: bool = False) -> Reasoning:
+    """Deterministic thinking for a request: a few sentences within ``budget`` tokens, and a signature
+    shaped like Anthropic's (base64 of opaque bytes, starting ``E``); redacted, only opaque bytes."""
+    import base64
+
+    digest = _digest(key, seed, b"reasoning")
+    target = max(1, min(budget, 24 + digest % 96))
+    tokens = tokenize(_text(digest, target))[:target]
+    opaque = hashlib.blake2b(
+        key, digest_size=64, person=b"signature", salt=seed.to_bytes(16, "big", signed=True)
+    )
+    signature = base64.b64encode(b"\x12" + opaque.digest() + opaque.digest()[:31]).decode()
+    if redacted:
+        return Reasoning(
+            "", "", base64.b64encode(b"\x12\x88" + opaque.digest() * 4).rstrip(b"="), len(tokens)
+        )
+    return Reasoning("".join(tokens), signature, b"", len(tokens))
 
 
 def _tool_use_id(digest: int) -> str:

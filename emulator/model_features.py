@@ -31,6 +31,9 @@ class Caching:
 class Features:
     caching: Caching | None = None
     tool_use_type: bool = False  # Converse toolUse blocks (and their stream starts) carry type: tool_use
+    reasoning: str | None = (
+        None  # Claude extended thinking: "budget" (type enabled), "adaptive" (also adaptive)
+    )
 
 
 _NONE: Final = Features()
@@ -58,6 +61,7 @@ def _load() -> dict[str, Features]:
         table[model_id] = Features(
             caching=_caching(caching, model) if caching else None,
             tool_use_type=bool(family.get("tool_use_type", False)),
+            reasoning=model.get("reasoning"),
         )
     return table
 

@@ -16,7 +16,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from emulator.generation import Completion, ToolSpec, split_json
+from emulator import reasoning
+from emulator.generation import Completion, Reasoning, ToolSpec, split_deltas, split_json
+from emulator.model_features import features_of
 from emulator.prompt_cache import CacheUsage
 from emulator.providers.contract import ModelInfo, Prompt, compact_json, request_key, stable_id
 from emulator.providers.schema import (
@@ -269,6 +271,15 @@ def _messages_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
         compact_json({"name": t.name, "description": t.description, "input_schema": t.input_schema})
         for t in tools
     )
+    tool_choice = _tool_choice(body, tools)
+    thinking = reasoning.read(
+        body.get("thinking"),
+        reasoning=features_of(model.model_id).reasoning,
+        max_tokens=body["max_tokens"],
+        temperature=body.get("temperature"),
+        tool_choice=tool_choice,
+        converse=False,
+    )
     last = body["messages"][-1]
     last_content = last["content"]
     after_tool_result = (
@@ -282,9 +293,10 @@ def _messages_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
         max_tokens=body["max_tokens"],
         stop_sequences=tuple(body.get("stop_sequences", ())),
         tools=tools,
-        tool_choice=_tool_choice(body, tools),
+        tool_choice=tool_choice,
         after_tool_result=after_tool_result,
         body=body,
+        thinking=thinking,
     )
 
 
@@ -299,8 +311,16 @@ def _tool_id(tool_use_id: str) -> str:
     return "toolu_bdrk_01" + stable_id(tool_use_id, 22)
 
 
+def _thinking_block(thought: Reasoning) -> dict[str, Any]:
+    if thought.redacted:
+        return {"type": "redacted_thinking", "data": thought.redacted.decode()}
+    return {"type": "thinking", "thinking": thought.text, "signature": thought.signature}
+
+
 def _content(completion: Completion) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
+    if completion.reasoning is not None:
+        blocks.append(_thinking_block(completion.reasoning))
     if completion.text or not completion.tool_calls:
         blocks.append({"type": "text", "text": completion.text})
     blocks.extend(
@@ -333,16 +353,41 @@ def _messages_chunks(
     start["usage"] = {"input_tokens": prompt.input_tokens, "output_tokens": 1}
     chunks: list[dict[str, Any]] = [{"type": "message_start", "message": start}]
     index = 0
-    if completion.text or not completion.tool_calls:
-        chunks.append(
-            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
-        )
-        chunks.extend(
-            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": delta}}
-            for delta in deltas
-        )
+    thought = completion.reasoning
+    if thought is not None:
+        if thought.redacted:
+            opening = _thinking_block(thought)
+            chunks.append({"type": "content_block_start", "index": 0, "content_block": opening})
+        else:
+            opening = {"type": "thinking", "thinking": "", "signature": ""}
+            chunks.append({"type": "content_block_start", "index": 0, "content_block": opening})
+            chunks.extend(
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "thinking_delta", "thinking": piece},
+                }
+                for piece in split_deltas(thought.text)
+            )
+            chunks.append(
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "signature_delta", "signature": thought.signature},
+                }
+            )
         chunks.append({"type": "content_block_stop", "index": 0})
         index = 1
+    if completion.text or not completion.tool_calls:
+        chunks.append(
+            {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}
+        )
+        chunks.extend(
+            {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": delta}}
+            for delta in deltas
+        )
+        chunks.append({"type": "content_block_stop", "index": index})
+        index += 1
     for call in completion.tool_calls:
         block = {"type": "tool_use", "id": _tool_id(call.tool_use_id), "name": call.name, "input": {}}
         chunks.append({"type": "content_block_start", "index": index, "content_block": block})

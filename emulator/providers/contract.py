@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from emulator.generation import Completion, ToolSpec, complete, count_tokens
+from emulator.reasoning import Thinking
 from emulator.wire.binding import read_json
 from emulator.wire.errors import AwsError
 
@@ -63,6 +64,7 @@ class Prompt:
     embedding: EmbeddingRequest | None = None
     after_tool_result: bool = False
     body: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the validated native body
+    thinking: Thinking | None = None  # extended thinking the body asks for (Anthropic Messages)
 
     @property
     def input_tokens(self) -> int:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from emulator import catalog, conversation, generation, model_features, prompt_cache, scripted
+from emulator import catalog, conversation, generation, model_features, prompt_cache, reasoning, scripted
 from emulator.bedrock_control import model_targets
 from emulator.catalog import FoundationModel, ResolvedModel
 from emulator.generation import Completion
@@ -249,15 +249,23 @@ def _invoke_completion(call: OperationCall, prompt: Prompt) -> Completion:
     written = scripted.completion(call.scripted)
     if written is not None:
         return written
-    return generation.complete(
-        prompt.key,
-        max_tokens=prompt.max_tokens,
-        stop_sequences=prompt.stop_sequences,
-        tools=prompt.tools,
-        tool_choice=prompt.tool_choice,
+    prompt_text = prompt.text_for_tokens[-2000:]
+    return reasoning.think(
+        prompt.thinking,
+        lambda max_tokens: generation.complete(
+            prompt.key,
+            max_tokens=max_tokens,
+            stop_sequences=prompt.stop_sequences,
+            tools=prompt.tools,
+            tool_choice=prompt.tool_choice,
+            seed=call.seed,
+            prompt_text=prompt_text,
+            after_tool_result=prompt.after_tool_result,
+        ),
+        key=prompt.key,
         seed=call.seed,
-        prompt_text=prompt.text_for_tokens[-2000:],
-        after_tool_result=prompt.after_tool_result,
+        max_tokens=prompt.max_tokens,
+        prompt_text=prompt_text,
     )
 
 

@@ -51,6 +51,10 @@ Check = Callable[[Any], bool]
 Rule = Callable[[Any], str | None]
 
 # Published patterns the real services cannot be enforcing, because values they accept fail them.
+# Values real answers carry that botocore's enum lacks, accepted when a caller sends them back: Claude's
+# Converse toolUse blocks say type "tool_use" (wire-facts §19), and callers return the message as received.
+RECORDED_ENUM_VALUES: Mapping[str, tuple[str, ...]] = {"ToolUseType": ("tool_use",)}
+
 UNENFORCED_PATTERNS: Mapping[str, str] = {
     # bedrock-agent TaggableResourcesArn (TagResource, UntagResource, ListTagsForResource): "/d{12}" where
     # "\\d{12}" was meant, so no real ARN matches, yet tagging real agents, knowledge bases, flows and
@@ -196,6 +200,8 @@ class _Compiler:
         elif kind == "map":
             compiled = self._map(shape)
         else:
+            if name in RECORDED_ENUM_VALUES:
+                shape = {**shape, "enum": [*shape.get("enum", ()), *RECORDED_ENUM_VALUES[name]]}
             rules = _rules(shape)
             compiled = (_scalar_check(shape), _scalar(rules, bool(shape.get("sensitive")), _shown(kind)))
         self._done[name] = compiled

@@ -1,0 +1,99 @@
+"""Claude's extended thinking: the request's ``thinking`` (Converse ``additionalModelRequestFields``, or
+the Anthropic body), checked as Bedrock checks it, and the thinking put before the answer.
+
+Bedrock's Converse wraps the model's refusals in ``The model returned the following errors: ``; an
+InvokeModel body gets the model's text alone (wire-facts §20).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+from emulator import generation
+from emulator.generation import Completion
+from emulator.wire.errors import AwsError, validation
+
+__all__ = ["Thinking", "read", "think"]
+
+MIN_BUDGET: Final = 1024
+CONVERSE_PREFIX: Final = "The model returned the following errors: "
+# A budget for adaptive thinking, where the model picks its own: it only bounds the stand-in's text.
+_ADAPTIVE_BUDGET: Final = 2048
+
+
+@dataclass(frozen=True)
+class Thinking:
+    budget: int
+
+
+def read(
+    thinking: Any,
+    *,
+    reasoning: str | None,
+    max_tokens: int,
+    temperature: Any,
+    tool_choice: str | None,
+    converse: bool,
+) -> Thinking | None:
+    """The thinking a request asks of a model with ``reasoning`` ("budget", "adaptive" or None), or None.
+
+    A model without extended thinking ignores the field, as do ``type: disabled`` and a non-object."""
+    if reasoning is None or not isinstance(thinking, Mapping):
+        return None
+    kind = thinking.get("type")
+    prefix = CONVERSE_PREFIX if converse else ""
+
+    def refuse(message: str) -> AwsError:
+        return validation(prefix + message)
+
+    budget: Any
+    if kind == "adaptive" and reasoning == "adaptive":
+        budget = min(_ADAPTIVE_BUDGET, max(1, max_tokens - 1))
+    elif kind == "enabled":
+        budget = thinking.get("budget_tokens")
+        if budget is None:
+            raise refuse("thinking.enabled.budget_tokens: Field required")
+        if not isinstance(budget, int) or isinstance(budget, bool):
+            raise refuse("thinking.enabled.budget_tokens: Input should be a valid integer")
+        if budget < MIN_BUDGET:
+            raise refuse(
+                f"thinking.enabled.budget_tokens: Input should be greater than or equal to {MIN_BUDGET}"
+            )
+        if max_tokens <= budget:
+            raise refuse(
+                "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation "
+                "at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size"
+            )
+    else:
+        return None
+    if temperature is not None and float(temperature) != 1.0:
+        raise refuse("temperature may only be set to 1 when thinking is enabled.")
+    if tool_choice is not None and (tool_choice == "any" or tool_choice.startswith("tool:")):
+        raise refuse("Thinking may not be enabled when tool_choice forces tool use.")
+    return Thinking(budget)
+
+
+def think(
+    thinking: Thinking | None,
+    answer: Any,
+    *,
+    key: bytes,
+    seed: int,
+    max_tokens: int,
+    prompt_text: str,
+) -> Completion:
+    """``answer(max_tokens)`` gives the completion; with thinking, the thinking comes first and takes its
+    tokens from the same ``max_tokens``."""
+    if thinking is None:
+        completion: Completion = answer(max_tokens)
+        return completion
+    thought = generation.reasoning(
+        key,
+        budget=min(thinking.budget, max_tokens - 1),
+        seed=seed,
+        redacted=generation.REDACTION_TRIGGER in prompt_text,
+    )
+    completion = answer(max_tokens - thought.tokens)
+    return replace(completion, output_tokens=completion.output_tokens + thought.tokens, reasoning=thought)
