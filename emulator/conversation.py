@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from emulator import generation, reasoning
+from emulator import generation, reasoning, structured_output
 from emulator.catalog import FoundationModel, max_tokens_error
 from emulator.engine.plan import ScriptedAnswer
 from emulator.generation import Completion, Reasoning, ToolSpec
@@ -42,6 +42,7 @@ class ConversePrompt:
     tool_choice: str | None
     after_tool_result: bool
     thinking: Thinking | None = None
+    output_schema: Mapping[str, Any] | None = None
 
     @property
     def input_tokens(self) -> int:
@@ -143,9 +144,13 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
     elif max_tokens > model.max_output_tokens:
         raise max_tokens_error(model.max_output_tokens)
     extra = body.get("additionalModelRequestFields")
+    features = features_of(model.model_id)
+    output_schema = structured_output.converse_schema(
+        body, supported=features.structured_output, anthropic=model.body_family.startswith("anthropic")
+    )
     thinking = reasoning.read(
         extra.get("thinking", extra.get("reasoning_config")) if isinstance(extra, dict) else None,
-        reasoning=features_of(model.model_id).reasoning,
+        reasoning=features.reasoning,
         max_tokens=max_tokens,
         temperature=inference.get("temperature"),
         tool_choice=tool_choice,
@@ -174,6 +179,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         tool_choice=tool_choice,
         after_tool_result=after_tool_result,
         thinking=thinking,
+        output_schema=output_schema,
     )
 
 
@@ -313,6 +319,7 @@ def complete(prompt: ConversePrompt, *, seed: int, scripted: ScriptedAnswer | No
         max_tokens=prompt.max_tokens,
         prompt_text=prompt.last_user_text,
     )
+    completion = structured_output.answer(completion, prompt.output_schema, key=prompt.key, seed=seed)
     if scripted is not None and scripted.stop_reason:
         completion = replace(completion, stop_reason=scripted.stop_reason)
     return completion

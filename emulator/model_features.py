@@ -31,8 +31,10 @@ class Caching:
 class Features:
     caching: Caching | None = None
     tool_use_type: bool = False  # Converse toolUse blocks (and their stream starts) carry type: tool_use
-    reasoning: str | None = (
-        None  # Claude extended thinking: "budget" (type enabled), "adaptive" (also adaptive)
+    # Claude extended thinking: "budget" (type enabled), "adaptive" (type adaptive too), None
+    reasoning: str | None = None
+    structured_output: bool = (
+        False  # answers following a JSON schema (outputConfig.textFormat, output_config)
     )
 
 
@@ -62,6 +64,7 @@ def _load() -> dict[str, Features]:
             caching=_caching(caching, model) if caching else None,
             tool_use_type=bool(family.get("tool_use_type", False)),
             reasoning=model.get("reasoning"),
+            structured_output=bool(model.get("structured_output", False)),
         )
     return table
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from emulator import reasoning
+from emulator import reasoning, structured_output
 from emulator.generation import Completion, Reasoning, ToolSpec, split_deltas, split_json
 from emulator.model_features import features_of
 from emulator.prompt_cache import CacheUsage
@@ -272,6 +272,9 @@ def _messages_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
         for t in tools
     )
     tool_choice = _tool_choice(body, tools)
+    output_schema = structured_output.anthropic_schema(
+        body.get("output_config"), supported=features_of(model.model_id).structured_output
+    )
     thinking = reasoning.read(
         body.get("thinking"),
         reasoning=features_of(model.model_id).reasoning,
@@ -297,6 +300,7 @@ def _messages_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
         after_tool_result=after_tool_result,
         body=body,
         thinking=thinking,
+        output_schema=output_schema,
     )
 
 

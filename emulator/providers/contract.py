@@ -65,6 +65,7 @@ class Prompt:
     after_tool_result: bool = False
     body: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the validated native body
     thinking: Thinking | None = None  # extended thinking the body asks for (Anthropic Messages)
+    output_schema: Mapping[str, Any] | None = None  # the JSON schema the answer follows (output_config)
 
     @property
     def input_tokens(self) -> int:

@@ -9,7 +9,16 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from emulator import catalog, conversation, generation, model_features, prompt_cache, reasoning, scripted
+from emulator import (
+    catalog,
+    conversation,
+    generation,
+    model_features,
+    prompt_cache,
+    reasoning,
+    scripted,
+    structured_output,
+)
 from emulator.bedrock_control import model_targets
 from emulator.catalog import FoundationModel, ResolvedModel
 from emulator.generation import Completion
@@ -250,7 +259,7 @@ def _invoke_completion(call: OperationCall, prompt: Prompt) -> Completion:
     if written is not None:
         return written
     prompt_text = prompt.text_for_tokens[-2000:]
-    return reasoning.think(
+    completion = reasoning.think(
         prompt.thinking,
         lambda max_tokens: generation.complete(
             prompt.key,
@@ -267,6 +276,7 @@ def _invoke_completion(call: OperationCall, prompt: Prompt) -> Completion:
         max_tokens=prompt.max_tokens,
         prompt_text=prompt_text,
     )
+    return structured_output.answer(completion, prompt.output_schema, key=prompt.key, seed=call.seed)
 
 
 def _check_content_type(call: OperationCall) -> None:
