@@ -215,7 +215,12 @@ def test_thinking_budget_rules() -> None:
     assert error(body(max_tokens=2000, thinking={"type": "enabled", "budget_tokens": 2000})).startswith(
         "`max_tokens` must be greater than `thinking.budget_tokens`."
     )
-    assert invoke(body(max_tokens=4000, thinking={"type": "enabled", "budget_tokens": 2000}))["content"]
+    thinking = {"type": "enabled", "budget_tokens": 2000}
+    # Thinking refuses a temperature other than 1 (wire-facts §20), which the base body sets.
+    assert error(body(max_tokens=4000, thinking=thinking)) == (
+        "temperature may only be set to 1 when thinking is enabled."
+    )
+    assert invoke(body(max_tokens=4000, thinking=thinking, temperature=None, top_p=None))["content"]
 
 
 def test_claude_3_refuses_a_text_completion_body() -> None:
