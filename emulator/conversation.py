@@ -343,6 +343,7 @@ class AnswerShape:
     tool_use_type: bool = False
     performance_config: Mapping[str, Any] | None = None
     service_tier: Mapping[str, Any] | None = None
+    tool_input_whole: bool = False  # a stream sends each tool input in one delta (Nova)
 
 
 PLAIN = AnswerShape()
@@ -492,8 +493,12 @@ def stream_events(
         if shape.tool_use_type:
             start["type"] = "tool_use"
         yield event("contentBlockStart", {"contentBlockIndex": index, "start": {"toolUse": start}})
-        arguments = json.dumps(call.input, separators=(",", ":"))
-        for piece in generation.split_json(arguments):
+        if shape.tool_input_whole:  # Nova: the whole input in one delta
+            pieces = [json.dumps(call.input, separators=(",", ":"), ensure_ascii=False)]
+        else:  # Claude and the others: many small pieces, Claude's with spaces after separators
+            separators = (", ", ": ") if shape.tool_use_type else (",", ":")
+            pieces = generation.split_json(json.dumps(call.input, separators=separators, ensure_ascii=False))
+        for piece in pieces:
             yield event(
                 "contentBlockDelta", {"contentBlockIndex": index, "delta": {"toolUse": {"input": piece}}}
             )

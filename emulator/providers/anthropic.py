@@ -12,6 +12,7 @@ Messages API instead.`` (langchain-ai/langchain#18514). Claude v2 models accept 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -396,7 +397,8 @@ def _messages_chunks(
         block = {"type": "tool_use", "id": _tool_id(call.tool_use_id), "name": call.name, "input": {}}
         chunks.append({"type": "content_block_start", "index": index, "content_block": block})
         # The real API opens every tool input with an empty partial_json before the pieces.
-        for piece in ["", *split_json(compact_json(call.input))]:
+        # Claude writes the input with spaces after separators, in many small pieces (wire-facts §22).
+        for piece in ["", *split_json(json.dumps(call.input, ensure_ascii=False))]:
             chunks.append(
                 {
                     "type": "content_block_delta",

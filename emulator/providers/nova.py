@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.generation import Completion, ToolSpec, split_json
+from emulator.generation import Completion, ToolSpec
 from emulator.providers.contract import ModelInfo, Prompt, compact_json, request_key
 from emulator.providers.schema import Schema, array, enum, integer, number, obj, string, validate
 
@@ -166,8 +166,9 @@ class Nova:
             start = {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name}}
             chunks.append({"contentBlockStart": {"start": start, "contentBlockIndex": index}})
             chunks.extend(
+                # Nova streams a tool's whole input in one delta (wire-facts §22)
                 {"contentBlockDelta": {"delta": {"toolUse": {"input": piece}}, "contentBlockIndex": index}}
-                for piece in split_json(compact_json(call.input))
+                for piece in [compact_json(call.input)]
             )
             chunks.append({"contentBlockStop": {"contentBlockIndex": index}})
             index += 1

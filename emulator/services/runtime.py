@@ -125,6 +125,7 @@ def _answer_shape(
         tool_use_type=features.tool_use_type,
         performance_config=body.get("performanceConfig"),
         service_tier=body.get("serviceTier"),
+        tool_input_whole=model.body_family == "nova",
     )
 
 
