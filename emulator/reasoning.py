@@ -86,12 +86,13 @@ def think(
 ) -> Completion:
     """``answer(max_tokens)`` gives the completion; with thinking, the thinking comes first and takes its
     tokens from the same ``max_tokens``."""
-    if thinking is None:
+    budget = min(thinking.budget, max_tokens - 1) if thinking is not None else 0
+    if budget < 1:  # no thinking asked, or no room for it beside the answer
         completion: Completion = answer(max_tokens)
         return completion
     thought = generation.reasoning(
         key,
-        budget=min(thinking.budget, max_tokens - 1),
+        budget=budget,
         seed=seed,
         redacted=generation.REDACTION_TRIGGER in prompt_text,
     )

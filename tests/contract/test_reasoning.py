@@ -274,3 +274,14 @@ def test_anthropic_sdk_reads_thinking(bedrock_emulator: BedrockEmulator) -> None
         assert final.content[0].signature == message.content[0].signature
     finally:
         client.close()
+
+
+def test_adaptive_thinking_without_room_for_it_still_answers(runtime: Any) -> None:
+    response = _converse(
+        runtime,
+        SONNET_46,
+        additionalModelRequestFields={"thinking": {"type": "adaptive"}},
+        inferenceConfig={"maxTokens": 1},
+    )
+    assert response["stopReason"] == "max_tokens"
+    assert response["usage"]["outputTokens"] == 1
