@@ -379,7 +379,10 @@ def usage_block(
 def _reasoning_block(thought: Reasoning) -> dict[str, Any]:
     if thought.redacted:
         return {"reasoningContent": {"redactedContent": base64.b64encode(thought.redacted).decode()}}
-    return {"reasoningContent": {"reasoningText": {"text": thought.text, "signature": thought.signature}}}
+    text: dict[str, Any] = {"text": thought.text}
+    if thought.signature:  # gpt-oss's reasoning is unsigned
+        text["signature"] = thought.signature
+    return {"reasoningContent": {"reasoningText": text}}
 
 
 def content_blocks(completion: Completion, *, tool_use_type: bool = False) -> list[dict[str, Any]]:
@@ -476,7 +479,8 @@ def stream_events(
             deltas: list[dict[str, Any]] = [{"redactedContent": redacted}]
         else:
             deltas = [{"text": piece} for piece in generation.split_deltas(thought.text)]
-            deltas.append({"signature": thought.signature})
+            if thought.signature:
+                deltas.append({"signature": thought.signature})
         for delta in deltas:
             yield event(
                 "contentBlockDelta", {"contentBlockIndex": index, "delta": {"reasoningContent": delta}}

@@ -202,7 +202,9 @@ def _text(digest: int, approximate_tokens: int) -> str:
 REDACTION_TRIGGER = "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253D5E2D82641AC0E52CC2876CB"
 
 
-def reasoning(key: bytes, *, budget: int, seed: int = 0, redacted: bool = False) -> Reasoning:
+def reasoning(
+    key: bytes, *, budget: int, seed: int = 0, redacted: bool = False, signed: bool = True
+) -> Reasoning:
     """Deterministic thinking for a request: a few sentences within ``budget`` tokens, and a signature
     shaped like Anthropic's (base64 of opaque bytes, starting ``E``); redacted, only opaque bytes."""
     import base64
@@ -218,7 +220,7 @@ def reasoning(key: bytes, *, budget: int, seed: int = 0, redacted: bool = False)
         return Reasoning(
             "", "", base64.b64encode(b"\x12\x88" + opaque.digest() * 4).rstrip(b"="), len(tokens)
         )
-    return Reasoning("".join(tokens), signature, b"", len(tokens))
+    return Reasoning("".join(tokens), signature if signed else "", b"", len(tokens))
 
 
 def _tool_use_id(digest: int) -> str:

@@ -26,6 +26,7 @@ _ADAPTIVE_BUDGET: Final = 2048
 @dataclass(frozen=True)
 class Thinking:
     budget: int
+    signed: bool = True  # Claude signs its thinking; gpt-oss's reasoning carries no signature
 
 
 def read(
@@ -37,9 +38,11 @@ def read(
     tool_choice: str | None,
     converse: bool,
 ) -> Thinking | None:
-    """The thinking a request asks of a model with ``reasoning`` ("budget", "adaptive" or None), or None.
-
-    A model without extended thinking ignores the field, as do ``type: disabled`` and a non-object."""
+    """The thinking a request asks of a model with ``reasoning`` ("budget", "adaptive", "always" or None),
+    or None. A model that always reasons does so whatever the request says (gpt-oss, wire-facts §20); one
+    without extended thinking ignores the field, as do ``type: disabled`` and a non-object."""
+    if reasoning == "always":
+        return Thinking(min(_ADAPTIVE_BUDGET, max(1, max_tokens - 1)), signed=False)
     if reasoning is None or not isinstance(thinking, Mapping):
         return None
     kind = thinking.get("type")
@@ -87,14 +90,15 @@ def think(
     """``answer(max_tokens)`` gives the completion; with thinking, the thinking comes first and takes its
     tokens from the same ``max_tokens``."""
     budget = min(thinking.budget, max_tokens - 1) if thinking is not None else 0
-    if budget < 1:  # no thinking asked, or no room for it beside the answer
+    if thinking is None or budget < 1:  # no thinking asked, or no room for it beside the answer
         completion: Completion = answer(max_tokens)
         return completion
     thought = generation.reasoning(
         key,
         budget=budget,
         seed=seed,
-        redacted=generation.REDACTION_TRIGGER in prompt_text,
+        redacted=thinking.signed and generation.REDACTION_TRIGGER in prompt_text,
+        signed=thinking.signed,
     )
     completion = answer(max_tokens - thought.tokens)
     return replace(completion, output_tokens=completion.output_tokens + thought.tokens, reasoning=thought)

@@ -285,3 +285,23 @@ def test_adaptive_thinking_without_room_for_it_still_answers(runtime: Any) -> No
     )
     assert response["stopReason"] == "max_tokens"
     assert response["usage"]["outputTokens"] == 1
+
+
+def test_gpt_oss_always_reasons_without_a_signature(runtime: Any) -> None:
+    for fields in ({}, {"additionalModelRequestFields": {"reasoning_effort": "medium"}}):
+        response = runtime.converse(
+            modelId="openai.gpt-oss-120b-1:0", messages=_messages("Reply: ok"), **fields
+        )
+        reasoning, text = response["output"]["message"]["content"]
+        assert set(reasoning["reasoningContent"]["reasoningText"]) == {"text"}
+        assert text["text"]
+    events = list(
+        runtime.converse_stream(modelId="openai.gpt-oss-20b-1:0", messages=_messages("Hi"))["stream"]
+    )
+    deltas = [
+        e["contentBlockDelta"]["delta"]["reasoningContent"]
+        for e in events
+        if "reasoningContent" in e.get("contentBlockDelta", {}).get("delta", {})
+    ]
+    assert deltas
+    assert all(set(delta) == {"text"} for delta in deltas)
