@@ -344,6 +344,7 @@ class AnswerShape:
     performance_config: Mapping[str, Any] | None = None
     service_tier: Mapping[str, Any] | None = None
     tool_input_whole: bool = False  # a stream sends each tool input in one delta (Nova)
+    reasoning_last: bool = False  # the reasoning block follows the text (DeepSeek-R1)
 
 
 PLAIN = AnswerShape()
@@ -385,12 +386,14 @@ def _reasoning_block(thought: Reasoning) -> dict[str, Any]:
     return {"reasoningContent": {"reasoningText": text}}
 
 
-def content_blocks(completion: Completion, *, tool_use_type: bool = False) -> list[dict[str, Any]]:
+def content_blocks(
+    completion: Completion, *, tool_use_type: bool = False, reasoning_last: bool = False
+) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
-    if completion.reasoning is not None:
-        blocks.append(_reasoning_block(completion.reasoning))
     if completion.text or not completion.tool_calls:
         blocks.append({"text": completion.text})
+    if completion.reasoning is not None:
+        blocks.insert(len(blocks) if reasoning_last else 0, _reasoning_block(completion.reasoning))
     for call in completion.tool_calls:
         tool_use: dict[str, Any] = {"toolUseId": call.tool_use_id, "name": call.name, "input": call.input}
         if tool_use_type:
@@ -419,7 +422,9 @@ def converse_body(
         "metrics": {"latencyMs": latency_ms(input_tokens, completion.output_tokens)},
         "output": {
             "message": {
-                "content": content_blocks(completion, tool_use_type=shape.tool_use_type),
+                "content": content_blocks(
+                    completion, tool_use_type=shape.tool_use_type, reasoning_last=shape.reasoning_last
+                ),
                 "role": "assistant",
             }
         },

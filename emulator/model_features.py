@@ -31,11 +31,10 @@ class Caching:
 class Features:
     caching: Caching | None = None
     tool_use_type: bool = False  # Converse toolUse blocks (and their stream starts) carry type: tool_use
-    # Claude extended thinking: "budget" (type enabled), "adaptive" (type adaptive too), None
+    # Extended thinking: "budget" (type enabled), "adaptive" (type adaptive too), "always" (unasked), None
     reasoning: str | None = None
-    structured_output: bool = (
-        False  # answers following a JSON schema (outputConfig.textFormat, output_config)
-    )
+    structured_output: bool = False  # JSON-schema answers (outputConfig.textFormat, output_config)
+    reasoning_last: bool = False  # Converse puts the reasoning block after the text (DeepSeek-R1)
 
 
 _NONE: Final = Features()
@@ -65,6 +64,7 @@ def _load() -> dict[str, Features]:
             tool_use_type=bool(family.get("tool_use_type", False)),
             reasoning=model.get("reasoning"),
             structured_output=bool(model.get("structured_output", False)),
+            reasoning_last=bool(family.get("reasoning_last", False)),
         )
     return table
 

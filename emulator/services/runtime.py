@@ -126,6 +126,7 @@ def _answer_shape(
         performance_config=body.get("performanceConfig"),
         service_tier=body.get("serviceTier"),
         tool_input_whole=model.body_family == "nova",
+        reasoning_last=features.reasoning_last,
     )
 
 

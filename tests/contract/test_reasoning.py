@@ -305,3 +305,11 @@ def test_gpt_oss_always_reasons_without_a_signature(runtime: Any) -> None:
     ]
     assert deltas
     assert all(set(delta) == {"text"} for delta in deltas)
+
+
+def test_deepseek_r1_answers_its_reasoning_after_the_text(runtime: Any) -> None:
+    content = runtime.converse(
+        modelId="us.deepseek.r1-v1:0", messages=_messages("How do I cross the street?")
+    )["output"]["message"]["content"]
+    assert list(content[0]) == ["text"]
+    assert set(content[1]["reasoningContent"]["reasoningText"]) == {"text"}
