@@ -131,6 +131,9 @@ def converse_points(body: Mapping[str, Any], caching: Caching | None) -> list[Ca
             if "cachePoint" not in block:
                 prefix.add(block)
                 continue
+            rest = {key: value for key, value in block.items() if key != "cachePoint"}
+            if rest:  # Nova's InvokeModel body may put the point inside the block it closes
+                prefix.add(rest)
             if field not in caching.fields:
                 raise validation(
                     f"Malformed input request: #/{where.replace('.', '/')}/{position}: extraneous key [cachePoint] "

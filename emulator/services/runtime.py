@@ -7,12 +7,13 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from emulator import (
     catalog,
     conversation,
     generation,
+    invoke_caching,
     model_features,
     prompt_cache,
     reasoning,
@@ -22,7 +23,7 @@ from emulator import (
 from emulator.bedrock_control import model_targets
 from emulator.catalog import FoundationModel, ResolvedModel
 from emulator.generation import Completion
-from emulator.prompt_cache import CachePoint, CacheUsage
+from emulator.prompt_cache import CachePoint
 from emulator.services.exchange import (
     BytesReply,
     JsonReply,
@@ -287,35 +288,6 @@ def _check_content_type(call: OperationCall) -> None:
         raise validation(f"The provided content type {content_type} is not supported. Use application/json.")
 
 
-class _InvokeCache(NamedTuple):
-    usage: CacheUsage | None  # None: the model's answers carry no cache counts
-    asked: bool  # the body carried cache points
-
-
-def _invoke_cache(
-    call: OperationCall, model: FoundationModel, prompt: Prompt, input_tokens: int
-) -> _InvokeCache:
-    """Prompt caching of an Anthropic Messages body (``cache_control``); other bodies carry no counts."""
-    if model.body_family != "anthropic-messages" or "messages" not in prompt.body:
-        return _InvokeCache(None, False)
-    caching = model_features.features_of(model.model_id).caching
-    points = prompt_cache.anthropic_points(prompt.body, caching)  # refuses them on a model without caching
-    if caching is None:
-        return _InvokeCache(None, False)
-    if not points or not input_tokens:
-        return _InvokeCache(prompt_cache.NO_CACHE, bool(points))
-    usage = prompt_cache.apply(
-        call.state.store,
-        call.tenant,
-        model.model_id,
-        points,
-        caching,
-        now=call.now,
-        input_tokens=input_tokens,
-    )
-    return _InvokeCache(usage, True)
-
-
 def _echoed_headers(call: OperationCall) -> dict[str, str]:
     """The performance configuration and service tier a request asked for, echoed in response headers."""
     headers: dict[str, str] = {}
@@ -336,8 +308,8 @@ def invoke_model(call: OperationCall) -> BytesReply:
     input_tokens = generation.count_tokens(prompt.text_for_tokens)
     if guard is not None and guard.input_blocked:
         input_tokens = 0
-    cache = _invoke_cache(call, model, prompt, input_tokens)
-    uncached = input_tokens - (cache.usage.read + cache.usage.write if cache.usage else 0)
+    cache = invoke_caching.for_invoke(call, model, prompt, input_tokens)
+    uncached = cache.uncached(input_tokens)
     headers = {"x-amzn-bedrock-input-token-count": str(uncached)}
     provider = _provider(model)
     if call.scripted is not None and call.scripted.invoke_body is not None:
@@ -345,20 +317,14 @@ def invoke_model(call: OperationCall) -> BytesReply:
         completion = Completion("", scripted.output_tokens(call.scripted) or 0, "end_turn", None, ())
     else:
         completion = _guarded_invoke_completion(call, prompt, guard)
-        body = provider.respond(prompt, completion, model, call.request_id)
-        if cache.usage is not None:
-            from emulator.providers.anthropic import with_cache_usage
-
-            body = with_cache_usage(body, cache.usage)
+        body = cache.body(provider.respond(prompt, completion, model, call.request_id))
     if guard is not None:
         body = {**body, **guard.invoke_fields()}
     output_tokens = 0 if prompt.embedding is not None else completion.output_tokens
     latency = conversation.latency_ms(input_tokens, output_tokens)
     if prompt.embedding is None:
         headers["x-amzn-bedrock-output-token-count"] = str(output_tokens)
-    if cache.usage is not None:
-        headers["x-amzn-bedrock-cache-read-input-token-count"] = str(cache.usage.read)
-        headers["x-amzn-bedrock-cache-write-input-token-count"] = str(cache.usage.write)
+    headers.update(cache.header_fields())
     headers["x-amzn-bedrock-invocation-latency"] = str(latency)
     headers.update(_echoed_headers(call))
     return BytesReply(
@@ -381,17 +347,15 @@ def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
     input_tokens = generation.count_tokens(prompt.text_for_tokens)
     if guard is not None and guard.input_blocked:
         input_tokens = 0
-    cache = _invoke_cache(call, model, prompt, input_tokens)
-    uncached = input_tokens - (cache.usage.read + cache.usage.write if cache.usage else 0)
+    cache = invoke_caching.for_invoke(call, model, prompt, input_tokens)
+    uncached = cache.uncached(input_tokens)
     completion = _guarded_invoke_completion(call, prompt, guard)
     provider = _provider(model)
-    chunks = provider.stream_chunks(
-        prompt, completion, model, call.request_id, generation.split_deltas(completion.text)
+    chunks = cache.chunks(
+        provider.stream_chunks(
+            prompt, completion, model, call.request_id, generation.split_deltas(completion.text)
+        )
     )
-    if cache.usage is not None and chunks and chunks[0].get("type") == "message_start":
-        from emulator.providers.anthropic import with_cache_usage
-
-        chunks[0] = {**chunks[0], "message": with_cache_usage(chunks[0]["message"], cache.usage)}
     latency = conversation.latency_ms(input_tokens, completion.output_tokens)
     metrics: dict[str, Any] = {
         "inputTokenCount": uncached,
@@ -399,9 +363,7 @@ def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
         "invocationLatency": latency,
         "firstByteLatency": min(latency, 120 + input_tokens // 40),
     }
-    if cache.asked and cache.usage is not None:
-        metrics["cacheReadInputTokenCount"] = cache.usage.read
-        metrics["cacheWriteInputTokenCount"] = cache.usage.write
+    metrics.update(cache.metric_fields())
     extra = guard.invoke_fields() if guard is not None else {}
     return StreamReply(
         _payload_parts(chunks, {"amazon-bedrock-invocationMetrics": metrics, **extra}),

@@ -366,3 +366,37 @@ def test_anthropic_sdk_reads_the_cache_counts(bedrock_emulator: Any) -> None:
         assert second.cache_creation_input_tokens == 0
     finally:
         client.close()
+
+
+def _nova_body(**extra: Any) -> str:
+    return json.dumps(
+        {
+            "system": [{"text": LONG}, {"cachePoint": {"type": "default"}}],
+            "messages": [{"role": "user", "content": [{"text": "Hi", "cachePoint": {"type": "default"}}]}],
+            "inferenceConfig": {"maxTokens": 64},
+            **extra,
+        }
+    )
+
+
+def test_nova_invoke_model_caches_cache_points_in_its_body(runtime: Any) -> None:
+    def usage() -> dict[str, Any]:
+        found: dict[str, Any] = json.loads(
+            runtime.invoke_model(modelId=NOVA_LITE, body=_nova_body())["body"].read()
+        )["usage"]
+        return found
+
+    first = usage()
+    assert first["cacheWriteInputTokenCount"] > 1500  # the system prompt and the text carrying the point
+    assert first["cacheReadInputTokenCount"] == 0
+    second = usage()
+    assert second["cacheReadInputTokenCount"] == first["cacheWriteInputTokenCount"]
+    assert second["inputTokens"] == first["inputTokens"]
+
+
+def test_nova_stream_metrics_always_carry_the_cache_counts(runtime: Any) -> None:
+    body = json.dumps({"messages": [{"role": "user", "content": [{"text": "Hi"}]}]})
+    events = runtime.invoke_model_with_response_stream(modelId=NOVA_LITE, body=body)["body"]
+    chunks = [json.loads(e["chunk"]["bytes"]) for e in events]
+    metrics = chunks[-1]["amazon-bedrock-invocationMetrics"]
+    assert (metrics["cacheReadInputTokenCount"], metrics["cacheWriteInputTokenCount"]) == (0, 0)
