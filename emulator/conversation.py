@@ -152,7 +152,11 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         extra.get("thinking", extra.get("reasoning_config")) if isinstance(extra, dict) else None,
         reasoning=features.reasoning,
         max_tokens=max_tokens,
-        temperature=inference.get("temperature"),
+        sampling={
+            "temperature": inference.get("temperature"),
+            "top_p": inference.get("topP"),
+            "top_k": extra.get("top_k") if isinstance(extra, dict) else None,
+        },
         tool_choice=tool_choice,
         converse=True,
     )

@@ -19,6 +19,8 @@ __all__ = ["Thinking", "read", "think"]
 
 MIN_BUDGET: Final = 1024
 CONVERSE_PREFIX: Final = "The model returned the following errors: "
+# Later Claude models take a top_p of 0.95 or more with thinking; below it is refused.
+_MIN_TOP_P: Final = 0.95
 # A budget for adaptive thinking, where the model picks its own: it only bounds the stand-in's text.
 _ADAPTIVE_BUDGET: Final = 2048
 
@@ -34,13 +36,14 @@ def read(
     *,
     reasoning: str | None,
     max_tokens: int,
-    temperature: Any,
+    sampling: Mapping[str, Any],
     tool_choice: str | None,
     converse: bool,
 ) -> Thinking | None:
-    """The thinking a request asks of a model with ``reasoning`` ("budget", "adaptive", "always" or None),
-    or None. A model that always reasons does so whatever the request says (gpt-oss, wire-facts §20); one
-    without extended thinking ignores the field, as do ``type: disabled`` and a non-object."""
+    """The thinking a request asks of a model with ``reasoning`` ("budget", "adaptive", "adaptive-only",
+    "always" or None), or None. ``sampling`` holds the request's ``temperature``, ``top_p`` and ``top_k``.
+    A model that always reasons does so whatever the request says (gpt-oss, wire-facts §20); one without
+    extended thinking ignores the field, as do ``type: disabled`` and a non-object."""
     if reasoning == "always":
         return Thinking(min(_ADAPTIVE_BUDGET, max(1, max_tokens - 1)), signed=False)
     if reasoning is None or not isinstance(thinking, Mapping):
@@ -52,8 +55,10 @@ def read(
         return validation(prefix + message)
 
     budget: Any
-    if kind == "adaptive" and reasoning == "adaptive":
+    if kind == "adaptive" and reasoning in ("adaptive", "adaptive-only"):
         budget = min(_ADAPTIVE_BUDGET, max(1, max_tokens - 1))
+    elif kind == "enabled" and reasoning == "adaptive-only":
+        raise refuse("thinking.type: Input should be 'adaptive' or 'disabled'")
     elif kind == "enabled":
         budget = thinking.get("budget_tokens")
         if budget is None:
@@ -71,8 +76,13 @@ def read(
             )
     else:
         return None
+    temperature, top_p, top_k = (sampling.get(name) for name in ("temperature", "top_p", "top_k"))
     if temperature is not None and float(temperature) != 1.0:
         raise refuse("temperature may only be set to 1 when thinking is enabled.")
+    if top_p is not None and float(top_p) < _MIN_TOP_P:
+        raise refuse("top_p must be unset when thinking is enabled.")
+    if top_k is not None:
+        raise refuse("top_k must be unset when thinking is enabled.")
     if tool_choice is not None and (tool_choice == "any" or tool_choice.startswith("tool:")):
         raise refuse("Thinking may not be enabled when tool_choice forces tool use.")
     return Thinking(budget)

@@ -280,7 +280,7 @@ def _messages_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
         body.get("thinking"),
         reasoning=features_of(model.model_id).reasoning,
         max_tokens=body["max_tokens"],
-        temperature=body.get("temperature"),
+        sampling=body,
         tool_choice=tool_choice,
         converse=False,
     )

@@ -313,3 +313,19 @@ def test_deepseek_r1_answers_its_reasoning_after_the_text(runtime: Any) -> None:
     )["output"]["message"]["content"]
     assert list(content[0]) == ["text"]
     assert set(content[1]["reasoningContent"]["reasoningText"]) == {"text"}
+
+
+def test_a_top_p_of_at_least_0_95_is_allowed_with_thinking(runtime: Any) -> None:
+    assert _converse(runtime, inferenceConfig={"topP": 0.95})["stopReason"] == "end_turn"
+
+
+def test_models_with_adaptive_thinking_only_refuse_a_budget(runtime: Any) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        _converse(runtime, "us.anthropic.claude-opus-4-7")
+    assert _error(excinfo) == (
+        "ValidationException",
+        "The model returned the following errors: thinking.type: Input should be 'adaptive' or 'disabled'",
+    )
+    adaptive = {"thinking": {"type": "adaptive"}}
+    content = _converse(runtime, "us.anthropic.claude-opus-4-7", additionalModelRequestFields=adaptive)
+    assert "reasoningContent" in content["output"]["message"]["content"][0]
