@@ -160,6 +160,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         tool_choice=tool_choice,
         converse=True,
     )
+    reasoning.check_turns(thinking, _turns(messages), converse=True)
 
     pieces.extend(f"{t.name} {t.description} {json.dumps(t.input_schema, sort_keys=True)}" for t in tools)
     text_for_tokens = "\n".join(p for p in pieces if p)
@@ -185,6 +186,17 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         thinking=thinking,
         output_schema=output_schema,
     )
+
+
+def _turns(messages: list[Any]) -> list[tuple[str, str | None, bool]]:
+    """Each message's role, its first block's type as Claude names it, and whether it returns a tool result."""
+    turns: list[tuple[str, str | None, bool]] = []
+    for message in messages:
+        content = message.get("content") or []
+        first = reasoning.converse_block_type(content[0]) if content else None
+        has_result = any(isinstance(block, dict) and "toolResult" in block for block in content)
+        turns.append((str(message.get("role")), first, has_result))
+    return turns
 
 
 def _system_text(system: Any) -> str:

@@ -7,7 +7,7 @@ InvokeModel body gets the model's text alone (wire-facts §20).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -15,7 +15,7 @@ from emulator import generation
 from emulator.generation import Completion
 from emulator.wire.errors import AwsError, validation
 
-__all__ = ["Thinking", "read", "think"]
+__all__ = ["Thinking", "check_turns", "converse_block_type", "read", "think"]
 
 MIN_BUDGET: Final = 1024
 CONVERSE_PREFIX: Final = "The model returned the following errors: "
@@ -112,3 +112,47 @@ def think(
     )
     completion = answer(max_tokens - thought.tokens)
     return replace(completion, output_tokens=completion.output_tokens + thought.tokens, reasoning=thought)
+
+
+# Anthropic's text when thinking is on and the turn that called a tool does not start with its thinking.
+_UNSIGNED_TURN = (
+    "messages.{index}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. "
+    "When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding "
+    "the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from "
+    "previous turns. To avoid this requirement, disable `thinking`. Please consult our documentation at "
+    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+)
+
+
+def check_turns(
+    thinking: Thinking | None, turns: Sequence[tuple[str, str | None, bool]], *, converse: bool
+) -> None:
+    """With Claude's thinking on, a conversation that returns tool results must give back the thinking that
+    opened the assistant turn calling the tools. ``turns``: each message's role, the type of its first
+    block in Anthropic's terms, and whether it holds a tool result (wire-facts §20)."""
+    if thinking is None or not thinking.signed or len(turns) < 2:
+        return
+    (last_role, _, has_result), (role, first, _) = turns[-1], turns[-2]
+    if last_role == "user" and has_result and role == "assistant" and first not in THINKING_BLOCKS:
+        message = _UNSIGNED_TURN.format(index=len(turns) - 2, found=first)
+        raise validation((CONVERSE_PREFIX if converse else "") + message)
+
+
+THINKING_BLOCKS: Final = ("thinking", "redacted_thinking")
+# Converse content block members as Claude names the blocks they become.
+CONVERSE_BLOCK_TYPES: Final = {
+    "text": "text",
+    "toolUse": "tool_use",
+    "toolResult": "tool_result",
+    "image": "image",
+    "document": "document",
+}
+
+
+def converse_block_type(block: Any) -> str | None:
+    if not isinstance(block, Mapping):
+        return None
+    reasoning = block.get("reasoningContent")
+    if isinstance(reasoning, Mapping):
+        return "redacted_thinking" if "redactedContent" in reasoning else "thinking"
+    return next((kind for member, kind in CONVERSE_BLOCK_TYPES.items() if member in block), None)

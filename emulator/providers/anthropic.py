@@ -284,6 +284,7 @@ def _messages_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
         tool_choice=tool_choice,
         converse=False,
     )
+    reasoning.check_turns(thinking, _turns(body["messages"]), converse=False)
     last = body["messages"][-1]
     last_content = last["content"]
     after_tool_result = (
@@ -303,6 +304,18 @@ def _messages_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
         thinking=thinking,
         output_schema=output_schema,
     )
+
+
+def _turns(messages: list[dict[str, Any]]) -> list[tuple[str, str | None, bool]]:
+    turns: list[tuple[str, str | None, bool]] = []
+    for message in messages:
+        content = message["content"]
+        if isinstance(content, str):
+            turns.append((message["role"], "text", False))
+            continue
+        first = content[0].get("type") if content else None
+        turns.append((message["role"], first, any(block.get("type") == "tool_result" for block in content)))
+    return turns
 
 
 def _message_id(request_id: str) -> str:

@@ -329,3 +329,61 @@ def test_models_with_adaptive_thinking_only_refuse_a_budget(runtime: Any) -> Non
     adaptive = {"thinking": {"type": "adaptive"}}
     content = _converse(runtime, "us.anthropic.claude-opus-4-7", additionalModelRequestFields=adaptive)
     assert "reasoningContent" in content["output"]["message"]["content"][0]
+
+
+def test_tool_results_without_the_thinking_that_called_the_tool_are_refused(runtime: Any) -> None:
+    first = _converse(runtime, toolConfig={"tools": [TOOL], "toolChoice": {"auto": {}}})
+    assistant = first["output"]["message"]
+    tool_use = next(b["toolUse"] for b in assistant["content"] if "toolUse" in b)
+    result = {
+        "role": "user",
+        "content": [{"toolResult": {"toolUseId": tool_use["toolUseId"], "content": [{"text": "x"}]}}],
+    }
+    stripped = {
+        "role": "assistant",
+        "content": [b for b in assistant["content"] if "reasoningContent" not in b],
+    }
+    with pytest.raises(ClientError) as excinfo:
+        _converse(
+            runtime,
+            toolConfig={"tools": [TOOL], "toolChoice": {"auto": {}}},
+            messages=[*_messages(), stripped, result],
+        )
+    code, message = _error(excinfo)
+    assert code == "ValidationException"
+    assert message.startswith(
+        "The model returned the following errors: messages.1.content.0.type: Expected `thinking` or "
+        "`redacted_thinking`, but found `text`. When `thinking` is enabled, a final `assistant` message must "
+        "start with a thinking block"
+    )
+    # Without thinking the same conversation is fine.
+    plain = runtime.converse(
+        modelId=SONNET_4,
+        messages=[*_messages(), stripped, result],
+        toolConfig={"tools": [TOOL], "toolChoice": {"auto": {}}},
+    )
+    assert plain["stopReason"] == "end_turn"
+
+
+def test_invoke_model_checks_the_thinking_passed_back(runtime: Any) -> None:
+    tool = {"name": "lookup", "input_schema": {"type": "object"}}
+    messages = [
+        {"role": "user", "content": "Look it up"},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {}}],
+        },
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "found"}]},
+    ]
+    with pytest.raises(ClientError) as excinfo:
+        runtime.invoke_model(modelId=SONNET_4, body=_anthropic(tools=[tool], messages=messages))
+    assert _error(excinfo)[1].startswith(
+        "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`."
+    )
+    messages[1]["content"].insert(0, {"type": "thinking", "thinking": "I should look.", "signature": "EqQB"})  # type: ignore[union-attr]
+    body = json.loads(
+        runtime.invoke_model(modelId=SONNET_4, body=_anthropic(tools=[tool], messages=messages))[
+            "body"
+        ].read()
+    )
+    assert body["stop_reason"] == "end_turn"
