@@ -17,7 +17,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from emulator.generation import count_tokens
@@ -214,7 +214,8 @@ def apply(
         if isinstance(entry, dict) and float(entry.get("expires", 0)) > clock:
             read = point.tokens
             hit_index = index
-            _remember(store, tenant, key, point, clock)  # a read refreshes the entry's TTL
+            kept = entry.get("ttl")  # a read refreshes the entry for its own TTL
+            _remember(store, tenant, key, replace(point, ttl=kept if kept in _SECONDS else point.ttl), clock)
             break
     written: list[tuple[str, int]] = []
     covered = read

@@ -400,3 +400,11 @@ def test_nova_stream_metrics_always_carry_the_cache_counts(runtime: Any) -> None
     chunks = [json.loads(e["chunk"]["bytes"]) for e in events]
     metrics = chunks[-1]["amazon-bedrock-invocationMetrics"]
     assert (metrics["cacheReadInputTokenCount"], metrics["cacheWriteInputTokenCount"]) == (0, 0)
+
+
+def test_a_read_refreshes_an_entry_for_its_own_ttl(runtime: Any, bedrock_emulator: Any) -> None:
+    text = LONG + " refreshed"
+    _ask(runtime, system=_cached_system("1h", text))
+    assert _ask(runtime, system=_cached_system(None, text))["usage"]["cacheReadInputTokens"] > 0  # a 5m point
+    bedrock_emulator.advance_clock(301)
+    assert _ask(runtime, system=_cached_system(None, text))["usage"]["cacheReadInputTokens"] > 0
