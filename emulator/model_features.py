@@ -25,6 +25,7 @@ class Caching:
     fields: frozenset[str]  # request parts that take cache points: tools, system, messages
     usage_always: bool  # Converse usage carries the cache counts even when the request has no cache point
     details: bool  # Converse usage breaks written tokens down by TTL (cacheDetails)
+    lookback: int = 0  # block boundaries before a cache point where a read may also hit (Claude: about 20)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ def _caching(spec: dict[str, Any], model: dict[str, Any]) -> Caching:
         fields=frozenset(str(f) for f in spec["fields"]),
         usage_always=bool(spec["usage_always"]),
         details=bool(spec["details"]),
+        lookback=int(spec.get("lookback", 0)),
     )
 
 

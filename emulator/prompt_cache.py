@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -38,6 +39,9 @@ class CachePoint:
     digest: str  # of every block before the point (Converse) or up to and with it (Anthropic)
     tokens: int  # the tokens of that prefix
     ttl: str
+    # Earlier block boundaries (digest, tokens), nearest first, where a read may also hit (Claude looks
+    # back about 20 blocks from each cache point: the page's "simplified cache management").
+    lookback: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,18 +67,27 @@ def unsupported() -> AwsError:
 
 
 class _Prefix:
-    """The running digest and token count of the blocks seen so far."""
+    """The running digest and token count of the blocks seen so far, and the last block boundaries."""
 
-    def __init__(self) -> None:
+    def __init__(self, lookback: int) -> None:
         self._hash = hashlib.blake2b(digest_size=16)
         self.tokens = 0
+        self._boundaries: deque[tuple[str, int]] = deque(maxlen=lookback + 1)
 
     def add(self, block: Any) -> None:
         self._hash.update(json.dumps(block, sort_keys=True, separators=(",", ":"), default=str).encode())
         self.tokens += count_tokens(_text(block))
+        if self._boundaries.maxlen and self._boundaries.maxlen > 1:
+            self._boundaries.append((self.digest(), self.tokens))
 
     def digest(self) -> str:
         return self._hash.copy().hexdigest()
+
+    def point(self, field: str, ttl: str) -> CachePoint:
+        """A cache point here, with the boundaries before it to look back on."""
+        digest = self.digest()
+        earlier = tuple(b for b in reversed(self._boundaries) if b[0] != digest)
+        return CachePoint(field, digest, self.tokens, ttl, earlier)
 
 
 def _text(value: Any) -> str:
@@ -122,7 +135,7 @@ def converse_points(body: Mapping[str, Any], caching: Caching | None) -> list[Ca
         return []
     if caching is None:
         raise unsupported()
-    prefix = _Prefix()
+    prefix = _Prefix(caching.lookback)
     points: list[CachePoint] = []
     for field, where, blocks in _converse_parts(body):
         for position, block in enumerate(blocks):
@@ -139,9 +152,7 @@ def converse_points(body: Mapping[str, Any], caching: Caching | None) -> list[Ca
                     f"Malformed input request: #/{where.replace('.', '/')}/{position}: extraneous key [cachePoint] "
                     "is not permitted, please reformat your input and try again."
                 )
-            points.append(
-                CachePoint(field, prefix.digest(), prefix.tokens, _ttl(block["cachePoint"], caching))
-            )
+            points.append(prefix.point(field, _ttl(block["cachePoint"], caching)))
     _check(points, caching)
     return points
 
@@ -160,14 +171,14 @@ def anthropic_points(body: Mapping[str, Any], caching: Caching | None) -> list[C
         return []
     if caching is None:
         raise unsupported()
-    prefix = _Prefix()
+    prefix = _Prefix(caching.lookback)
     points: list[CachePoint] = []
     for field, blocks in parts:
         for block in blocks:
             marker = block.get("cache_control") if isinstance(block, dict) else None
             prefix.add({k: v for k, v in block.items() if k != "cache_control"} if marker else block)
             if marker:
-                points.append(CachePoint(field, prefix.digest(), prefix.tokens, _ttl(marker, caching)))
+                points.append(prefix.point(field, _ttl(marker, caching)))
     _check(points, caching)
     return points
 
@@ -206,22 +217,23 @@ def apply(
     clock = float(now) if now is not None else time.monotonic()
     eligible = [p for p in points if p.tokens >= caching.min_tokens]
     read = 0
-    hit_index = -1
-    for index in range(len(eligible) - 1, -1, -1):
-        point = eligible[index]
-        key = f"{model_id}:{point.digest}"
-        entry = store.get(tenant, KIND, key)
-        if isinstance(entry, dict) and float(entry.get("expires", 0)) > clock:
-            read = point.tokens
-            hit_index = index
-            kept = entry.get("ttl")  # a read refreshes the entry for its own TTL
-            _remember(store, tenant, key, replace(point, ttl=kept if kept in _SECONDS else point.ttl), clock)
+    for point in reversed(eligible):  # the longest cached prefix: a point, or a boundary it looks back on
+        for digest, tokens in ((point.digest, point.tokens), *point.lookback):
+            key = f"{model_id}:{digest}"
+            entry = store.get(tenant, KIND, key) if tokens >= caching.min_tokens else None
+            if isinstance(entry, dict) and float(entry.get("expires", 0)) > clock:
+                read = tokens
+                kept = entry.get("ttl")  # a read refreshes the entry for its own TTL
+                ttl = kept if kept in _SECONDS else point.ttl
+                _remember(store, tenant, key, replace(point, digest=digest, tokens=tokens, ttl=ttl), clock)
+                break
+        if read:
             break
     written: list[tuple[str, int]] = []
     covered = read
-    for point in eligible[hit_index + 1 :]:
-        _remember(store, tenant, f"{model_id}:{point.digest}", point, clock)
+    for point in eligible:  # the cache points beyond what was read are written
         if point.tokens > covered:
+            _remember(store, tenant, f"{model_id}:{point.digest}", point, clock)
             written.append((point.ttl, point.tokens - covered))
             covered = point.tokens
     read = min(read, input_tokens)

@@ -408,3 +408,29 @@ def test_a_read_refreshes_an_entry_for_its_own_ttl(runtime: Any, bedrock_emulato
     assert _ask(runtime, system=_cached_system(None, text))["usage"]["cacheReadInputTokens"] > 0  # a 5m point
     bedrock_emulator.advance_clock(301)
     assert _ask(runtime, system=_cached_system(None, text))["usage"]["cacheReadInputTokens"] > 0
+
+
+def test_claude_reads_an_earlier_prefix_when_the_cache_point_moves_on(runtime: Any) -> None:
+    # Agents move their one message cache point to the newest turn each time; Claude looks back about 20
+    # blocks from a cache point for an earlier cached prefix (AWS's "simplified cache management").
+    turn1 = [{"role": "user", "content": [{"text": LONG}, POINT]}]
+    first = _ask(runtime, messages=turn1)["usage"]
+    assert first["cacheWriteInputTokens"] >= 1500
+    turn2 = [
+        {"role": "user", "content": [{"text": LONG}]},
+        {"role": "assistant", "content": [{"text": "Noted."}]},
+        {"role": "user", "content": [{"text": "And now a second question?"}, POINT]},
+    ]
+    second = _ask(runtime, messages=turn2)["usage"]
+    assert second["cacheReadInputTokens"] == first["cacheWriteInputTokens"]
+    assert 0 < second["cacheWriteInputTokens"] < 50  # only the new turns are written
+
+
+def test_nova_does_not_look_back(runtime: Any) -> None:
+    _ask(runtime, NOVA_LITE, messages=[{"role": "user", "content": [{"text": LONG}, POINT]}])
+    turn2 = [
+        {"role": "user", "content": [{"text": LONG}]},
+        {"role": "assistant", "content": [{"text": "Noted."}]},
+        {"role": "user", "content": [{"text": "And now a second question?"}, POINT]},
+    ]
+    assert _ask(runtime, NOVA_LITE, messages=turn2)["usage"]["cacheReadInputTokens"] == 0
