@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any, Final
 
@@ -23,6 +23,7 @@ __all__ = ["answer", "anthropic_schema", "converse_schema"]
 
 _CONVERSE_PREFIX: Final = "The model returned the following errors: "
 _ATTEMPTS: Final = 4  # other draws tried when a value misses a keyword the generator does not follow
+_MAX_REF_DEPTH: Final = 8  # local $refs followed in a row before a recursive schema is cut
 
 
 def _invalid(at: str) -> Exception:
@@ -31,16 +32,50 @@ def _invalid(at: str) -> Exception:
     )
 
 
+def _refs(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        ref = value.get("$ref")
+        if isinstance(ref, str):
+            yield ref
+        for item in value.values():
+            yield from _refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _refs(item)
+
+
 def _checked(schema: Any, at: str) -> dict[str, Any]:
+    """A JSON object that is a valid JSON Schema whose references stay inside it."""
     import jsonschema  # imported with the first schema: most calls ask for none
 
-    if not isinstance(schema, dict):
+    if not isinstance(schema, dict) or any(not ref.startswith("#") for ref in _refs(schema)):
         raise _invalid(at)
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError:
         raise _invalid(at) from None
     return schema
+
+
+def _inlined(schema: Any, root: Mapping[str, Any], depth: int = 0) -> Any:
+    """The schema with its local ``$ref``s replaced by what they point at (a recursive one ends as ``{}``),
+    for the generator, which does not follow references."""
+    if isinstance(schema, list):
+        return [_inlined(item, root, depth) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        if depth >= _MAX_REF_DEPTH:
+            return {}
+        target: Any = root
+        for part in ref.removeprefix("#").strip("/").split("/") if ref != "#" else []:
+            target = (
+                target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
+            )
+        rest = {key: value for key, value in schema.items() if key != "$ref"}
+        return _inlined({**target, **rest} if isinstance(target, dict) else rest, root, depth + 1)
+    return {key: _inlined(value, root, depth) for key, value in schema.items()}
 
 
 def converse_schema(body: Mapping[str, Any], *, supported: bool, anthropic: bool) -> dict[str, Any] | None:
@@ -87,11 +122,15 @@ def answer(completion: Completion, schema: Mapping[str, Any] | None, *, key: byt
     import jsonschema
 
     validator = jsonschema.validators.validator_for(schema)(schema)
+    plain = _inlined(dict(schema), schema)
     digest = int.from_bytes(hashlib.blake2b(key, digest_size=8, person=b"structured").digest(), "big") ^ seed
     value: Any = {}
     for attempt in range(_ATTEMPTS):
-        value = generation.arguments_for(dict(schema), digest + attempt)
-        if validator.is_valid(value):
+        value = generation.arguments_for(plain, digest + attempt)
+        try:
+            if validator.is_valid(value):
+                break
+        except jsonschema.exceptions.SchemaError:  # a schema check_schema let through; the value stands
             break
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     reasoning_tokens = completion.reasoning.tokens if completion.reasoning is not None else 0

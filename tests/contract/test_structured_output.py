@@ -98,7 +98,13 @@ def test_a_claude_without_structured_output_refuses_it(runtime: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "schema", ["{not json", '"a string"', {"type": "object", "properties": {"a": {"type": 5}}}]
+    "schema",
+    [
+        "{not json",
+        '"a string"',
+        {"type": "object", "properties": {"a": {"type": 5}}},
+        {"type": "object", "properties": {"a": {"$ref": "http://127.0.0.1:9/remote.json"}}},
+    ],
 )
 def test_an_invalid_schema_is_refused(runtime: Any, schema: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
@@ -161,3 +167,30 @@ def test_anthropic_sdk_structured_output_stream(bedrock_emulator: BedrockEmulato
         jsonschema.validate(json.loads(text), SCHEMA)
     finally:
         client.close()
+
+
+def test_schemas_with_local_definitions_are_followed(runtime: Any) -> None:
+    schema = {
+        "$defs": {
+            "Address": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}, "zip": {"type": "integer", "minimum": 1000}},
+                "required": ["city", "zip"],
+                "additionalProperties": False,
+            },
+            "Node": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "child": {"$ref": "#/$defs/Node"}},
+                "required": ["name"],
+            },
+        },
+        "type": "object",
+        "properties": {"home": {"$ref": "#/$defs/Address"}, "tree": {"$ref": "#/$defs/Node"}},
+        "required": ["home", "tree"],
+        "additionalProperties": False,
+    }
+    for question in ("Where do you live?", "Describe a family tree"):
+        text = _converse(runtime, text=question, outputConfig=_output_config(schema))["output"]["message"][
+            "content"
+        ]
+        jsonschema.validate(json.loads(text[0]["text"]), schema)
