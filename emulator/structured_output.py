@@ -24,6 +24,7 @@ __all__ = ["answer", "anthropic_schema", "converse_schema"]
 _CONVERSE_PREFIX: Final = "The model returned the following errors: "
 _ATTEMPTS: Final = 4  # other draws tried when a value misses a keyword the generator does not follow
 _MAX_REF_DEPTH: Final = 8  # local $refs followed in a row before a recursive schema is cut
+_MAX_INLINED: Final = 5_000  # schema nodes the copy with references followed may have
 
 
 def _invalid(at: str) -> Exception:
@@ -48,7 +49,7 @@ def _checked(schema: Any, at: str) -> dict[str, Any]:
     """A JSON object that is a valid JSON Schema whose references stay inside it."""
     import jsonschema  # imported with the first schema: most calls ask for none
 
-    if not isinstance(schema, dict) or any(not ref.startswith("#") for ref in _refs(schema)):
+    if not isinstance(schema, dict) or any(_target(schema, ref) is None for ref in _refs(schema)):
         raise _invalid(at)
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
@@ -57,25 +58,34 @@ def _checked(schema: Any, at: str) -> dict[str, Any]:
     return schema
 
 
-def _inlined(schema: Any, root: Mapping[str, Any], depth: int = 0) -> Any:
-    """The schema with its local ``$ref``s replaced by what they point at (a recursive one ends as ``{}``),
-    for the generator, which does not follow references."""
+def _target(root: Mapping[str, Any], ref: str) -> Any:
+    """What a local reference points at inside ``root``; None for one outside it or pointing nowhere."""
+    if not ref.startswith("#"):
+        return None
+    target: Any = root
+    for part in ref[1:].strip("/").split("/") if ref.strip("#/") else []:
+        target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
+    return target
+
+
+def _inlined(schema: Any, root: Mapping[str, Any], depth: int = 0, budget: list[int] | None = None) -> Any:
+    """The schema with its local ``$ref``s replaced by what they point at, for the generator, which does
+    not follow references. A recursive reference ends as ``{}`` after a few levels, and so does every
+    reference once the copy has grown to ``_MAX_INLINED`` nodes: no schema can make it blow up."""
+    budget = [_MAX_INLINED] if budget is None else budget
+    budget[0] -= 1
     if isinstance(schema, list):
-        return [_inlined(item, root, depth) for item in schema]
+        return [_inlined(item, root, depth, budget) for item in schema]
     if not isinstance(schema, dict):
         return schema
     ref = schema.get("$ref")
     if isinstance(ref, str):
-        if depth >= _MAX_REF_DEPTH:
+        if depth >= _MAX_REF_DEPTH or budget[0] <= 0:
             return {}
-        target: Any = root
-        for part in ref.removeprefix("#").strip("/").split("/") if ref != "#" else []:
-            target = (
-                target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
-            )
+        target = _target(root, ref)
         rest = {key: value for key, value in schema.items() if key != "$ref"}
-        return _inlined({**target, **rest} if isinstance(target, dict) else rest, root, depth + 1)
-    return {key: _inlined(value, root, depth) for key, value in schema.items()}
+        return _inlined({**target, **rest} if isinstance(target, dict) else rest, root, depth + 1, budget)
+    return {key: _inlined(value, root, depth, budget) for key, value in schema.items()}
 
 
 def converse_schema(body: Mapping[str, Any], *, supported: bool, anthropic: bool) -> dict[str, Any] | None:
@@ -130,7 +140,7 @@ def answer(completion: Completion, schema: Mapping[str, Any] | None, *, key: byt
         try:
             if validator.is_valid(value):
                 break
-        except jsonschema.exceptions.SchemaError:  # a schema check_schema let through; the value stands
+        except (jsonschema.SchemaError, jsonschema.exceptions.RefResolutionError):  # the value stands
             break
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     reasoning_tokens = completion.reasoning.tokens if completion.reasoning is not None else 0

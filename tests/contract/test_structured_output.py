@@ -194,3 +194,18 @@ def test_schemas_with_local_definitions_are_followed(runtime: Any) -> None:
             "content"
         ]
         jsonschema.validate(json.loads(text[0]["text"]), schema)
+
+
+def test_a_schema_whose_references_multiply_is_answered_quickly(runtime: Any) -> None:
+    defs: dict[str, Any] = {
+        f"D{i}": {"type": "object", "properties": {f"p{j}": {"$ref": f"#/$defs/D{i + 1}"} for j in range(10)}}
+        for i in range(12)
+    }
+    defs["D12"] = {"type": "string"}
+    schema = {"$defs": defs, "type": "object", "properties": {"x": {"$ref": "#/$defs/D0"}}, "required": ["x"]}
+    value = json.loads(
+        _converse(runtime, outputConfig=_output_config(schema))["output"]["message"]["content"][0]["text"]
+    )
+    assert isinstance(value, dict)
+    with pytest.raises(ClientError):
+        _converse(runtime, outputConfig=_output_config({"properties": {"a": {"$ref": "#/$defs/Missing"}}}))
