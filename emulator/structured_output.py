@@ -125,13 +125,46 @@ def anthropic_schema(output_config: Any, *, supported: bool, converse: bool = Fa
     return _checked(fmt.get("schema") if isinstance(fmt, Mapping) else None, "output_config.format.schema")
 
 
+def _linear_time(validator_class: Any) -> Any:
+    """The schema's validator with ``pattern`` and ``patternProperties`` matched by RE2: Python's ``re``
+    backtracks, and a schema's pattern against a generated string could take hours. A pattern RE2 cannot
+    run (lookarounds, backreferences) is not checked."""
+    import jsonschema
+
+    from emulator.engine.regexes import Regex
+
+    def compiled(pattern: Any) -> Regex | None:
+        try:
+            return Regex(pattern) if isinstance(pattern, str) else None
+        except ValueError:
+            return None
+
+    def pattern(validator: Any, value: Any, instance: Any, _schema: Any) -> Iterator[Any]:
+        regex = compiled(value)
+        if regex is not None and validator.is_type(instance, "string") and not regex.search(instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {value!r}")
+
+    def pattern_properties(validator: Any, value: Any, instance: Any, _schema: Any) -> Iterator[Any]:
+        if not validator.is_type(instance, "object") or not isinstance(value, dict):
+            return
+        for key_pattern, subschema in value.items():
+            regex = compiled(key_pattern)
+            for key, item in instance.items():
+                if regex is not None and regex.search(key):
+                    yield from validator.descend(item, subschema, path=key, schema_path=key_pattern)
+
+    return jsonschema.validators.extend(
+        validator_class, {"pattern": pattern, "patternProperties": pattern_properties}
+    )
+
+
 def answer(completion: Completion, schema: Mapping[str, Any] | None, *, key: bytes, seed: int) -> Completion:
     """The completion with its text replaced by JSON following ``schema`` (a tool call is left as it is)."""
     if schema is None or completion.tool_calls or completion.stop_reason == "max_tokens":
         return completion
     import jsonschema
 
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    validator = _linear_time(jsonschema.validators.validator_for(schema))(schema)
     plain = _inlined(dict(schema), schema)
     digest = int.from_bytes(hashlib.blake2b(key, digest_size=8, person=b"structured").digest(), "big") ^ seed
     value: Any = {}

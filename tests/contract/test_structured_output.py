@@ -209,3 +209,13 @@ def test_a_schema_whose_references_multiply_is_answered_quickly(runtime: Any) ->
     assert isinstance(value, dict)
     with pytest.raises(ClientError):
         _converse(runtime, outputConfig=_output_config({"properties": {"a": {"$ref": "#/$defs/Missing"}}}))
+
+
+def test_a_backtracking_pattern_cannot_stall_the_answer(runtime: Any) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"x": {"type": "string", "minLength": 5000, "pattern": "^(x+x+)+y$"}},
+        "required": ["x"],
+    }
+    response = _converse(runtime, outputConfig=_output_config(schema))  # Python's re would take hours
+    assert len(json.loads(response["output"]["message"]["content"][0]["text"])["x"]) >= 5000
