@@ -322,11 +322,14 @@ def arguments_for(schema: dict[str, Any], digest: int) -> dict[str, Any]:
 
     The schema is whatever the caller sent: a keyword of the wrong type counts as absent, and sizes are
     kept small (a ``minItems`` of a billion yields a few items, not a billion), so no schema can make
-    this fail or run away.
+    this fail or run away. Local ``$ref``s (Pydantic's ``$defs``) are followed, within bounds.
     """
+    from emulator.schema_refs import inlined
+
     fake = _faker()
     fake.seed_instance(digest ^ 0x5EED)
     rng = random.Random(digest)
+    schema = inlined(schema) if isinstance(schema, dict) else schema
     top = schema if isinstance(schema, dict) and schema.get("type", "object") == "object" else {}
     value = _value(top or {"type": "object"}, "", fake, rng, 0)
     return value if isinstance(value, dict) else {}

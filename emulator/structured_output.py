@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from emulator import generation
 from emulator.generation import Completion, count_tokens
+from emulator.schema_refs import target
 from emulator.wire.binding import read_json
 from emulator.wire.errors import validation
 
@@ -23,8 +24,6 @@ __all__ = ["answer", "anthropic_schema", "converse_schema"]
 
 _CONVERSE_PREFIX: Final = "The model returned the following errors: "
 _ATTEMPTS: Final = 4  # other draws tried when a value misses a keyword the generator does not follow
-_MAX_REF_DEPTH: Final = 8  # local $refs followed in a row before a recursive schema is cut
-_MAX_INLINED: Final = 5_000  # schema nodes the copy with references followed may have
 
 
 def _invalid(at: str) -> Exception:
@@ -49,43 +48,13 @@ def _checked(schema: Any, at: str) -> dict[str, Any]:
     """A JSON object that is a valid JSON Schema whose references stay inside it."""
     import jsonschema  # imported with the first schema: most calls ask for none
 
-    if not isinstance(schema, dict) or any(_target(schema, ref) is None for ref in _refs(schema)):
+    if not isinstance(schema, dict) or any(target(schema, ref) is None for ref in _refs(schema)):
         raise _invalid(at)
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError:
         raise _invalid(at) from None
     return schema
-
-
-def _target(root: Mapping[str, Any], ref: str) -> Any:
-    """What a local reference points at inside ``root``; None for one outside it or pointing nowhere."""
-    if not ref.startswith("#"):
-        return None
-    target: Any = root
-    for part in ref[1:].strip("/").split("/") if ref.strip("#/") else []:
-        target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
-    return target
-
-
-def _inlined(schema: Any, root: Mapping[str, Any], depth: int = 0, budget: list[int] | None = None) -> Any:
-    """The schema with its local ``$ref``s replaced by what they point at, for the generator, which does
-    not follow references. A recursive reference ends as ``{}`` after a few levels, and so does every
-    reference once the copy has grown to ``_MAX_INLINED`` nodes: no schema can make it blow up."""
-    budget = [_MAX_INLINED] if budget is None else budget
-    budget[0] -= 1
-    if isinstance(schema, list):
-        return [_inlined(item, root, depth, budget) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        if depth >= _MAX_REF_DEPTH or budget[0] <= 0:
-            return {}
-        target = _target(root, ref)
-        rest = {key: value for key, value in schema.items() if key != "$ref"}
-        return _inlined({**target, **rest} if isinstance(target, dict) else rest, root, depth + 1, budget)
-    return {key: _inlined(value, root, depth, budget) for key, value in schema.items()}
 
 
 def converse_schema(body: Mapping[str, Any], *, supported: bool, anthropic: bool) -> dict[str, Any] | None:
@@ -165,11 +134,10 @@ def answer(completion: Completion, schema: Mapping[str, Any] | None, *, key: byt
     import jsonschema
 
     validator = _linear_time(jsonschema.validators.validator_for(schema))(schema)
-    plain = _inlined(dict(schema), schema)
     digest = int.from_bytes(hashlib.blake2b(key, digest_size=8, person=b"structured").digest(), "big") ^ seed
     value: Any = {}
     for attempt in range(_ATTEMPTS):
-        value = generation.arguments_for(plain, digest + attempt)
+        value = generation.arguments_for(dict(schema), digest + attempt)
         try:
             if validator.is_valid(value):
                 break

@@ -98,3 +98,29 @@ def test_raw_anthropic_stream_sends_input_json_deltas(bedrock_emulator: BedrockE
     )
     assert start["content_block"]["input"] == {}
     assert set(json.loads(text)) == {"city", "country", "travellers", "nights"}
+
+
+def test_tool_inputs_follow_local_references(runtime: Any) -> None:
+    import jsonschema
+
+    schema = {
+        "$defs": {
+            "Leg": {
+                "type": "object",
+                "properties": {"origin": {"type": "string"}, "nights": {"type": "integer", "minimum": 1}},
+                "required": ["origin", "nights"],
+                "additionalProperties": False,
+            }
+        },
+        "type": "object",
+        "properties": {"legs": {"type": "array", "items": {"$ref": "#/$defs/Leg"}, "minItems": 1}},
+        "required": ["legs"],
+    }
+    tool = {"toolSpec": {"name": "plan", "description": "Plan legs", "inputSchema": {"json": schema}}}
+    response = runtime.converse(
+        modelId=SONNET_45,
+        messages=[{"role": "user", "content": [{"text": "Plan my trip"}]}],
+        toolConfig={"tools": [tool], "toolChoice": {"any": {}}},
+    )
+    tool_use = next(b["toolUse"] for b in response["output"]["message"]["content"] if "toolUse" in b)
+    jsonschema.validate(tool_use["input"], schema)
