@@ -371,7 +371,7 @@ def usage_block(
 ) -> dict[str, Any]:
     """Converse ``usage``: ``inputTokens`` counts what was neither read from nor written to the cache;
     the total counts everything. Recorded answers carry the cache counts twice, under botocore's names
-    and older ``...Count`` ones, and ``serverToolUsage`` (wire-facts §23)."""
+    and older ``...Count`` ones, and ``serverToolUsage`` (wire-facts §24)."""
     read = cache.read if cache is not None else 0
     write = cache.write if cache is not None else 0
     usage: dict[str, Any] = {

@@ -274,7 +274,7 @@ def split_deltas(text: str) -> list[str]:
 
 def split_json(text: str) -> list[str]:
     """A tool's input JSON cut into the partial strings Claude streams: pieces of 4 to 16 characters, cut
-    anywhere, many per input (wire-facts §26); ``"".join(...) == text``."""
+    anywhere, many per input (wire-facts §27); ``"".join(...) == text``."""
     pieces: list[str] = []
     index = 0
     step = 0

@@ -1,7 +1,7 @@
 """Prompt caching on InvokeModel and its stream: the cache points of a native body (Anthropic
 ``cache_control``, Nova ``cachePoint`` blocks), the tenant's cache read and written, and where the counts
 go in the answer: the family's own usage, the cache headers, the last chunk's invocation metrics
-(wire-facts §23.2)."""
+(wire-facts §24.2)."""
 
 from __future__ import annotations
 
@@ -110,6 +110,6 @@ def for_invoke(call: OperationCall, model: FoundationModel, prompt: Prompt, inpu
             input_tokens=input_tokens,
         )
     if family == "nova":
-        # Nova's answers always carry the counts in their usage and stream metrics (wire-facts §23.2).
+        # Nova's answers always carry the counts in their usage and stream metrics (wire-facts §24.2).
         return InvokeCache(usage, family, headers=bool(points), metrics=True)
     return InvokeCache(usage, family, headers=True, metrics=bool(points))

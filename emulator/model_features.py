@@ -2,7 +2,7 @@
 points, TTLs, the request fields that take cache points) and the answer shapes that differ by family.
 
 The table is data (``emulator/data/model_features.json``), keyed by bare foundation-model id; a model it
-does not name has none of these features. docs/wire-facts.md §23 cites where each figure comes from.
+does not name has none of these features. docs/wire-facts.md §24 cites where each figure comes from.
 """
 
 from __future__ import annotations

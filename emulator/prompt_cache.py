@@ -59,7 +59,7 @@ NO_CACHE: Final = CacheUsage()
 
 def unsupported() -> AwsError:
     """What Bedrock answers a cache point sent to a model without prompt caching (seen verbatim in
-    several projects' reports, 403; wire-facts §23)."""
+    several projects' reports, 403; wire-facts §24)."""
     return AwsError(
         "AccessDeniedException",
         "You invoked an unsupported model or your request did not allow prompt caching.",

@@ -2,7 +2,7 @@
 the Anthropic body), checked as Bedrock checks it, and the thinking put before the answer.
 
 Bedrock's Converse wraps the model's refusals in ``The model returned the following errors: ``; an
-InvokeModel body gets the model's text alone (wire-facts §24).
+InvokeModel body gets the model's text alone (wire-facts §25).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def read(
 ) -> Thinking | None:
     """The thinking a request asks of a model with ``reasoning`` ("budget", "adaptive", "adaptive-only",
     "always" or None), or None. ``sampling`` holds the request's ``temperature``, ``top_p`` and ``top_k``.
-    A model that always reasons does so whatever the request says (gpt-oss, wire-facts §24); one without
+    A model that always reasons does so whatever the request says (gpt-oss, wire-facts §25); one without
     extended thinking ignores the field, as do ``type: disabled`` and a non-object."""
     if reasoning == "always":
         return Thinking(min(_ADAPTIVE_BUDGET, max(1, max_tokens - 1)), signed=False)
@@ -129,7 +129,7 @@ def check_turns(
 ) -> None:
     """With Claude's thinking on, a conversation that returns tool results must give back the thinking that
     opened the assistant turn calling the tools. ``turns``: each message's role, the type of its first
-    block in Anthropic's terms, and whether it holds a tool result (wire-facts §24)."""
+    block in Anthropic's terms, and whether it holds a tool result (wire-facts §25)."""
     if thinking is None or not thinking.signed or len(turns) < 2:
         return
     (last_role, _, has_result), (role, first, _) = turns[-1], turns[-2]

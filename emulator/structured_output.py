@@ -3,7 +3,7 @@
 
 The answer is generated the way tool inputs are (``generation.arguments_for``) and checked with the
 ``jsonschema`` library; a schema that is not a JSON object, or not a valid schema, is refused (wire-facts
-§25).
+§26).
 """
 
 from __future__ import annotations

@@ -410,7 +410,7 @@ def _messages_chunks(
         block = {"type": "tool_use", "id": _tool_id(call.tool_use_id), "name": call.name, "input": {}}
         chunks.append({"type": "content_block_start", "index": index, "content_block": block})
         # The real API opens every tool input with an empty partial_json before the pieces.
-        # Claude writes the input with spaces after separators, in many small pieces (wire-facts §26).
+        # Claude writes the input with spaces after separators, in many small pieces (wire-facts §27).
         for piece in ["", *split_json(json.dumps(call.input, ensure_ascii=False))]:
             chunks.append(
                 {
@@ -435,7 +435,7 @@ def _messages_chunks(
 def with_cache_usage(message: Mapping[str, Any], cache: CacheUsage) -> dict[str, Any]:
     """A Messages answer (or a stream's ``message_start`` message) whose usage carries the prompt cache's
     counts as recorded Bedrock answers do: ``input_tokens`` without the cached part, then the write and
-    read counts and the write broken down by TTL (wire-facts §3.2, §23)."""
+    read counts and the write broken down by TTL (wire-facts §3.2, §24)."""
     usage = message.get("usage") or {}
     written = dict.fromkeys(("5m", "1h"), 0)
     for ttl, tokens in cache.written:

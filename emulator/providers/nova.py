@@ -166,7 +166,7 @@ class Nova:
             start = {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name}}
             chunks.append({"contentBlockStart": {"start": start, "contentBlockIndex": index}})
             chunks.extend(
-                # Nova streams a tool's whole input in one delta (wire-facts §26)
+                # Nova streams a tool's whole input in one delta (wire-facts §27)
                 {"contentBlockDelta": {"delta": {"toolUse": {"input": piece}}, "contentBlockIndex": index}}
                 for piece in [compact_json(call.input)]
             )

@@ -376,7 +376,7 @@ def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
 
 def _payload_parts(chunks: list[dict[str, Any]], last_extra: dict[str, Any]) -> Iterator[StreamEvent]:
     """Chunk events; Bedrock adds its own members (invocation metrics, guardrail action) to the last.
-    Each frame also carries the padding member ``p`` ConverseStream frames have (wire-facts §23)."""
+    Each frame also carries the padding member ``p`` ConverseStream frames have (wire-facts §24)."""
     last = len(chunks) - 1
     for index, chunk in enumerate(chunks):
         payload = {**chunk, **last_extra} if index == last else chunk

@@ -52,7 +52,7 @@ Rule = Callable[[Any], str | None]
 
 # Published patterns the real services cannot be enforcing, because values they accept fail them.
 # Values real answers carry that botocore's enum lacks, accepted when a caller sends them back: Claude's
-# Converse toolUse blocks say type "tool_use" (wire-facts §23), and callers return the message as received.
+# Converse toolUse blocks say type "tool_use" (wire-facts §24), and callers return the message as received.
 RECORDED_ENUM_VALUES: Mapping[str, tuple[str, ...]] = {"ToolUseType": ("tool_use",)}
 
 UNENFORCED_PATTERNS: Mapping[str, str] = {

@@ -1,7 +1,7 @@
 """Prompt caching and the usage shapes recorded answers carry, through boto3 over a real socket.
 
 The figures (minimum prefix, cache points, TTLs) are the AWS prompt caching page's; the shapes are the
-recordings' (docs/wire-facts.md §23).
+recordings' (docs/wire-facts.md §24).
 """
 
 from __future__ import annotations

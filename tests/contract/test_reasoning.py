@@ -1,5 +1,5 @@
 """Claude's extended thinking on Converse, ConverseStream and InvokeModel, with boto3 over a real socket,
-and its raw ConverseStream events (docs/wire-facts.md §24)."""
+and its raw ConverseStream events (docs/wire-facts.md §25)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Structured output on Converse (``outputConfig.textFormat`` and Anthropic's ``output_config`` in
 ``additionalModelRequestFields``) and on InvokeModel (``output_config.format``), with boto3 and the Anthropic
-SDK over a real socket (docs/wire-facts.md §25)."""
+SDK over a real socket (docs/wire-facts.md §26)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Tool input streaming in Bedrock's granularity: Claude's input in many small pieces (Converse toolUse
-deltas, Anthropic input_json_delta), Nova's in one delta (docs/wire-facts.md §26)."""
+deltas, Anthropic input_json_delta), Nova's in one delta (docs/wire-facts.md §27)."""
 
 from __future__ import annotations
 

@@ -216,7 +216,7 @@ def test_thinking_budget_rules() -> None:
         "`max_tokens` must be greater than `thinking.budget_tokens`."
     )
     thinking = {"type": "enabled", "budget_tokens": 2000}
-    # Thinking refuses a temperature other than 1 (wire-facts §24), which the base body sets.
+    # Thinking refuses a temperature other than 1 (wire-facts §25), which the base body sets.
     assert error(body(max_tokens=4000, thinking=thinking)) == (
         "temperature may only be set to 1 when thinking is enabled."
     )

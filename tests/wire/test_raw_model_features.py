@@ -1,6 +1,6 @@
 """Raw bytes of the usage shapes and stream members boto3 drops: the older cache count names,
 ``serverToolUsage``, the ``p`` padding of InvokeModelWithResponseStream chunks, the cache headers
-(docs/wire-facts.md §23)."""
+(docs/wire-facts.md §24)."""
 
 from __future__ import annotations
 

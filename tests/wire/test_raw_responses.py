@@ -394,7 +394,7 @@ def test_invoke_stream_headers_name_the_model_content_type(bedrock_emulator: Bed
 def test_invoke_stream_frames_are_chunks_of_base64_bytes_and_padding(
     bedrock_emulator: BedrockEmulator,
 ) -> None:
-    # wire-facts §23: a recorded Claude stream's chunk payloads are {"bytes": ..., "p": <padding>}.
+    # wire-facts §24: a recorded Claude stream's chunk payloads are {"bytes": ..., "p": <padding>}.
     _, frames = _invoke_stream(bedrock_emulator)
     assert frames
     lengths = set()

@@ -44,11 +44,11 @@ _SERVICE_OF = {operation: service for service, operation, *_ in ROUTES}
 _SESSION = botocore.session.get_session()
 
 # wire-facts §3.5: every real ConverseStream frame carries a random-length padding member `p`.
-# wire-facts §23: so does every InvokeModelWithResponseStream chunk, beside its bytes.
+# wire-facts §24: so does every InvokeModelWithResponseStream chunk, beside its bytes.
 _PADDED_STREAMS = {"ConverseStream", "InvokeModelWithResponseStream"}
 # wire-facts §3.5 (nova-micro and claude recordings): real ConverseStream metadata usage carries
 # `serverToolUsage` (often `{}`), which botocore's TokenUsage does not declare yet.
-# wire-facts §23: recorded Claude and Nova answers with prompt caching also carry the cache counts under
+# wire-facts §24: recorded Claude and Nova answers with prompt caching also carry the cache counts under
 # older names, `cacheReadInputTokenCount` and `cacheWriteInputTokenCount`.
 _EXTRA_MEMBERS: dict[str, set[str]] = {
     "TokenUsage": {"serverToolUsage", "cacheReadInputTokenCount", "cacheWriteInputTokenCount"}
@@ -67,7 +67,7 @@ _ALLOWED_PROBLEMS: tuple[tuple[str, str], ...] = (
     ("ModelModality's enum", "'AUDIO'"),
     # Real model names run past BrandedName's max 20 ("Titan Embeddings G1 - Text", "Llama 3.2 11B Instruct").
     ("(BrandedName)", "> max 20"),
-    # wire-facts §23: recorded Claude Converse answers mark their toolUse blocks type "tool_use"; botocore's
+    # wire-facts §24: recorded Claude Converse answers mark their toolUse blocks type "tool_use"; botocore's
     # ToolUseType enum only has server_tool_use.
     ("ToolUseType's enum", "'tool_use'"),
 )
