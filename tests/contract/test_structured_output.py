@@ -219,3 +219,19 @@ def test_a_backtracking_pattern_cannot_stall_the_answer(runtime: Any) -> None:
     }
     response = _converse(runtime, outputConfig=_output_config(schema))  # Python's re would take hours
     assert len(json.loads(response["output"]["message"]["content"][0]["text"])["x"]) >= 5000
+
+
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        "qwen.qwen3-32b-v1:0",
+        "mistral.mistral-large-3-675b-instruct",
+        "google.gemma-3-27b-it",
+        "nvidia.nemotron-nano-12b-v2",
+        "minimax.minimax-m2",
+        "zai.glm-4.7-flash",
+    ],
+)
+def test_open_weight_models_recorded_with_native_output(runtime: Any, model_id: str) -> None:
+    content = _converse(runtime, model_id, outputConfig=_output_config())["output"]["message"]["content"]
+    jsonschema.validate(json.loads(next(b["text"] for b in content if "text" in b)), SCHEMA)
