@@ -148,19 +148,22 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
     output_schema = structured_output.converse_schema(
         body, supported=features.structured_output, anthropic=model.body_family.startswith("anthropic")
     )
-    thinking = reasoning.read(
-        extra.get("thinking", extra.get("reasoning_config")) if isinstance(extra, dict) else None,
-        reasoning=features.reasoning,
-        max_tokens=max_tokens,
-        sampling={
-            "temperature": inference.get("temperature"),
-            "top_p": inference.get("topP"),
-            "top_k": extra.get("top_k") if isinstance(extra, dict) else None,
-        },
-        tool_choice=tool_choice,
-        converse=True,
-    )
-    reasoning.check_turns(thinking, _turns(messages), converse=True)
+    thinking = None
+    if features.reasoning is not None:  # most models: nothing to read
+        thinking = reasoning.read(
+            extra.get("thinking", extra.get("reasoning_config")) if isinstance(extra, dict) else None,
+            reasoning=features.reasoning,
+            max_tokens=max_tokens,
+            sampling={
+                "temperature": inference.get("temperature"),
+                "top_p": inference.get("topP"),
+                "top_k": extra.get("top_k") if isinstance(extra, dict) else None,
+            },
+            tool_choice=tool_choice,
+            converse=True,
+        )
+    if thinking is not None:
+        reasoning.check_turns(thinking, _turns(messages), converse=True)
 
     pieces.extend(f"{t.name} {t.description} {json.dumps(t.input_schema, sort_keys=True)}" for t in tools)
     text_for_tokens = "\n".join(p for p in pieces if p)
@@ -372,8 +375,9 @@ def usage_block(
     """Converse ``usage``: ``inputTokens`` counts what was neither read from nor written to the cache;
     the total counts everything. Recorded answers carry the cache counts twice, under botocore's names
     and older ``...Count`` ones, and ``serverToolUsage`` (wire-facts §24)."""
-    read = cache.read if cache is not None else 0
-    write = cache.write if cache is not None else 0
+    read = write = 0
+    if cache is not None:
+        read, write = cache.read, cache.write
     usage: dict[str, Any] = {
         "inputTokens": input_tokens - read - write,
         "outputTokens": output_tokens,

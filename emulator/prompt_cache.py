@@ -122,11 +122,12 @@ def _converse_parts(body: Mapping[str, Any]) -> Iterable[tuple[str, str, list[An
 
 
 def _has_converse_point(body: Mapping[str, Any]) -> bool:
-    return any(
-        isinstance(block, dict) and "cachePoint" in block
-        for _, _, blocks in _converse_parts(body)
-        for block in blocks
-    )
+    """Whether any block is a cache point: plain loops, as every Converse call asks it."""
+    for _, _, blocks in _converse_parts(body):
+        for block in blocks:
+            if type(block) is dict and "cachePoint" in block:
+                return True
+    return False
 
 
 def converse_points(body: Mapping[str, Any], caching: Caching | None) -> list[CachePoint]:

@@ -59,6 +59,8 @@ def _checked(schema: Any, at: str) -> dict[str, Any]:
 
 def converse_schema(body: Mapping[str, Any], *, supported: bool, anthropic: bool) -> dict[str, Any] | None:
     """The schema a Converse request asks its answer to follow, if any."""
+    if "outputConfig" not in body and "additionalModelRequestFields" not in body:
+        return None  # the common case, asked of every Converse call
     output_config = body.get("outputConfig")
     text_format = output_config.get("textFormat") if isinstance(output_config, Mapping) else None
     extra = body.get("additionalModelRequestFields")

@@ -284,7 +284,8 @@ def _messages_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
         tool_choice=tool_choice,
         converse=False,
     )
-    reasoning.check_turns(thinking, _turns(body["messages"]), converse=False)
+    if thinking is not None:
+        reasoning.check_turns(thinking, _turns(body["messages"]), converse=False)
     last = body["messages"][-1]
     last_content = last["content"]
     after_tool_result = (
