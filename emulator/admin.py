@@ -17,6 +17,7 @@ from emulator import call_detail
 from emulator.engine import Engine, ScenarioError
 from emulator.export import export, export_name
 from emulator.journal import Journal
+from emulator.state.unavailable import StateUnavailableError
 
 ADMIN_PREFIX = "/_emulator"
 
@@ -80,18 +81,29 @@ def _scenario_error(exc: ScenarioError) -> tuple[Response, int]:
     return _problem(400, "InvalidScenario", str(exc))
 
 
+@blueprint.errorhandler(StateUnavailableError)
+def _state_unavailable(exc: StateUnavailableError) -> tuple[Response, int]:
+    return _problem(503, "StateUnavailable", str(exc))
+
+
 @blueprint.get("/health")
-def health() -> Response:
+def health() -> Response | tuple[Response, int]:
     state = _state()
-    return jsonify(
+    # With shared state, a replica that cannot reach Redis says so (503): its load balancer stops sending.
+    degraded = state.shared is not None and not state.shared.healthy()
+    engine = _engine()
+    scenarios = engine.scenarios() if not degraded else Engine.scenarios(engine)  # the last ones seen
+    body = jsonify(
         {
-            "status": "ok",
+            "status": "degraded" if degraded else "ok",
             "version": state.version,
             "uptime_seconds": round(time.monotonic() - state.started, 3),
             "strict": state.settings.strict,
-            "scenarios": sorted(s.name for s in _engine().scenarios()),
+            "scenarios": sorted(s.name for s in scenarios),
+            "state": "memory" if state.shared is None else "redis",
         }
     )
+    return (body, 503) if degraded else body
 
 
 @blueprint.get("/scenarios")

@@ -6,7 +6,7 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
@@ -20,6 +20,9 @@ from emulator.s3.dispatch import S3Dispatcher
 from emulator.services import handlers
 from emulator.settings import Settings
 from emulator.state import AppState
+
+if TYPE_CHECKING:
+    from emulator.shared import SharedBackend
 
 
 class _Dispatcher:
@@ -50,6 +53,8 @@ class EmulatorState:
     dataplane: DataPlane
     started: float
     state: AppState
+    # With ``--state redis://...``: the shared backend, asked by the health check whether Redis answers.
+    shared: SharedBackend | None = None
 
     @property
     def version(self) -> str:
@@ -98,6 +103,14 @@ def warm_up() -> None:
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
     settings = settings or Settings()
+    shared = None
+    if settings.state != "memory":
+        from emulator.shared import connect  # Redis is imported only when asked for
+
+        shared = connect(settings.state)  # StateUnavailableError when Redis does not answer
+        engine = engine or shared.engine(
+            seed=settings.seed, default_scenario=settings.default_scenario, strict=settings.strict
+        )
     engine = engine or Engine(
         seed=settings.seed, default_scenario=settings.default_scenario, strict=settings.strict
     )
@@ -106,10 +119,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         engine.load_path(library)
     for source in settings.scenario:
         engine.load_path(source)
-    journal = Journal(settings.journal_size)
-    state = AppState()
+    journal = Journal(settings.journal_size) if shared is None else shared.journal(settings.journal_size)
+    state = AppState() if shared is None else AppState(store=shared.store())
     _configure_definitions(settings, state)
-    dataplane = DataPlane(settings, engine, journal, state)
+    begin = shared.calls().begin if shared is not None else None
+    dataplane = DataPlane(settings, engine, journal, state, begin=begin)
 
     app = Flask("bedrock_emulator")
     app.config["JSON_SORT_KEYS"] = False
@@ -118,7 +132,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.config["MAX_CONTENT_LENGTH"] = ADMIN_MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider has it
     app.extensions["bedrock_emulator"] = EmulatorState(
-        settings, engine, journal, dataplane, time.monotonic(), state
+        settings, engine, journal, dataplane, time.monotonic(), state, shared
     )
     app.register_blueprint(admin.blueprint)
     dashboard.install(app)

@@ -126,6 +126,12 @@ def _parser() -> argparse.ArgumentParser:
         "instead of the S3 served at the emulator's own URL (BEDROCK_EMULATOR_S3_ENDPOINT_URL)",
     )
 
+    serve.add_argument(
+        "--state",
+        help="memory (the default) or redis://HOST:PORT/DB: replicas sharing one Redis share counters, "
+        "quotas, the clock, scenarios, bindings, the journal and created resources (BEDROCK_EMULATOR_STATE)",
+    )
+
     validate = commands.add_parser("validate", help="check scenario files without serving")
     validate.add_argument("files", nargs="+")
 
@@ -201,6 +207,7 @@ def _serve(args: argparse.Namespace) -> int:
         "guardrails": tuple(args.guardrails) if args.guardrails else None,
         "agents": tuple(args.agents) if args.agents else None,
         "flows": tuple(args.flows) if args.flows else None,
+        "state": args.state,
     }
     try:
         settings = Settings.from_sources(flags)
@@ -223,9 +230,13 @@ def _serve(args: argparse.Namespace) -> int:
     from emulator.app import create_app, warm_up
     from emulator.engine import ScenarioError
     from emulator.server import EmulatorServer
+    from emulator.state.unavailable import StateUnavailableError
 
     try:
         app = create_app(settings)
+    except StateUnavailableError as exc:  # --state redis://... that does not answer
+        print(f"bedrock-emulator: cannot use --state: {exc}", file=sys.stderr)
+        return 2
     except (ScenarioError, ValueError) as exc:  # ValueError: recording without AWS credentials
         print(f"bedrock-emulator: {exc}", file=sys.stderr)
         return 2

@@ -48,6 +48,7 @@ from emulator.serving import (
 )
 from emulator.settings import Settings
 from emulator.state import AppState
+from emulator.state.unavailable import StateUnavailableError
 from emulator.wire import declared, limits, routing, serialize, signature, sigv4
 from emulator.wire.binding import parse_json_body
 from emulator.wire.errors import AwsError
@@ -99,12 +100,21 @@ class _Outcome:
 
 class DataPlane:
     def __init__(
-        self, settings: Settings, engine: Engine, journal: Journal, state: AppState | None = None
+        self,
+        settings: Settings,
+        engine: Engine,
+        journal: Journal,
+        state: AppState | None = None,
+        *,
+        begin: Callable[[str], tuple[int, float]] | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.journal = journal
         self.state = state or AppState()
+        # With shared state (``--state redis://``): the tenant's request number and the clock's time, in
+        # one round trip (``emulator/shared``); None keeps both in this process.
+        self._begin = begin
         # Per-tenant request counters (for deterministic request ids), least recently used evicted
         # beyond the engine's tenant cap: an evicted tenant's ids start again, like after a reset.
         self._counters: LruMap[str, int] = LruMap(engine.max_tenants)
@@ -154,7 +164,16 @@ class DataPlane:
             json_body = parse_json_body(raw_body)
         except Exception:  # any unreadable body: the handler raises its SerializationException
             json_body = UNPARSED
-        request_id = self._request_id(caller.tenant, raw_path, raw_body)
+        now: float | None = None
+        if self._begin is None:
+            index = self._next_index(caller.tenant)
+        else:
+            try:
+                index, now = self._begin(caller.tenant)
+            except StateUnavailableError as exc:
+                log.warning("shared state unavailable: %s", exc)
+                index, now, refusal = 0, 0.0, AwsError("ServiceUnavailableException")
+        request_id = self._request_id(caller.tenant, index, raw_path, raw_body)
         entry = JournalEntry(
             time=time.time(),
             tenant=caller.tenant,
@@ -187,7 +206,7 @@ class DataPlane:
                 request_id=request_id,
                 strict=self.settings.strict,
                 seed=self.settings.seed,
-                now=self.engine.clock.now(),
+                now=self.engine.clock.now() if now is None else now,
                 query_lists=_query_lists(pairs),
                 json_body=json_body,
                 state=self.state,
@@ -204,6 +223,9 @@ class DataPlane:
             return self._serve(call, engine_call, plan, environ, outcome)
         except AwsError as error:
             return self._error(error, service, outcome)
+        except StateUnavailableError as exc:  # Redis lost mid-call: the client retries, as for an outage
+            log.warning("shared state unavailable: %s", exc)
+            return self._error(AwsError("ServiceUnavailableException"), service, outcome)
         except Exception as exc:  # an emulator bug must never pass for an injected fault
             log.exception("bedrock-emulator bug while serving %s %s", method, raw_path)
             bug = AwsError(
@@ -236,11 +258,14 @@ class DataPlane:
 
     # Steps ----------------------------------------------------------------------------------------
 
-    def _request_id(self, tenant: str, raw_path: str, raw_body: bytes) -> str:
-        # Deterministic: same seed, tenant and request sequence give the same ids (and the same bodies).
+    def _next_index(self, tenant: str) -> int:
         with self._counter_lock:
             index = self._counters.peek(tenant, 0) + 1
             self._counters[tenant] = index  # setting marks the tenant as just used
+        return index
+
+    def _request_id(self, tenant: str, index: int, raw_path: str, raw_body: bytes) -> str:
+        # Deterministic: same seed, tenant and request sequence give the same ids (and the same bodies).
         digest = hashlib.blake2b(digest_size=16)
         digest.update(f"{self.settings.seed}|{tenant}|{index}|{raw_path}|".encode())
         digest.update(raw_body)
@@ -415,7 +440,10 @@ class DataPlane:
         entry = outcome.entry
         entry.latency_ms = round((time.perf_counter() - outcome.started) * 1000, 3)
         entry.stream_end = stream_end
-        self.journal.record(entry)
+        try:
+            self.journal.record(entry)
+        except StateUnavailableError as exc:  # the answer stands; only its journal entry is lost
+            log.warning("call not journaled: %s", exc)
         request_log.log_call(entry, outcome.method, outcome.path)
 
 

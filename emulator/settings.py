@@ -55,6 +55,8 @@ class Settings(BaseModel):
     # An external S3-compatible endpoint for the objects Bedrock reads and writes, instead of the S3 the
     # emulator serves itself (docs/s3.md)
     s3_endpoint_url: str | None = None
+    # Where mutable state lives: ``memory`` (this process) or a Redis URL shared by replicas (docs/replicas.md)
+    state: str = "memory"
 
     @model_validator(mode="after")
     def _credentials_for_verification(self) -> Settings:
@@ -75,6 +77,14 @@ class Settings(BaseModel):
     def _host_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for entry in value:
             HostPattern.parse(entry)  # ValueError names the bad entry
+        return value
+
+    @field_validator("state")
+    @classmethod
+    def _state_backend(cls, value: str) -> str:
+        value = value.strip()
+        if value != "memory" and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected memory or a Redis URL such as redis://localhost:6379/0")
         return value
 
     @field_validator("admin_token")

@@ -27,6 +27,9 @@ COMMON_ERROR_STATUS: dict[str, int] = {
     "RequestEntityTooLargeException": 413,
     # Not an AWS code: what the emulator answers for an operation it does not serve yet.
     "NotImplementedException": 501,
+    # AWS's common errors list ServiceUnavailable as 503 for every service; the emulator answers it when
+    # the shared state (``serve --state redis://...``) is unreachable, also in services that do not model it.
+    "ServiceUnavailableException": 503,
 }
 
 # The message Bedrock sends when nothing more specific is known. Real texts, from wire-facts.md §8.

@@ -1,0 +1,323 @@
+"""`SharedEngine`: the scenario engine with its counts, states, quota windows, bindings, scenario set and
+clock in Redis, so replicas decide as one engine would.
+
+Matching stays in the replica (it reads only the call); the decision (first matching rule in the right
+state, its count, its state move, quota admission) is one Lua script (`scripts.DECIDE`), so 32 threads
+over 3 replicas racing through a ``first: 3`` rule see it fire exactly three times. A ``probability``
+take is drawn here, as the memory engine draws it (blake2b has no Lua), between two steps of the same
+decision: the count is taken atomically, the rest of the decision continues in a second script.
+
+Each replica compiles the scenarios it finds in Redis and keeps them while the shared scenario-set
+version does not move; a scenario's generation moves when different content is loaded under its name
+(its counts start over) and stays when identical content is loaded again, so a replica restarted with the
+same files rejoins without resetting anyone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import replace
+from typing import Any
+
+from emulator.engine import randomness
+from emulator.engine.call import Call
+from emulator.engine.checks import check_scenario
+from emulator.engine.clock import Clock
+from emulator.engine.compiled import CompiledRule, CompiledScenario, compile_scenario
+from emulator.engine.core import Engine, _matched, _tokens_to_admit
+from emulator.engine.plan import Plan, QuotaTicket
+from emulator.engine.problems import Problem, ScenarioError, UnknownScenarioError
+from emulator.engine.quotas import RPM_MESSAGE, TPD_MESSAGE, TPM_MESSAGE
+from emulator.engine.schema import Scenario
+from emulator.shared import scripts
+from emulator.shared.connection import PREFIX, Connection, tenant_key
+from emulator.wire.errors import AwsError
+
+_THROTTLED = {"rpm": RPM_MESSAGE, "tpm": TPM_MESSAGE, "tpd": TPD_MESSAGE}
+
+
+class SharedClock(Clock):
+    """The virtual clock: Redis's TIME plus an offset every replica reads from Redis."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__()
+        self._connection = connection
+        self._now = connection.script(scripts.NOW)
+
+    def now(self) -> float:
+        return float(self._now([], [PREFIX]))
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("the clock can only be advanced forwards")
+        return float(self._connection.run(lambda client: client.incrbyfloat(PREFIX + "clock", seconds)))
+
+    @property
+    def offset(self) -> float:
+        return float(self._connection.run(lambda client: client.get(PREFIX + "clock")) or 0.0)
+
+
+def _take(rule: CompiledRule) -> tuple[str, str]:
+    take = rule.rule.take
+    if take is None:
+        return "", ""
+    if take.first is not None:
+        return "first", str(take.first)
+    if take.after is not None:
+        return "after", str(take.after)
+    if take.nth is not None:
+        return "nth", ",".join(str(n) for n in take.nth)
+    if take.every is not None:
+        return "every", str(take.every)
+    return "probability", ""
+
+
+def _rule_args(rule: CompiledRule) -> list[str]:
+    spec = rule.rule
+    mode, argument = _take(rule)
+    quota = spec.quota
+    return [
+        rule.id,
+        (spec.state.required or "") if spec.state is not None else "",
+        mode,
+        argument,
+        (spec.state.next or "") if spec.state is not None else "",
+        str(quota.rpm) if quota is not None and quota.rpm is not None else "",
+        str(quota.tpm) if quota is not None and quota.tpm is not None else "",
+        str(quota.tpd) if quota is not None and quota.tpd is not None else "",
+    ]
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class SharedEngine(Engine):
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        seed: int | None = None,
+        default_scenario: str | None = None,
+        strict: bool = False,
+    ) -> None:
+        super().__init__(seed=seed, default_scenario=default_scenario, strict=strict)
+        self._connection = connection
+        self._clock = SharedClock(connection)
+        self._generations: dict[str, str] = {}
+        self._version = ""
+        self._sync_lock = threading.Lock()
+        self._select = connection.script(scripts.SELECT)
+        self._load = connection.script(scripts.LOAD)
+        self._delete = connection.script(scripts.DELETE)
+        self._bind = connection.script(scripts.BIND)
+        self._decide_script = connection.script(scripts.DECIDE)
+        self._settle = connection.script(scripts.SETTLE)
+
+    # ---- the scenario set, shared -------------------------------------------------------------------
+
+    def load(self, scenario: Scenario) -> None:
+        """Adds a scenario to the shared set; identical content loaded again changes nothing."""
+        source = f"<scenario {scenario.name}>"
+        if scenario.name is None:
+            raise ScenarioError.single(source, "a scenario name (the `name` key)", path="name")
+        problems = check_scenario(scenario, source)
+        if problems:
+            raise ScenarioError(problems)
+        payload = json.dumps(scenario.model_dump(mode="json", exclude_unset=True), sort_keys=True)
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        self._load([], [PREFIX, scenario.name, digest, payload])
+        self._refresh()
+
+    def delete(self, name: str) -> bool:
+        found = bool(self._delete([], [PREFIX, name]))
+        self._refresh()
+        return found
+
+    def scenarios(self) -> list[Scenario]:
+        self._refresh()
+        return super().scenarios()
+
+    def get(self, name: str) -> Scenario | None:
+        self._refresh()
+        return super().get(name)
+
+    def _refresh(self) -> None:
+        version = self._connection.run(lambda client: client.get(PREFIX + "scenario-version"))
+        self._sync(_text(version or b"0"))
+
+    def _sync(self, version: str) -> None:
+        """Recompiles what changed in Redis since the scenario-set version this replica last read."""
+        if version == self._version:
+            return
+        with self._sync_lock:
+
+            def read(client: Any) -> list[Any]:
+                with client.pipeline(transaction=True) as pipe:
+                    pipe.get(PREFIX + "scenario-version")
+                    pipe.hgetall(PREFIX + "scenario-texts")
+                    pipe.hgetall(PREFIX + "scenario-gens")
+                    result: list[Any] = pipe.execute()
+                    return result
+
+            now_version, texts, generations = self._connection.run(read)
+            compiled: dict[str, CompiledScenario] = {}
+            kept: dict[str, str] = {}
+            for raw_name, payload in texts.items():
+                name, generation = _text(raw_name), _text(generations.get(raw_name, b"0"))
+                current = self._scenarios.get(name)
+                if current is not None and self._generations.get(name) == generation:
+                    compiled[name] = current
+                else:
+                    scenario = Scenario.model_validate(json.loads(payload))
+                    compiled[name] = compile_scenario(
+                        scenario, engine_seed=self._seed, engine_strict=self._strict
+                    )
+                kept[name] = generation
+            self._scenarios = compiled
+            self._generations = kept
+            self._version = _text(now_version or b"0")
+
+    # ---- tenants ------------------------------------------------------------------------------------
+
+    def bind(self, tenant: str, name: str | None) -> None:
+        if name is None:
+            self._connection.run(lambda client: client.hdel(PREFIX + "bindings", tenant))
+            return
+        if not self._bind([], [PREFIX, tenant, name]):
+            self._refresh()
+            loaded = ", ".join(sorted(self._scenarios)) or "none"
+            raise ScenarioError(
+                [Problem("<bind>", None, "scenario", f"a loaded scenario name, got {name!r} ({loaded})")]
+            )
+
+    def bound(self, tenant: str) -> str | None:
+        raw = self._connection.run(lambda client: client.hget(PREFIX + "bindings", tenant))
+        return None if raw is None else _text(raw)
+
+    def bindings(self) -> dict[str, str]:
+        raw = self._connection.run(lambda client: client.hgetall(PREFIX + "bindings"))
+        return {_text(tenant): _text(name) for tenant, name in raw.items()}
+
+    def reset(self, tenant: str | None = None) -> None:
+        """Forgets counts, states, quota windows and request counters, of every tenant or of one."""
+        self._connection.drop_prefix(_tenant_prefix(tenant) if tenant is not None else PREFIX + "e:")
+
+    def state_of(self, tenant: str, name: str) -> tuple[str, dict[str, int]] | None:
+        self._refresh()
+        compiled, generation = self._scenarios.get(name), self._generations.get(name)
+        if compiled is None or generation is None:
+            return None
+        key = f"{name}#{generation}"
+        raw = self._connection.run(lambda client: client.hgetall(_tenant_prefix(tenant) + "rules"))
+        fields = {_text(field): _text(value) for field, value in raw.items()}
+        counts = {
+            field.rsplit("|", 1)[1]: int(value)
+            for field, value in fields.items()
+            if field.startswith(f"n|{key}|")
+        }
+        state = fields.get(f"s|{key}")
+        if state is None and not counts:
+            return None
+        return state or compiled.scenario.initial_state, counts
+
+    def tenants_with_state(self) -> int:
+        def count(client: Any) -> int:
+            return sum(1 for _ in client.scan_iter(match=PREFIX + "e:*:rules", count=1000))
+
+        return int(self._connection.run(count))
+
+    # ---- the hot path -------------------------------------------------------------------------------
+
+    def select(self, call: Call) -> str | None:
+        version, bound = self._select([], [PREFIX, call.tenant])
+        self._sync(_text(version))
+        scenarios = self._scenarios
+        header = call.scenario_header
+        if header:
+            if header in scenarios:
+                return header
+            raise UnknownScenarioError(header, sorted(scenarios))
+        if bound is not None and _text(bound) in scenarios:
+            return _text(bound)
+        if call.tenant in scenarios:
+            return call.tenant
+        if self._default is not None and self._default in scenarios:
+            return self._default
+        return None
+
+    def plan(self, call: Call) -> Plan:
+        name = self.select(call)
+        if name is None:
+            if self._default is not None and self._default not in self._scenarios:
+                return replace(self._no_plan, warnings=(f"default scenario {self._default!r} is not loaded",))
+            return self._no_plan
+        for _ in range(8):  # another replica replacing the scenario while we decide: decide again
+            compiled = self._scenarios.get(name)
+            if compiled is None:  # deleted since select(); serve plainly
+                return self._no_plan
+            candidates = compiled.by_operation.get(call.operation)
+            if not candidates:
+                return compiled.idle_plan
+            matched = _matched(candidates, call)
+            chosen = tuple(rule for rule, is_match in zip(candidates, matched, strict=True) if is_match)
+            if not chosen:
+                return compiled.idle_plan
+            decided = self._decide_shared(compiled, chosen, call, _tokens_to_admit(candidates, matched, call))
+            if decided is not None:
+                return decided
+            self._refresh()
+        raise AwsError("ServiceUnavailableException")
+
+    def _decide_shared(
+        self, compiled: CompiledScenario, chosen: tuple[CompiledRule, ...], call: Call, tokens: int
+    ) -> Plan | None:
+        """The decision, in Redis; None when the scenario was replaced meanwhile."""
+        generation = self._generations.get(compiled.name, "0")
+        model = call.foundation_model_id or call.model_id or "*"
+        rules = [value for rule in chosen for value in _rule_args(rule)]
+        head: list[str | int] = [PREFIX, _tenant_prefix(call.tenant), compiled.name, generation]
+        head += [compiled.scenario.initial_state, model, tokens]
+        start, resume, resumed_n = 1, "", 0
+        tickets: list[QuotaTicket] = []
+        while True:
+            ttl = scripts.TENANT_TTL_SECONDS
+            reply = self._decide_script([], [*head, start, resume, resumed_n, ttl, *rules])
+            outcome = _text(reply[0])
+            if outcome == "stale":
+                return None
+            index, n = int(reply[1]), int(reply[2])
+            pairs = reply[4:] if outcome != "draw" else reply[3:]
+            tickets += [
+                QuotaTicket((call.tenant, _text(pairs[i]), compiled.name, model), int(pairs[i + 1]))
+                for i in range(0, len(pairs), 2)
+            ]
+            if outcome == "draw":
+                rule = chosen[index - 1]
+                draw = randomness.uniform(compiled.delay_seed, compiled.name, rule.id, n, "take")
+                start, resume, resumed_n = index, "1" if rule.taken(n, draw) else "0", n
+                continue
+            if outcome == "idle":
+                if tickets:
+                    return replace(compiled.idle_plan, quota_tickets=tuple(tickets))
+                return compiled.idle_plan
+            rule = chosen[index - 1]
+            spec = rule.rule
+            throttled = _text(reply[3])
+            error: AwsError | None = None
+            if throttled:
+                error = AwsError("ThrottlingException", _THROTTLED[throttled])
+            elif spec.error is not None:
+                error = AwsError(spec.error.code, spec.error.message, **spec.error.fields)
+            return self._fired(compiled, rule, n, call, error=error, tickets=tuple(tickets))
+
+    def settle(self, call: Call, plan: Plan, *, output_tokens: int, input_tokens: int) -> None:  # noqa: ARG002 - the base's contract
+        for ticket in plan.quota_tickets:
+            # key: (tenant, the window's Redis key, scenario, model)
+            self._settle([], [ticket.key[1], ticket.entry_id, input_tokens + output_tokens])
+
+
+def _tenant_prefix(tenant: str) -> str:
+    return f"{PREFIX}e:{tenant_key(tenant)}:"

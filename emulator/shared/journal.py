@@ -1,0 +1,159 @@
+"""`SharedJournal`: the journal of every replica's calls in one capped Redis stream.
+
+Summaries go to a stream trimmed to the journal's capacity; request and response bodies (and stream
+events) to a hash beside it, kept for the most recent calls only and within the same byte budget as the
+in-memory journal, so a long run of large bodies cannot grow Redis without bound. Recording is one Lua
+script; sequence numbers come from one counter, so they are unique across replicas.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from emulator.journal import (
+    DEFAULT_CAPACITY,
+    DEFAULT_DETAIL_BYTES,
+    DEFAULT_DETAIL_CAPACITY,
+    Journal,
+    JournalEntry,
+    _detail_size,
+)
+from emulator.shared.connection import PREFIX, Connection
+
+_STREAM = PREFIX + "journal"
+_BODIES = PREFIX + "journal-bodies"
+_DETAILED = PREFIX + "journal-detailed"  # list of "sequence size", oldest first
+_DETAIL_BYTES = PREFIX + "journal-detail-bytes"
+_SEQUENCE = PREFIX + "journal-sequence"
+_KEYS = [_STREAM, _BODIES, _DETAILED, _DETAIL_BYTES, _SEQUENCE]
+
+# ARGV: capacity, detail capacity, detail budget, tenant, summary JSON, bodies JSON ('' for none), size
+_RECORD = """
+local seq = redis.call('INCR', KEYS[5])
+redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 's', seq, 't', ARGV[4], 'j', ARGV[5])
+local size = tonumber(ARGV[7])
+if ARGV[6] == '' or size > tonumber(ARGV[3]) then return seq end
+redis.call('HSET', KEYS[2], seq, ARGV[6])
+redis.call('RPUSH', KEYS[3], seq .. ' ' .. size)
+local total = redis.call('INCRBY', KEYS[4], size)
+while redis.call('LLEN', KEYS[3]) > tonumber(ARGV[2]) or total > tonumber(ARGV[3]) do
+  local old = redis.call('LPOP', KEYS[3])
+  local old_seq, old_size = string.match(old, '^(%S+) (%S+)$')
+  redis.call('HDEL', KEYS[2], old_seq)
+  total = redis.call('DECRBY', KEYS[4], tonumber(old_size))
+end
+return seq
+"""
+
+# ARGV: tenant -> drops the tenant's entries and their bodies, recounting the budget
+_CLEAR_TENANT = """
+local dropped = {}
+for _, item in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local fields = item[2]
+  local seq, tenant
+  for i = 1, #fields, 2 do
+    if fields[i] == 's' then seq = fields[i + 1] elseif fields[i] == 't' then tenant = fields[i + 1] end
+  end
+  if tenant == ARGV[1] then
+    redis.call('XDEL', KEYS[1], item[1])
+    redis.call('HDEL', KEYS[2], seq)
+    dropped[seq] = true
+  end
+end
+local kept, total = {}, 0
+for _, item in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
+  local seq, size = string.match(item, '^(%S+) (%S+)$')
+  if not dropped[seq] then
+    kept[#kept + 1] = item
+    total = total + tonumber(size)
+  end
+end
+redis.call('DEL', KEYS[3])
+if #kept > 0 then redis.call('RPUSH', KEYS[3], unpack(kept)) end
+redis.call('SET', KEYS[4], total)
+return 1
+"""
+
+
+def _bodies(entry: JournalEntry) -> str:
+    if entry.request_body is None and entry.response_body is None and entry.response_events is None:
+        return ""
+    return json.dumps(
+        {
+            "request": base64.b64encode(entry.request_body or b"").decode(),
+            "response": base64.b64encode(entry.response_body or b"").decode(),
+            "events": entry.response_events,
+        },
+        separators=(",", ":"),
+    )
+
+
+def _with_bodies(entry: JournalEntry, raw: bytes) -> None:
+    data = json.loads(raw)
+    entry.request_body = base64.b64decode(data["request"])
+    entry.response_body = base64.b64decode(data["response"])
+    events: list[Any] | None = data["events"]
+    entry.response_events = [tuple(event) for event in events] if events is not None else None
+
+
+class SharedJournal(Journal):
+    def __init__(
+        self,
+        connection: Connection,
+        capacity: int = DEFAULT_CAPACITY,
+        detail_capacity: int = DEFAULT_DETAIL_CAPACITY,
+        detail_bytes: int = DEFAULT_DETAIL_BYTES,
+    ) -> None:
+        super().__init__(1, 1, 0)
+        self._connection = connection
+        self._limits = (capacity, detail_capacity, detail_bytes)
+        self._record = connection.script(_RECORD)
+        self._clear_tenant = connection.script(_CLEAR_TENANT)
+
+    def record(self, entry: JournalEntry) -> None:
+        summary = entry.to_json()
+        summary.pop("sequence")
+        bodies = _bodies(entry)
+        args = [*self._limits, entry.tenant, json.dumps(summary, separators=(",", ":")), bodies]
+        entry.sequence = int(self._record(_KEYS, [*args, _detail_size(entry)]))
+
+    @property
+    def detail_bytes(self) -> int:
+        return int(self._connection.run(lambda client: client.get(_DETAIL_BYTES)) or 0)
+
+    def entries(
+        self,
+        *,
+        tenant: str | None = None,
+        operation: str | None = None,
+        since: float | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        items = self._connection.run(lambda client: client.xrange(_STREAM))
+        selected: list[JournalEntry] = []
+        for _, fields in items:
+            data = json.loads(fields[b"j"])
+            entry = JournalEntry(**data, sequence=int(fields[b"s"]))
+            if (
+                (tenant is None or entry.tenant == tenant)
+                and (operation is None or entry.operation == operation)
+                and (since is None or entry.time >= since)
+            ):
+                selected.append(entry)
+        if limit:
+            selected = selected[-limit:]
+        if selected:
+            sequences = [entry.sequence for entry in selected]
+            bodies = self._connection.run(lambda client: client.hmget(_BODIES, sequences))
+            for entry, raw in zip(selected, bodies, strict=True):
+                if raw is not None:
+                    _with_bodies(entry, raw)
+        return selected
+
+    def clear(self, tenant: str | None = None) -> None:
+        if tenant is None:
+            self._connection.run(lambda client: client.delete(*_KEYS[:4]))
+        else:
+            self._clear_tenant(_KEYS, [tenant])
