@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from emulator.shared import scripts
 from emulator.shared.connection import PREFIX, Connection
-from emulator.shared.engine import SharedEngine, _tenant_prefix
+from emulator.shared.engine import Selections, SharedEngine, _tenant_prefix
 from emulator.shared.journal import SharedJournal
 from emulator.shared.store import RedisStore
 
@@ -14,9 +14,17 @@ from emulator.shared.store import RedisStore
 @dataclass
 class SharedBackend:
     connection: Connection
+    # What a call's first round trip read for the engine (see `SharedCalls`), per serving thread.
+    selections: Selections = field(default_factory=Selections)
 
     def engine(self, *, seed: int | None, default_scenario: str | None, strict: bool) -> SharedEngine:
-        return SharedEngine(self.connection, seed=seed, default_scenario=default_scenario, strict=strict)
+        return SharedEngine(
+            self.connection,
+            seed=seed,
+            default_scenario=default_scenario,
+            strict=strict,
+            selections=self.selections,
+        )
 
     def journal(self, capacity: int) -> SharedJournal:
         return SharedJournal(self.connection, capacity)
@@ -25,7 +33,7 @@ class SharedBackend:
         return RedisStore(self.connection)
 
     def calls(self) -> SharedCalls:
-        return SharedCalls(self.connection)
+        return SharedCalls(self.connection, self.selections)
 
     def healthy(self) -> bool:
         """Whether Redis answers now (the health check's question)."""
@@ -38,13 +46,18 @@ class SharedBackend:
 
 class SharedCalls:
     """What the data plane asks of the state for every call, in one round trip: the tenant's request
-    number (request ids derive from it) and the virtual clock's time."""
+    number (request ids derive from it) and the virtual clock's time; the same trip reads what the
+    engine selects a scenario by (the scenario-set version, the tenant's binding) and leaves it in
+    ``selections`` for this thread, so a plain call costs two round trips in all (this and the journal)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, selections: Selections) -> None:
         self._begin = connection.script(scripts.BEGIN)
+        self._selections = selections
 
     def begin(self, tenant: str) -> tuple[int, float]:
-        number, now = self._begin([], [PREFIX, _tenant_prefix(tenant), scripts.TENANT_TTL_SECONDS])
+        args = [PREFIX, _tenant_prefix(tenant), scripts.TENANT_TTL_SECONDS, tenant]
+        number, now, version, bound = self._begin([], args)
+        self._selections.leave(tenant, version, bound)
         return int(number), float(now)
 
 

@@ -59,6 +59,21 @@ class SharedClock(Clock):
         return float(self._connection.run(lambda client: client.get(PREFIX + "clock")) or 0.0)
 
 
+class Selections(threading.local):
+    """Per serving thread: what the call's first round trip read for selecting its scenario."""
+
+    def __init__(self) -> None:
+        self.seen: tuple[str, Any, Any] | None = None
+
+    def leave(self, tenant: str, version: Any, bound: Any) -> None:
+        self.seen = (tenant, version, bound)
+
+    def take(self, tenant: str) -> tuple[Any, Any] | None:
+        """(version, bound scenario) when read for ``tenant`` by this thread's current call, else None."""
+        seen, self.seen = self.seen, None
+        return (seen[1], seen[2]) if seen is not None and seen[0] == tenant else None
+
+
 def _take(rule: CompiledRule) -> tuple[str, str]:
     take = rule.rule.take
     if take is None:
@@ -102,9 +117,11 @@ class SharedEngine(Engine):
         seed: int | None = None,
         default_scenario: str | None = None,
         strict: bool = False,
+        selections: Selections | None = None,
     ) -> None:
         super().__init__(seed=seed, default_scenario=default_scenario, strict=strict)
         self._connection = connection
+        self._selections = selections or Selections()
         self._clock = SharedClock(connection)
         self._generations: dict[str, str] = {}
         self._version = ""
@@ -232,7 +249,8 @@ class SharedEngine(Engine):
     # ---- the hot path -------------------------------------------------------------------------------
 
     def select(self, call: Call) -> str | None:
-        version, bound = self._select([], [PREFIX, call.tenant])
+        read = self._selections.take(call.tenant)
+        version, bound = read if read is not None else self._select([], [PREFIX, call.tenant])
         self._sync(_text(version))
         scenarios = self._scenarios
         header = call.scenario_header

@@ -8,9 +8,7 @@ script; sequence numbers come from one counter, so they are unique across replic
 
 from __future__ import annotations
 
-import base64
 import json
-from typing import Any
 
 from emulator.journal import (
     DEFAULT_CAPACITY,
@@ -28,11 +26,12 @@ _DETAILED = PREFIX + "journal-detailed"  # list of "sequence size", oldest first
 _DETAIL_BYTES = PREFIX + "journal-detail-bytes"
 _SEQUENCE = PREFIX + "journal-sequence"
 _KEYS = [_STREAM, _BODIES, _DETAILED, _DETAIL_BYTES, _SEQUENCE]
+_UNSUMMARISED = frozenset({"sequence", "request_body", "response_body", "response_events"})
 
 # ARGV: capacity, detail capacity, detail budget, tenant, summary JSON, bodies JSON ('' for none), size
 _RECORD = """
 local seq = redis.call('INCR', KEYS[5])
-redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 's', seq, 't', ARGV[4], 'j', ARGV[5])
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', seq, 't', ARGV[4], 'j', ARGV[5])
 local size = tonumber(ARGV[7])
 if ARGV[6] == '' or size > tonumber(ARGV[3]) then return seq end
 redis.call('HSET', KEYS[2], seq, ARGV[6])
@@ -77,25 +76,30 @@ return 1
 """
 
 
-def _bodies(entry: JournalEntry) -> str:
+_SUMMARY = tuple(name for name in JournalEntry.__dataclass_fields__ if name not in _UNSUMMARISED)
+
+
+def _summary(entry: JournalEntry) -> str:
+    """``to_json`` without its deep copy (asdict), and without the sequence Redis gives."""
+    return json.dumps({name: getattr(entry, name) for name in _SUMMARY}, separators=(",", ":"))
+
+
+def _bodies(entry: JournalEntry) -> bytes:
+    """The bodies as one value: both lengths, then request body, response body and the events' JSON."""
     if entry.request_body is None and entry.response_body is None and entry.response_events is None:
-        return ""
-    return json.dumps(
-        {
-            "request": base64.b64encode(entry.request_body or b"").decode(),
-            "response": base64.b64encode(entry.response_body or b"").decode(),
-            "events": entry.response_events,
-        },
-        separators=(",", ":"),
-    )
+        return b""
+    request, response = entry.request_body or b"", entry.response_body or b""
+    events = json.dumps(entry.response_events).encode() if entry.response_events is not None else b""
+    return b"%d %d " % (len(request), len(response)) + request + response + events
 
 
 def _with_bodies(entry: JournalEntry, raw: bytes) -> None:
-    data = json.loads(raw)
-    entry.request_body = base64.b64decode(data["request"])
-    entry.response_body = base64.b64decode(data["response"])
-    events: list[Any] | None = data["events"]
-    entry.response_events = [tuple(event) for event in events] if events is not None else None
+    request_length, response_length, rest = raw.split(b" ", 2)
+    cut = int(request_length)
+    end = cut + int(response_length)
+    entry.request_body, entry.response_body = rest[:cut], rest[cut:end]
+    events = rest[end:]
+    entry.response_events = [tuple(event) for event in json.loads(events)] if events else None
 
 
 class SharedJournal(Journal):
@@ -113,11 +117,8 @@ class SharedJournal(Journal):
         self._clear_tenant = connection.script(_CLEAR_TENANT)
 
     def record(self, entry: JournalEntry) -> None:
-        summary = entry.to_json()
-        summary.pop("sequence")
-        bodies = _bodies(entry)
-        args = [*self._limits, entry.tenant, json.dumps(summary, separators=(",", ":")), bodies]
-        entry.sequence = int(self._record(_KEYS, [*args, _detail_size(entry)]))
+        args = [*self._limits, entry.tenant, _summary(entry), _bodies(entry), _detail_size(entry)]
+        entry.sequence = int(self._record(_KEYS, args))
 
     @property
     def detail_bytes(self) -> int:
@@ -131,7 +132,9 @@ class SharedJournal(Journal):
         since: float | None = None,
         limit: int | None = None,
     ) -> list[JournalEntry]:
-        items = self._connection.run(lambda client: client.xrange(_STREAM))
+        capacity = self._limits[0]
+        # Trimmed by whole stream nodes (cheaper than exactly): the newest ``capacity`` are the journal.
+        items = self._connection.run(lambda client: client.xrevrange(_STREAM, count=capacity))[::-1]
         selected: list[JournalEntry] = []
         for _, fields in items:
             data = json.loads(fields[b"j"])

@@ -19,21 +19,34 @@ local function now()
 end
 """
 
-# ARGV: prefix, tenant prefix, ttl -> {request number, now}
+_SELECT = """
+local function selection(tenant)
+  return redis.call('GET', ARGV[1] .. 'scenario-version') or '0', redis.call('HGET', ARGV[1] .. 'bindings', tenant)
+end
+"""
+
+# A call's first step. ARGV: prefix, tenant prefix, ttl, tenant
+# -> {request number, now, scenario-set version, the tenant's bound scenario or false}
 BEGIN = (
     _NOW
+    + _SELECT
     + """
 local key = ARGV[2] .. 'requests'
 local n = redis.call('INCR', key)
 redis.call('EXPIRE', key, ARGV[3])
-return {n, string.format('%.6f', now())}
+local version, bound = selection(ARGV[4])
+return {n, string.format('%.6f', now()), version, bound}
 """
 )
 
 # ARGV: prefix, tenant -> {scenario-set version, the tenant's bound scenario or false}
-SELECT = """
-return {redis.call('GET', ARGV[1] .. 'scenario-version') or '0', redis.call('HGET', ARGV[1] .. 'bindings', ARGV[2])}
+SELECT = (
+    _SELECT
+    + """
+local version, bound = selection(ARGV[2])
+return {version, bound}
 """
+)
 
 NOW = _NOW + "return string.format('%.6f', now())"
 
