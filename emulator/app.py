@@ -68,6 +68,8 @@ class EmulatorState:
         self.engine.reset(tenant)
         self.journal.clear(tenant)
         self.state.forget(tenant)
+        if self.shared is not None:
+            self.shared.announce_reset(tenant)  # the other replicas forget what they keep in-process
 
 
 ADMIN_MAX_BODY_BYTES = 16 << 20  # twice the scenario-text bound (emulator/engine/document.py)
@@ -121,6 +123,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         engine.load_path(source)
     journal = Journal(settings.journal_size) if shared is None else shared.journal(settings.journal_size)
     state = AppState() if shared is None else AppState(store=shared.store())
+    if shared is not None:
+        shared.listen_for_resets(state.forget_here)
     _configure_definitions(settings, state)
     begin = shared.calls().begin if shared is not None else None
     dataplane = DataPlane(settings, engine, journal, state, begin=begin)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from emulator.shared import scripts
@@ -10,12 +16,19 @@ from emulator.shared.engine import Selections, SharedEngine, _tenant_prefix
 from emulator.shared.journal import SharedJournal
 from emulator.shared.store import RedisStore
 
+log = logging.getLogger("bedrock_emulator")
+
+RESETS = PREFIX + "resets"  # the pub/sub channel of reset announcements
+LISTEN_AGAIN_AFTER = 0.5
+
 
 @dataclass
 class SharedBackend:
     connection: Connection
     # What a call's first round trip read for the engine (see `SharedCalls`), per serving thread.
     selections: Selections = field(default_factory=Selections)
+    # Tells this replica's reset announcements from the others'.
+    replica: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def engine(self, *, seed: int | None, default_scenario: str | None, strict: bool) -> SharedEngine:
         return SharedEngine(
@@ -34,6 +47,33 @@ class SharedBackend:
 
     def calls(self) -> SharedCalls:
         return SharedCalls(self.connection, self.selections)
+
+    def announce_reset(self, tenant: str | None) -> None:
+        """Tell the other replicas that ``tenant`` (everyone when None) was reset here."""
+        message = json.dumps({"tenant": tenant, "from": self.replica})
+        self.connection.run(lambda client: client.publish(RESETS, message))
+
+    def listen_for_resets(self, forget_here: Callable[[str | None], None]) -> None:
+        """Call ``forget_here(tenant)`` whenever another replica announces a reset: what this process
+        keeps beside Redis (paused flow runs, indexes, ingestion jobs of file-defined knowledge bases)
+        goes too. A daemon thread, resubscribing by itself after Redis comes back."""
+
+        def listen() -> None:
+            while True:
+                try:
+                    with self.connection.client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                        pubsub.subscribe(RESETS)
+                        while True:
+                            message = pubsub.get_message(timeout=1.0)
+                            if message is not None:
+                                announced = json.loads(message["data"])
+                                if announced["from"] != self.replica:
+                                    forget_here(announced["tenant"])
+                except Exception as exc:  # Redis gone (or a bad message): try again shortly
+                    log.debug("reset listener: %r", exc)
+                    time.sleep(LISTEN_AGAIN_AFTER)
+
+        threading.Thread(target=listen, name="bedrock-emulator-resets", daemon=True).start()
 
     def healthy(self) -> bool:
         """Whether Redis answers now (the health check's question)."""

@@ -145,6 +145,11 @@ class AppState:
     def forget(self, tenant: str | None) -> None:
         """Forget ``tenant`` (every tenant when None) in every store: values, registries and extras."""
         self.store.forget(tenant)
+        self.forget_here(tenant)
+
+    def forget_here(self, tenant: str | None) -> None:
+        """Forget ``tenant`` in what this process keeps beside the store (registries, extras): all a
+        replica does when another one, sharing the store through Redis, was reset (emulator/shared)."""
         self.definitions.forget(tenant)
         with self._lock:
             forgetters = list(self._forgetters)

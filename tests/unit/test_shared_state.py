@@ -5,6 +5,7 @@ the memory engine does, exactly under 32 threads over 3 engines, and the store a
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -255,3 +256,28 @@ def test_the_state_setting_takes_memory_or_a_redis_url() -> None:
     )
     with pytest.raises(ConfigError, match="BEDROCK_EMULATOR_STATE"):
         Settings.from_sources({}, {"BEDROCK_EMULATOR_STATE": "postgres://db"})
+
+
+def test_a_reset_on_one_app_makes_the_others_forget_what_they_keep_in_process(
+    redis_server: RedisServer,
+) -> None:
+    from emulator.app import create_app
+
+    apps = [create_app(Settings(state=redis_server.url, library=False)) for _ in range(2)]
+    forgotten: list[str | None] = []
+    heard = threading.Event()
+
+    def forget(tenant: str | None) -> None:
+        forgotten.append(tenant)
+        heard.set()
+
+    apps[1].extensions["bedrock_emulator"].state.on_forget(forget)
+    listening = apps[1].extensions["bedrock_emulator"].shared
+    deadline = time.monotonic() + 5  # the listener subscribes in its own thread: announce until heard
+    while not heard.is_set() and time.monotonic() < deadline:
+        assert apps[0].test_client().post("/_emulator/reset", json={"tenant": "AKIAHEARD"}).status_code == 200
+        heard.wait(0.05)
+
+    assert set(forgotten) == {"AKIAHEARD"}
+    assert listening is not None
+    assert listening.replica != apps[0].extensions["bedrock_emulator"].shared.replica
