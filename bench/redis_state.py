@@ -51,8 +51,14 @@ def _free_port() -> int:
         return port
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU a process has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def _redis() -> Iterator[str]:
+def _redis() -> Iterator[tuple[str, int]]:
     port = _free_port()
     binary = shutil.which("redis-server")
     if binary is None:
@@ -67,7 +73,7 @@ def _redis() -> Iterator[str]:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.01)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", process.pid
     finally:
         process.terminate()
         process.wait()
@@ -154,7 +160,8 @@ def main() -> int:
         ("redis, 2 replicas", 2, True),
     ]
     best: dict[tuple[str, bool], dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp, _redis() as redis_url:
+    redis_cpu: dict[bool, float] = {}
+    with tempfile.TemporaryDirectory() as tmp, _redis() as (redis_url, redis_pid):
         body = Path(tmp) / "body.json"
         body.write_text(json.dumps(REQUEST))
         for _ in range(args.rounds):
@@ -165,7 +172,11 @@ def main() -> int:
                             _admin(urls[0], "PUT", "/scenarios", QUOTA.encode())
                             _admin(urls[0], "PUT", f"/tenants/{TENANT}/scenario", b'{"name": "bench-quota"}')
                         latency = _load(urls[0], body, args.requests // 3, 1)
+                        cpu = _cpu_seconds(redis_pid)
                         throughput = _together(urls, body, args.requests, 8)
+                        if shared and count == 1:  # Redis's own CPU per call (the loadgen warms up on 200)
+                            used = (_cpu_seconds(redis_pid) - cpu) / (args.requests + 200) * 1e6
+                            redis_cpu[quota] = min(redis_cpu.get(quota, used), used)
                         if quota:
                             _admin(urls[0], "DELETE", "/scenarios/bench-quota", b"")
                         _admin(urls[0], "POST", "/reset", b"{}")
@@ -198,6 +209,8 @@ def main() -> int:
             f"{'quota' if quota else 'plain'}: redis p50 / memory p50 = {ratio:.2f} (target <= 2); "
             f"2 replicas / 1 = {two['rps'] / redis_one['rps']:.2f}x req/s"
         )
+    for quota, used in redis_cpu.items():
+        print(f"redis-server CPU per call ({'quota' if quota else 'plain'}): {used:.0f} us")
     errors = sum(result["errors"] for result in best.values())
     return 0 if ok and errors == 0 else 1
 
