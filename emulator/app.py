@@ -126,7 +126,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     if shared is not None:
         shared.listen_for_resets(state.forget_here)
     _configure_definitions(settings, state)
-    begin = shared.calls().begin if shared is not None else None
+    begin = None
+    if shared is not None:
+        from emulator.shared.engine import SharedEngine
+
+        begin = engine.begin_call if isinstance(engine, SharedEngine) else None
     dataplane = DataPlane(settings, engine, journal, state, begin=begin)
 
     app = Flask("bedrock_emulator")

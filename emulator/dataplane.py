@@ -106,14 +106,14 @@ class DataPlane:
         journal: Journal,
         state: AppState | None = None,
         *,
-        begin: Callable[[str], tuple[int, float]] | None = None,
+        begin: Callable[[str, Call | None], tuple[int, float, Plan | None]] | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.journal = journal
         self.state = state or AppState()
-        # With shared state (``--state redis://``): the tenant's request number and the clock's time, in
-        # one round trip (``emulator/shared``); None keeps both in this process.
+        # With shared state (``--state redis://``): the tenant's request number, the clock's time and, when
+        # it can, the engine's plan, in one round trip (``SharedEngine.begin_call``); None keeps them here.
         self._begin = begin
         # Per-tenant request counters (for deterministic request ids), least recently used evicted
         # beyond the engine's tenant cap: an evicted tenant's ids start again, like after a reset.
@@ -165,11 +165,26 @@ class DataPlane:
         except Exception:  # any unreadable body: the handler raises its SerializationException
             json_body = UNPARSED
         now: float | None = None
+        planned: tuple[Call, Plan] | None = None
         if self._begin is None:
             index = self._next_index(caller.tenant)
         else:
             try:
-                index, now = self._begin(caller.tenant)
+                # Planned at once only where the call would reach the engine anyway (nothing refused yet).
+                early = None
+                if match is not None and refusal is None and not self.settings.verify_signatures:
+                    early = self._engine_call(
+                        service,
+                        operation,
+                        caller.tenant,
+                        match.labels,
+                        caller.region,
+                        json_body,
+                        raw_body,
+                        headers,
+                    )
+                index, now, plan = self._begin(caller.tenant, early)
+                planned = (early, plan) if early is not None and plan is not None else None
             except StateUnavailableError as exc:
                 log.warning("shared state unavailable: %s", exc)
                 index, now, refusal = 0, 0.0, AwsError("ServiceUnavailableException")
@@ -213,7 +228,7 @@ class DataPlane:
                 body_stream=environ["wsgi.input"] if duplex else None,
             )
             entry.clock = call.now
-            engine_call, plan = self._plan(call, headers)
+            engine_call, plan = planned if planned is not None else self._plan(call, headers)
             entry.rule = plan.rule_label
             entry.plan = plan
             if plan.strict and not call.strict:
@@ -272,31 +287,54 @@ class DataPlane:
         return _uuid4_text(digest.digest())
 
     def _plan(self, call: OperationCall, headers: Mapping[str, str]) -> tuple[Call, Plan]:
-        model_id = call.labels.get("modelId")
-        model = None
-        if model_id is not None:
-            try:
-                model = catalog.resolve(model_id, region=call.region).model
-            except AwsError:
-                model = None
-        body = call.json_body if call.raw_body and call.json_body is not UNPARSED else None
-        engine_call = Call(
-            service=call.service,
-            operation=call.operation,
-            tenant=call.tenant,
-            model_id=model_id,
-            foundation_model_id=model.model_id if model is not None else None,
-            headers=headers,
-            body=body,
-            labels=call.labels,
-            scenario_header=headers.get(SCENARIO_HEADER),
-            estimated_tokens=functools.partial(admission.estimate, call.operation, body, model),
-            streaming=call.operation in _STREAMING_OPERATIONS,
+        engine_call = self._engine_call(
+            call.service,
+            call.operation,
+            call.tenant,
+            call.labels,
+            call.region,
+            call.json_body,
+            call.raw_body,
+            headers,
         )
         try:
             return engine_call, self.engine.plan(engine_call)
         except UnknownScenarioError as exc:
             raise AwsError("ValidationException", str(exc)) from exc
+
+    @staticmethod
+    def _engine_call(
+        service: str,
+        operation: str,
+        tenant: str,
+        labels: Mapping[str, str],
+        region: str,
+        json_body: Any,
+        raw_body: bytes,
+        headers: Mapping[str, str],
+    ) -> Call:
+        """What the engine decides on, from the request's plain values."""
+        model_id = labels.get("modelId")
+        model = None
+        if model_id is not None:
+            try:
+                model = catalog.resolve(model_id, region=region).model
+            except AwsError:
+                model = None
+        body = json_body if raw_body and json_body is not UNPARSED else None
+        return Call(
+            service=service,
+            operation=operation,
+            tenant=tenant,
+            model_id=model_id,
+            foundation_model_id=model.model_id if model is not None else None,
+            headers=headers,
+            body=body,
+            labels=labels,
+            scenario_header=headers.get(SCENARIO_HEADER),
+            estimated_tokens=functools.partial(admission.estimate, operation, body, model),
+            streaming=operation in _STREAMING_OPERATIONS,
+        )
 
     def _serve(
         self, call: OperationCall, engine_call: Call, plan: Plan, environ: dict[str, Any], outcome: _Outcome

@@ -10,9 +10,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from emulator.shared import scripts
 from emulator.shared.connection import PREFIX, Connection
-from emulator.shared.engine import Selections, SharedEngine, _tenant_prefix
+from emulator.shared.engine import Selections, SharedEngine
 from emulator.shared.journal import SharedJournal
 from emulator.shared.store import RedisStore
 
@@ -44,9 +43,6 @@ class SharedBackend:
 
     def store(self) -> RedisStore:
         return RedisStore(self.connection)
-
-    def calls(self) -> SharedCalls:
-        return SharedCalls(self.connection, self.selections)
 
     def announce_reset(self, tenant: str | None) -> None:
         """Tell the other replicas that ``tenant`` (everyone when None) was reset here."""
@@ -82,23 +78,6 @@ class SharedBackend:
         except Exception:
             return False
         return True
-
-
-class SharedCalls:
-    """What the data plane asks of the state for every call, in one round trip: the tenant's request
-    number (request ids derive from it) and the virtual clock's time; the same trip reads what the
-    engine selects a scenario by (the scenario-set version, the tenant's binding) and leaves it in
-    ``selections`` for this thread, so a plain call costs two round trips in all (this and the journal)."""
-
-    def __init__(self, connection: Connection, selections: Selections) -> None:
-        self._begin = connection.script(scripts.BEGIN)
-        self._selections = selections
-
-    def begin(self, tenant: str) -> tuple[int, float]:
-        args = [PREFIX, _tenant_prefix(tenant), scripts.TENANT_TTL_SECONDS, tenant]
-        number, now, version, bound = self._begin([], args)
-        self._selections.leave(tenant, version, bound)
-        return int(number), float(now)
 
 
 def connect(url: str) -> SharedBackend:

@@ -27,15 +27,18 @@ from emulator.engine.checks import check_scenario
 from emulator.engine.clock import Clock
 from emulator.engine.compiled import CompiledRule, CompiledScenario, compile_scenario
 from emulator.engine.core import Engine, _matched, _tokens_to_admit
+from emulator.engine.lru import LruMap
 from emulator.engine.plan import Plan, QuotaTicket
 from emulator.engine.problems import Problem, ScenarioError, UnknownScenarioError
 from emulator.engine.quotas import RPM_MESSAGE, TPD_MESSAGE, TPM_MESSAGE
 from emulator.engine.schema import Scenario
+from emulator.engine.state import DEFAULT_MAX_TENANTS
 from emulator.shared import scripts
 from emulator.shared.connection import PREFIX, Connection, tenant_key
 from emulator.wire.errors import AwsError
 
 _THROTTLED = {"rpm": RPM_MESSAGE, "tpm": TPM_MESSAGE, "tpd": TPD_MESSAGE}
+_UNSEEN = object()
 
 
 class SharedClock(Clock):
@@ -131,6 +134,11 @@ class SharedEngine(Engine):
         self._delete = connection.script(scripts.DELETE)
         self._bind = connection.script(scripts.BIND)
         self._decide_script = connection.script(scripts.DECIDE)
+        self._begin = connection.script(scripts.BEGIN)
+        self._begin_decide = connection.script(scripts.BEGIN_DECIDE)
+        # Per tenant, the binding this replica last read (None: none), to choose a call's scenario by.
+        self._bound_seen: LruMap[str, str | None] = LruMap(DEFAULT_MAX_TENANTS)
+        self._seen_lock = threading.Lock()
         self._settle = connection.script(scripts.SETTLE)
 
     # ---- the scenario set, shared -------------------------------------------------------------------
@@ -289,20 +297,32 @@ class SharedEngine(Engine):
             self._refresh()
         raise AwsError("ServiceUnavailableException")
 
-    def _decide_shared(
+    def _decision_args(
         self, compiled: CompiledScenario, chosen: tuple[CompiledRule, ...], call: Call, tokens: int
-    ) -> Plan | None:
-        """The decision, in Redis; None when the scenario was replaced meanwhile."""
+    ) -> list[str | int]:
+        """The decision script's arguments from the scenario on (its first step: no draw to resume)."""
         generation = self._generations.get(compiled.name, "0")
         model = call.foundation_model_id or call.model_id or "*"
-        rules = [value for rule in chosen for value in _rule_args(rule)]
-        head: list[str | int] = [PREFIX, _tenant_prefix(call.tenant), compiled.name, generation]
-        head += [compiled.scenario.initial_state, model, tokens]
-        start, resume, resumed_n = 1, "", 0
+        args: list[str | int] = [compiled.name, generation, compiled.scenario.initial_state, model, tokens]
+        args += [1, "", 0, scripts.TENANT_TTL_SECONDS]
+        return args + [value for rule in chosen for value in _rule_args(rule)]
+
+    def _decide_shared(
+        self,
+        compiled: CompiledScenario,
+        chosen: tuple[CompiledRule, ...],
+        call: Call,
+        tokens: int,
+        reply: list[Any] | None = None,
+    ) -> Plan | None:
+        """The decision, in Redis (``reply``: its first step's, when already taken); None when the
+        scenario was replaced meanwhile."""
+        args = self._decision_args(compiled, chosen, call, tokens)
+        model = str(args[3])
         tickets: list[QuotaTicket] = []
         while True:
-            ttl = scripts.TENANT_TTL_SECONDS
-            reply = self._decide_script([], [*head, start, resume, resumed_n, ttl, *rules])
+            if reply is None:
+                reply = self._decide_script([], [PREFIX, _tenant_prefix(call.tenant), *args])
             outcome = _text(reply[0])
             if outcome == "stale":
                 return None
@@ -315,7 +335,8 @@ class SharedEngine(Engine):
             if outcome == "draw":
                 rule = chosen[index - 1]
                 draw = randomness.uniform(compiled.delay_seed, compiled.name, rule.id, n, "take")
-                start, resume, resumed_n = index, "1" if rule.taken(n, draw) else "0", n
+                args[5:8] = [index, "1" if rule.taken(n, draw) else "0", n]  # resume at that rule
+                reply = None
                 continue
             if outcome == "idle":
                 if tickets:
@@ -330,6 +351,69 @@ class SharedEngine(Engine):
             elif spec.error is not None:
                 error = AwsError(spec.error.code, spec.error.message, **spec.error.fields)
             return self._fired(compiled, rule, n, call, error=error, tickets=tuple(tickets))
+
+    def begin_call(self, tenant: str, call: Call | None) -> tuple[int, float, Plan | None]:
+        """A served call's first round trip: the tenant's request number and the clock's time and, when
+        ``call`` is given and this replica can tell which scenario and rules apply (from the tenant's
+        binding it last saw), the decision too, in the same script. The script decides only if the
+        binding and scenario set are still those; otherwise the plan is None and `plan` decides."""
+        base: list[str | int] = [PREFIX, _tenant_prefix(tenant), scripts.TENANT_TTL_SECONDS, tenant]
+        guess = self._guess(call) if call is not None else None
+        if guess is None or call is None:
+            number, now, version, bound = self._begin([], base)
+            self._saw(tenant, version, bound)
+            return int(number), float(now), None
+        compiled, chosen, tokens, chosen_by = guess
+        args = self._decision_args(compiled, chosen, call, tokens)
+        reply = self._begin_decide([], [*base, chosen_by or "", self._version, *args])
+        number, now, version, bound = reply[:4]
+        self._saw(tenant, version, bound, leave=False)
+        plan = None
+        if _text(reply[4]) != "reselect":
+            plan = self._decide_shared(compiled, chosen, call, tokens, reply[4:])
+        if plan is None:
+            self._selections.leave(tenant, version, bound)
+        return int(number), float(now), plan
+
+    def _saw(self, tenant: str, version: Any, bound: Any, *, leave: bool = True) -> None:
+        with self._seen_lock:
+            self._bound_seen[tenant] = None if bound is None else _text(bound)
+        if leave:
+            self._selections.leave(tenant, version, bound)
+
+    def _guess(self, call: Call) -> tuple[CompiledScenario, tuple[CompiledRule, ...], int, str | None] | None:
+        """The scenario and matching rules the call would be decided by, chosen on the binding this
+        replica last saw for the tenant; None when it has seen none, or nothing would be decided."""
+        with self._seen_lock:
+            bound = self._bound_seen.get(call.tenant, _UNSEEN)
+        if bound is _UNSEEN:
+            return None
+        scenarios = self._scenarios
+        header = call.scenario_header
+        if header:
+            name: str | None = header if header in scenarios else None
+        elif isinstance(bound, str) and bound in scenarios:
+            name = bound
+        elif call.tenant in scenarios:
+            name = call.tenant
+        elif self._default is not None and self._default in scenarios:
+            name = self._default
+        else:
+            name = None
+        compiled = scenarios.get(name) if name is not None else None
+        candidates = compiled.by_operation.get(call.operation) if compiled is not None else None
+        if compiled is None or not candidates:
+            return None
+        matched = _matched(candidates, call)
+        chosen = tuple(rule for rule, is_match in zip(candidates, matched, strict=True) if is_match)
+        if not chosen:
+            return None
+        return (
+            compiled,
+            chosen,
+            _tokens_to_admit(candidates, matched, call),
+            bound if isinstance(bound, str) else None,
+        )
 
     def settle(self, call: Call, plan: Plan, *, output_tokens: int, input_tokens: int) -> None:  # noqa: ARG002 - the base's contract
         for ticket in plan.quota_tickets:

@@ -150,59 +150,89 @@ local function admit(q, rpm, tpm, tpd, tokens, tickets, ttl)
 end
 """
 
-# One call's decision, as Engine._decide makes it under its lock.
-# ARGV: prefix, tenant prefix, scenario, generation, initial state, model, tokens, first rule to look at,
+# One call's decision, as Engine._decide makes it under its lock, as a function of its arguments A:
+# prefix, tenant prefix, scenario, generation, initial state, model, tokens, first rule to look at,
 # resume ('' or the outcome '1'/'0' of that rule's probability draw), its n, ttl; then per matching
 # candidate rule eight values: id, required state, take mode, take argument, next state, rpm, tpm, tpd.
 # -> {'stale'} | {'draw', index, n, tickets...} | {'fired', index, n, throttled limit, tickets...} |
 #    {'idle', 0, 0, '', tickets...}; tickets come in pairs (quota key, entry id).
-DECIDE = (
+_DECISION = (
     _NOW
     + _QUOTA
     + """
-local P, E, name, gen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-if redis.call('HGET', P .. 'scenario-gens', name) ~= gen then return {'stale'} end
-local sk = name .. '#' .. gen
-local rules = E .. 'rules'
-local ttl = tonumber(ARGV[11])
-local state = redis.call('HGET', rules, 's|' .. sk) or ARGV[5]
-local tokens = tonumber(ARGV[7])
-local start, resume = tonumber(ARGV[8]), ARGV[9]
-local tickets = {}
-local count = (#ARGV - 11) / 8
-redis.call('EXPIRE', rules, ttl)
-for i = start, count do
-  local b = 11 + (i - 1) * 8
-  local id, required, mode, arg, nxt = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
-  if required == '' or state == required then
-    local n, taken
-    if i == start and resume ~= '' then
-      n = tonumber(ARGV[10])
-      taken = resume == '1'
-    else
-      n = redis.call('HINCRBY', rules, 'n|' .. sk .. '|' .. id, 1)
-      if mode == '' then taken = true
-      elseif mode == 'first' then taken = n <= tonumber(arg)
-      elseif mode == 'after' then taken = n > tonumber(arg)
-      elseif mode == 'every' then taken = n % tonumber(arg) == 0
-      elseif mode == 'nth' then taken = string.find(',' .. arg .. ',', ',' .. n .. ',', 1, true) ~= nil
-      else return {'draw', i, n, unpack(tickets)} end
-    end
-    if taken then
-      local throttled = ''
-      local limited = ARGV[b + 6] ~= '' or ARGV[b + 7] ~= '' or ARGV[b + 8] ~= ''
-      if limited then
-        local q = E .. 'q|' .. sk .. '|' .. id .. '|' .. ARGV[6]
-        throttled = admit(q, ARGV[b + 6], ARGV[b + 7], ARGV[b + 8], tokens, tickets, ttl)
+local function decide(A)
+  local P, E, name, gen = A[1], A[2], A[3], A[4]
+  if redis.call('HGET', P .. 'scenario-gens', name) ~= gen then return {'stale'} end
+  local sk = name .. '#' .. gen
+  local rules = E .. 'rules'
+  local ttl = tonumber(A[11])
+  local state = redis.call('HGET', rules, 's|' .. sk) or A[5]
+  local tokens = tonumber(A[7])
+  local start, resume = tonumber(A[8]), A[9]
+  local tickets = {}
+  local count = (#A - 11) / 8
+  redis.call('EXPIRE', rules, ttl)
+  for i = start, count do
+    local b = 11 + (i - 1) * 8
+    local id, required, mode, arg, nxt = A[b + 1], A[b + 2], A[b + 3], A[b + 4], A[b + 5]
+    if required == '' or state == required then
+      local n, taken
+      if i == start and resume ~= '' then
+        n = tonumber(A[10])
+        taken = resume == '1'
+      else
+        n = redis.call('HINCRBY', rules, 'n|' .. sk .. '|' .. id, 1)
+        if mode == '' then taken = true
+        elseif mode == 'first' then taken = n <= tonumber(arg)
+        elseif mode == 'after' then taken = n > tonumber(arg)
+        elseif mode == 'every' then taken = n % tonumber(arg) == 0
+        elseif mode == 'nth' then taken = string.find(',' .. arg .. ',', ',' .. n .. ',', 1, true) ~= nil
+        else return {'draw', i, n, unpack(tickets)} end
       end
-      if not limited or throttled ~= '' then
-        if nxt ~= '' then redis.call('HSET', rules, 's|' .. sk, nxt) end
-        return {'fired', i, n, throttled, unpack(tickets)}
+      if taken then
+        local throttled = ''
+        local limited = A[b + 6] ~= '' or A[b + 7] ~= '' or A[b + 8] ~= ''
+        if limited then
+          local q = E .. 'q|' .. sk .. '|' .. id .. '|' .. A[6]
+          throttled = admit(q, A[b + 6], A[b + 7], A[b + 8], tokens, tickets, ttl)
+        end
+        if not limited or throttled ~= '' then
+          if nxt ~= '' then redis.call('HSET', rules, 's|' .. sk, nxt) end
+          return {'fired', i, n, throttled, unpack(tickets)}
+        end
       end
     end
   end
+  return {'idle', 0, 0, '', unpack(tickets)}
 end
-return {'idle', 0, 0, '', unpack(tickets)}
+"""
+)
+
+# ARGV: the decision's arguments (above)
+DECIDE = _DECISION + "return decide(ARGV)"
+
+# A call's first step and its decision in one: BEGIN, then the decision when the scenario-set version
+# and the tenant's binding are still those the replica chose the scenario by.
+# ARGV: prefix, tenant prefix, ttl, tenant, binding chosen by ('' for none), version chosen by, then the
+# decision's arguments from the scenario on -> {request number, now, version, binding, decision...}
+# with the decision {'reselect'} when the choice was made on what has changed since.
+BEGIN_DECIDE = (
+    _DECISION
+    + _SELECT
+    + """
+local key = ARGV[2] .. 'requests'
+local n = redis.call('INCR', key)
+redis.call('EXPIRE', key, ARGV[3])
+local version, bound = selection(ARGV[4])
+local head = {n, string.format('%.6f', now()), version, bound}
+if version ~= ARGV[6] or (bound or '') ~= ARGV[5] then
+  head[5] = 'reselect'
+  return head
+end
+local A = {ARGV[1], ARGV[2]}
+for i = 7, #ARGV do A[#A + 1] = ARGV[i] end
+for _, value in ipairs(decide(A)) do head[#head + 1] = value end
+return head
 """
 )
 

@@ -19,6 +19,7 @@ from emulator.engine import Call, Engine, Plan
 from emulator.journal import JournalEntry
 from emulator.settings import Settings
 from emulator.shared import SharedBackend, connect
+from emulator.shared.engine import SharedEngine
 from emulator.state.unavailable import StateUnavailableError
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -91,7 +92,16 @@ def summary(plan: Plan) -> tuple[Any, ...]:
     return plan.rule_id, error, plan.delay_seconds, len(plan.quota_tickets)
 
 
-def test_the_shared_engine_decides_every_call_as_the_memory_engine_does(backend: SharedBackend) -> None:
+def served(engine: SharedEngine, call: Call) -> Plan:
+    """As the data plane asks: the first round trip decides when it can, else `plan` does."""
+    _, _, plan = engine.begin_call(call.tenant, call)
+    return plan if plan is not None else engine.plan(call)
+
+
+@pytest.mark.parametrize("ask", ["plan", "begin_call"])
+def test_the_shared_engine_decides_every_call_as_the_memory_engine_does(
+    backend: SharedBackend, ask: str
+) -> None:
     memory = Engine(seed=3)
     shared = backend.engine(seed=3, default_scenario=None, strict=False)
     plans: dict[str, list[tuple[Any, ...]]] = {"memory": [], "shared": []}
@@ -101,7 +111,8 @@ def test_the_shared_engine_decides_every_call_as_the_memory_engine_does(backend:
         for n in range(60):
             if n == 45:
                 engine.clock.advance(61)
-            plan = engine.plan(converse("AKIAMODES", tokens=120))
+            call = converse("AKIAMODES", tokens=120)
+            plan = served(shared, call) if name == "shared" and ask == "begin_call" else engine.plan(call)
             engine.settle(converse("AKIAMODES"), plan, input_tokens=40, output_tokens=60)
             plans[name].append(summary(plan))
     assert plans["shared"] == plans["memory"]
@@ -134,6 +145,20 @@ def test_32_threads_over_3_engines_see_exactly_the_faults_of_one(
         results = list(pool.map(decide, range(96)))
     assert Counter(first for first, _ in results) == {"ThrottlingException": 3, None: 93}
     assert Counter(rpm for _, rpm in results) == {None: 47, "ThrottlingException": 49}
+
+
+def test_a_binding_changed_elsewhere_is_decided_by_at_once(backend: SharedBackend) -> None:
+    here, there = (backend.engine(seed=0, default_scenario=None, strict=False) for _ in range(2))
+    here.load_text(FIRST_3)
+    here.load_text(RPM_47)
+    there.bind("AKIAREBOUND", "first-3")
+    assert [served(here, converse("AKIAREBOUND")).rule_id for _ in range(2)] == ["first", "first"]
+
+    there.bind("AKIAREBOUND", "rpm-47")  # this replica last saw first-3 bound
+    assert served(here, converse("AKIAREBOUND")).scenario == "rpm-47"
+    there.bind("AKIAREBOUND", None)
+    assert served(here, converse("AKIAREBOUND")).scenario is None
+    assert here.state_of("AKIAREBOUND", "first-3") == ("Started", {"first": 2})
 
 
 def test_loading_identical_content_keeps_counts_and_different_content_starts_over(
