@@ -126,7 +126,9 @@ class SharedEngine(Engine):
         self._connection = connection
         self._selections = selections or Selections()
         self._clock = SharedClock(connection)
-        self._generations: dict[str, str] = {}
+        # By id() of each compiled scenario now loaded: the generation it was compiled from, so a decision
+        # made with a scenario replaced meanwhile names a generation Redis no longer has.
+        self._generations: dict[int, str] = {}
         self._version = ""
         self._sync_lock = threading.Lock()
         self._select = connection.script(scripts.SELECT)
@@ -189,18 +191,18 @@ class SharedEngine(Engine):
 
             now_version, texts, generations = self._connection.run(read)
             compiled: dict[str, CompiledScenario] = {}
-            kept: dict[str, str] = {}
+            kept: dict[int, str] = {}
             for raw_name, payload in texts.items():
                 name, generation = _text(raw_name), _text(generations.get(raw_name, b"0"))
                 current = self._scenarios.get(name)
-                if current is not None and self._generations.get(name) == generation:
+                if current is not None and self._generations.get(id(current)) == generation:
                     compiled[name] = current
                 else:
                     scenario = Scenario.model_validate(json.loads(payload))
                     compiled[name] = compile_scenario(
                         scenario, engine_seed=self._seed, engine_strict=self._strict
                     )
-                kept[name] = generation
+                kept[id(compiled[name])] = generation
             self._scenarios = compiled
             self._generations = kept
             self._version = _text(now_version or b"0")
@@ -232,7 +234,8 @@ class SharedEngine(Engine):
 
     def state_of(self, tenant: str, name: str) -> tuple[str, dict[str, int]] | None:
         self._refresh()
-        compiled, generation = self._scenarios.get(name), self._generations.get(name)
+        compiled = self._scenarios.get(name)
+        generation = self._generations.get(id(compiled)) if compiled is not None else None
         if compiled is None or generation is None:
             return None
         key = f"{name}#{generation}"
@@ -301,7 +304,7 @@ class SharedEngine(Engine):
         self, compiled: CompiledScenario, chosen: tuple[CompiledRule, ...], call: Call, tokens: int
     ) -> list[str | int]:
         """The decision script's arguments from the scenario on (its first step: no draw to resume)."""
-        generation = self._generations.get(compiled.name, "0")
+        generation = self._generations.get(id(compiled), "replaced")
         model = call.foundation_model_id or call.model_id or "*"
         args: list[str | int] = [compiled.name, generation, compiled.scenario.initial_state, model, tokens]
         args += [1, "", 0, scripts.TENANT_TTL_SECONDS]
