@@ -7,9 +7,9 @@ on a free loopback port. The load is the Node.js closed-loop generator of ``conv
 - latency: one connection, so p50 is one call's time with nothing queued before it;
 - throughput: 8 keep-alive connections in all, split evenly over the replicas measured together.
 
-Each is measured twice: plain Converse (the tenant's request number and the clock, then the journal: two
-Redis round trips), and Converse under a bound quota scenario (a third round trip: the decision script
-admitting the call into the minute window). Rounds alternate between configurations so machine noise
+Each is measured twice: plain Converse, and Converse under a bound quota scenario (each call admitted into
+the minute window by the decision script). Both cost two Redis round trips: the request number, clock,
+binding and, under the scenario, the decision in one; the journal in the other. Rounds alternate between configurations so machine noise
 falls on all of them; the best round of each is kept. Target: Redis p50 at most twice memory's.
 
     .venv/bin/python bench/redis_state.py [--requests 3000] [--rounds 2]

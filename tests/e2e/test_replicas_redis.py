@@ -336,6 +336,8 @@ def test_redis_lost_while_serving_answers_service_unavailable_and_reconnects_by_
         )
         status, health = admin(url, "GET", "/health")
         assert (status, health["status"]) == (503, "degraded")
+        status, problem = admin(url, "GET", "/requests")
+        assert (status, problem["error"]) == (503, "StateUnavailable")
 
         redis.run()  # the same port, empty
         assert outcome(lambda: runtime.converse(modelId=MODEL, messages=MESSAGES)) == "ok"
