@@ -113,7 +113,7 @@ def client(url: str, tenant: str, service: str = "bedrock-runtime") -> Any:
         region_name="us-east-1",
         aws_access_key_id=tenant,
         aws_secret_access_key="secret",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, max_pool_connections=16),
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, max_pool_connections=32),
     )
 
 
@@ -182,7 +182,7 @@ def test_throttle_first_3_throttles_three_calls_in_all(urls: list[str]) -> None:
     rotation = Rotation(urls, "AKIAREPLICASTHROTTLE")
     bind(urls[0], rotation.tenant, "throttle-first-3")
 
-    assert rotation.run(48, threads=8) == {"ThrottlingException": 3, "ok": 45}
+    assert rotation.run(64, threads=32) == {"ThrottlingException": 3, "ok": 61}  # 32 threads, 3 replicas
 
 
 def test_quota_admits_47_per_virtual_minute_across_replicas(urls: list[str]) -> None:
