@@ -7,6 +7,7 @@ NODE_STAMP := tests/node/node_modules/.installed
 
 .PHONY: install run test test-signed lint typecheck check ci bench protocol docker-build clean
 .PHONY: image image-smoke lint-workflows lint-image
+.PHONY: test-redis
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need python3.11 (or python3 >= 3.11) on PATH"; exit 1; }
@@ -43,6 +44,11 @@ SIGNED_SUITES := tests/clients tests/e2e/test_anthropic_sdk.py tests/e2e/test_aw
 test-signed: $(STAMP) $(NODE_STAMP)
 	BEDROCK_EMULATOR_VERIFY_SIGNATURES=1 BEDROCK_EMULATOR_CREDENTIALS=$(CURDIR)/tests/signed.credentials \
 		$(BIN)/python -m pytest -q $(SIGNED_SUITES)
+
+# The contract, wire and client suites with every app's state in one real Redis (docs/replicas.md).
+test-redis: $(STAMP)
+	PYTHONPATH=tests $(BIN)/python -m pytest -q -p redis_state_plugin tests/contract tests/wire tests/clients \
+		--deselect tests/contract/test_app_state.py::test_two_apps_in_one_process_share_no_stores
 
 lint: $(STAMP)
 	$(BIN)/ruff check emulator clients tests bench
