@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from emulator.shared.connection import PREFIX, Connection
-from emulator.shared.engine import Selections, SharedEngine
+from emulator.shared.engine import SharedEngine
 from emulator.shared.journal import SharedJournal
 from emulator.shared.store import RedisStore
+from emulator.state.unavailable import StateUnavailableError
 
 log = logging.getLogger("bedrock_emulator")
 
@@ -24,19 +25,11 @@ LISTEN_AGAIN_AFTER = 0.5
 @dataclass
 class SharedBackend:
     connection: Connection
-    # What a call's first round trip read for the engine (see `SharedCalls`), per serving thread.
-    selections: Selections = field(default_factory=Selections)
     # Tells this replica's reset announcements from the others'.
     replica: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def engine(self, *, seed: int | None, default_scenario: str | None, strict: bool) -> SharedEngine:
-        return SharedEngine(
-            self.connection,
-            seed=seed,
-            default_scenario=default_scenario,
-            strict=strict,
-            selections=self.selections,
-        )
+        return SharedEngine(self.connection, seed=seed, default_scenario=default_scenario, strict=strict)
 
     def journal(self, capacity: int) -> SharedJournal:
         return SharedJournal(self.connection, capacity)
@@ -75,7 +68,7 @@ class SharedBackend:
         """Whether Redis answers now (the health check's question)."""
         try:
             self.connection.ping()
-        except Exception:
+        except StateUnavailableError:
             return False
         return True
 

@@ -120,11 +120,11 @@ class SharedEngine(Engine):
         seed: int | None = None,
         default_scenario: str | None = None,
         strict: bool = False,
-        selections: Selections | None = None,
     ) -> None:
         super().__init__(seed=seed, default_scenario=default_scenario, strict=strict)
         self._connection = connection
-        self._selections = selections or Selections()
+        # What a call's first round trip (`begin_call`) read for `select`, per serving thread.
+        self._selections = Selections()
         self._clock = SharedClock(connection)
         # By id() of each compiled scenario now loaded: the generation it was compiled from, so a decision
         # made with a scenario replaced meanwhile names a generation Redis no longer has.

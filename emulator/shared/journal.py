@@ -110,7 +110,7 @@ class SharedJournal(Journal):
         detail_capacity: int = DEFAULT_DETAIL_CAPACITY,
         detail_bytes: int = DEFAULT_DETAIL_BYTES,
     ) -> None:
-        super().__init__(1, 1, 0)
+        super().__init__(1, 1, 0)  # the in-memory deque stays empty: everything is in Redis
         self._connection = connection
         self._limits = (capacity, detail_capacity, detail_bytes)
         self._record = connection.script(_RECORD)
