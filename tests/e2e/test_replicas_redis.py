@@ -49,10 +49,10 @@ rules:
 class Replica:
     """One ``python -m emulator serve --port 0 --state URL`` process; stderr read by a thread."""
 
-    def __init__(self, state_url: str, scenario_dir: Path) -> None:
+    def __init__(self, state_url: str, scenario_dir: Path, **variables: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BEDROCK_EMULATOR_", "AWS_"))}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env.update(PYTHONPYCACHEPREFIX=str(PYCACHE), AWS_EC2_METADATA_DISABLED="true")
+        env.update(PYTHONPYCACHEPREFIX=str(PYCACHE), AWS_EC2_METADATA_DISABLED="true", **variables)
         command = [sys.executable, "-m", "emulator", "serve", "--port", "0", "--state", state_url]
         command += ["--scenario", str(scenario_dir), "--log-level", "WARNING"]
         self.process = subprocess.Popen(
@@ -158,8 +158,17 @@ def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def replicas(redis_server: RedisServer, scenario_dir: Path) -> Iterator[list[Replica]]:
-    started = [Replica(redis_server.url, scenario_dir) for _ in range(3)]
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The async invocations' output folder, one for every replica (a shared volume in production)."""
+    return tmp_path_factory.mktemp("replica-async-outputs")
+
+
+@pytest.fixture(scope="module")
+def replicas(redis_server: RedisServer, scenario_dir: Path, outputs: Path) -> Iterator[list[Replica]]:
+    started = [
+        Replica(redis_server.url, scenario_dir, BEDROCK_EMULATOR_ASYNC_OUTPUT_DIR=str(outputs))
+        for _ in range(3)
+    ]
     try:
         for replica in started:
             replica.url()
@@ -259,6 +268,27 @@ def test_a_resource_created_on_one_replica_is_used_on_another(urls: list[str]) -
 
     agents[1].delete_prompt(promptIdentifier=prompt["id"])
     assert outcome(lambda: agents[2].get_prompt(promptIdentifier=prompt["id"])) == "ResourceNotFoundException"
+
+
+def test_an_async_invocation_started_on_one_replica_runs_on_the_shared_clock_of_all(
+    urls: list[str], outputs: Path
+) -> None:
+    runtimes = [client(url, "AKIAREPLICASASYNC") for url in urls]
+    started = {
+        "modelId": "amazon.nova-reel-v1:0",
+        "modelInput": {"taskType": "TEXT_VIDEO", "textToVideoParams": {"text": "A lighthouse at dawn"}},
+        "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://replica-videos/reel"}},
+        "clientRequestToken": "replicas-token-1",
+    }
+    arn = runtimes[0].start_async_invoke(**started)["invocationArn"]
+
+    assert runtimes[1].get_async_invoke(invocationArn=arn)["status"] == "InProgress"
+    assert runtimes[2].start_async_invoke(**started)["invocationArn"] == arn  # the token, seen elsewhere
+    assert admin(urls[2], "POST", "/clock/advance", {"seconds": 3600})[0] == 200
+    assert runtimes[1].get_async_invoke(invocationArn=arn)["status"] == "Completed"
+    listed = runtimes[2].list_async_invokes(statusEquals="Completed")["asyncInvokeSummaries"]
+    assert [summary["invocationArn"] for summary in listed] == [arn]
+    assert list(outputs.rglob("output.mp4"))
 
 
 def test_killing_a_replica_mid_run_loses_and_doubles_no_count_and_a_restart_resets_nothing(
