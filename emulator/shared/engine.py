@@ -18,13 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from dataclasses import replace
 from typing import Any
 
 from emulator.engine import randomness
 from emulator.engine.call import Call
 from emulator.engine.checks import check_scenario
-from emulator.engine.clock import Clock
+from emulator.engine.clock import MAX_ADVANCES, Clock
 from emulator.engine.compiled import CompiledRule, CompiledScenario, compile_scenario
 from emulator.engine.core import Engine, _matched, _tokens_to_admit
 from emulator.engine.lru import LruMap
@@ -48,6 +49,7 @@ class SharedClock(Clock):
         super().__init__()
         self._connection = connection
         self._now = connection.script(scripts.NOW)
+        self._advance = connection.script(scripts.ADVANCE)
 
     def now(self) -> float:
         return float(self._now([], [PREFIX]))
@@ -55,7 +57,12 @@ class SharedClock(Clock):
     def advance(self, seconds: float) -> float:
         if seconds < 0:
             raise ValueError("the clock can only be advanced forwards")
-        return float(self._connection.run(lambda client: client.incrbyfloat(PREFIX + "clock", seconds)))
+        return float(self._advance([], [PREFIX, seconds, f"{time.time():.6f}", MAX_ADVANCES]))
+
+    def advances(self) -> list[tuple[float, float]]:
+        raw = self._connection.run(lambda client: client.lrange(PREFIX + "clock-advances", 0, -1))
+        pairs = (_text(item).split(" ") for item in raw)
+        return [(float(at), float(seconds)) for at, seconds in pairs]
 
     @property
     def offset(self) -> float:

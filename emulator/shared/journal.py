@@ -9,7 +9,9 @@ script; sequence numbers come from one counter, so they are unique across replic
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from emulator.engine.plan import Plan
 from emulator.journal import (
     DEFAULT_CAPACITY,
     DEFAULT_DETAIL_BYTES,
@@ -26,7 +28,6 @@ _DETAILED = PREFIX + "journal-detailed"  # list of "sequence size", oldest first
 _DETAIL_BYTES = PREFIX + "journal-detail-bytes"
 _SEQUENCE = PREFIX + "journal-sequence"
 _KEYS = [_STREAM, _BODIES, _DETAILED, _DETAIL_BYTES, _SEQUENCE]
-_UNSUMMARISED = frozenset({"sequence", "request_body", "response_body", "response_events"})
 
 # ARGV: capacity, detail capacity, detail budget, tenant, summary JSON, bodies JSON ('' for none), size
 _RECORD = """
@@ -76,21 +77,40 @@ return 1
 """
 
 
-_SUMMARY = tuple(name for name in JournalEntry.__dataclass_fields__ if name not in _UNSUMMARISED)
+# What of a call's plan the journal keeps in Redis: the values the dashboard and report explain a call by.
+# The plan's objects (its error, stream and connection faults, scripted answer) stay in the replica.
+_PLAN_VALUES = ("scenario", "rule_id", "delay_seconds", "match_number", "quota_window")
 
 
 def _summary(entry: JournalEntry) -> str:
-    """``to_json`` without its deep copy (asdict), and without the sequence Redis gives."""
-    return json.dumps({name: getattr(entry, name) for name in _SUMMARY}, separators=(",", ":"))
+    """The entry's summary (``to_json``) without the sequence Redis gives, with the plan's values."""
+    summary = entry.to_json()
+    summary.pop("sequence")
+    plan = entry.plan
+    if plan is not None and plan.scenario is not None:
+        summary["plan"] = {name: getattr(plan, name) for name in _PLAN_VALUES}
+    return json.dumps(summary, separators=(",", ":"))
+
+
+def _entry(data: dict[str, Any], sequence: int) -> JournalEntry:
+    plan = data.pop("plan", None)
+    entry = JournalEntry(**data, sequence=sequence)
+    if plan is not None:
+        entry.plan = Plan(**plan)
+    return entry
 
 
 def _bodies(entry: JournalEntry) -> bytes:
-    """The bodies as one value: both lengths, then request body, response body and the events' JSON."""
+    """The details as one value: both body lengths, the bodies, then events and headers as JSON."""
     if entry.request_body is None and entry.response_body is None and entry.response_events is None:
         return b""
     request, response = entry.request_body or b"", entry.response_body or b""
-    events = json.dumps(entry.response_events).encode() if entry.response_events is not None else b""
-    return b"%d %d " % (len(request), len(response)) + request + response + events
+    rest = {
+        "events": entry.response_events,
+        "request_headers": dict(entry.request_headers) if entry.request_headers is not None else None,
+        "response_headers": entry.response_headers,
+    }
+    return b"%d %d " % (len(request), len(response)) + request + response + json.dumps(rest).encode()
 
 
 def _with_bodies(entry: JournalEntry, raw: bytes) -> None:
@@ -98,8 +118,12 @@ def _with_bodies(entry: JournalEntry, raw: bytes) -> None:
     cut = int(request_length)
     end = cut + int(response_length)
     entry.request_body, entry.response_body = rest[:cut], rest[cut:end]
-    events = rest[end:]
-    entry.response_events = [tuple(event) for event in json.loads(events)] if events else None
+    details = json.loads(rest[end:])
+    events = details["events"]
+    entry.response_events = [tuple(event) for event in events] if events is not None else None
+    entry.request_headers = details["request_headers"]
+    headers = details["response_headers"]
+    entry.response_headers = [tuple(pair) for pair in headers] if headers is not None else None
 
 
 class SharedJournal(Journal):
@@ -137,8 +161,7 @@ class SharedJournal(Journal):
         items = self._connection.run(lambda client: client.xrevrange(_STREAM, count=capacity))[::-1]
         selected: list[JournalEntry] = []
         for _, fields in items:
-            data = json.loads(fields[b"j"])
-            entry = JournalEntry(**data, sequence=int(fields[b"s"]))
+            entry = _entry(json.loads(fields[b"j"]), int(fields[b"s"]))
             if (
                 (tenant is None or entry.tenant == tenant)
                 and (operation is None or entry.operation == operation)
@@ -154,6 +177,16 @@ class SharedJournal(Journal):
                 if raw is not None:
                     _with_bodies(entry, raw)
         return selected
+
+    def find(self, sequence: int) -> JournalEntry | None:
+        """The entry with this sequence number, while the journal still holds it (an admin read: it
+        scans the stream from the newest entry back)."""
+        for entry in reversed(self.entries()):
+            if entry.sequence == sequence:
+                return entry
+            if entry.sequence < sequence:
+                return None
+        return None
 
     def clear(self, tenant: str | None = None) -> None:
         if tenant is None:

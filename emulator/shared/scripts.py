@@ -50,6 +50,15 @@ return {version, bound}
 
 NOW = _NOW + "return string.format('%.6f', now())"
 
+# ARGV: prefix, seconds, wall-clock time, how many advances to keep -> the new offset; the advance is
+# remembered (wall-clock time and seconds) for the dashboard's timeline and the run report.
+ADVANCE = """
+local offset = redis.call('INCRBYFLOAT', ARGV[1] .. 'clock', ARGV[2])
+redis.call('RPUSH', ARGV[1] .. 'clock-advances', ARGV[3] .. ' ' .. ARGV[2])
+redis.call('LTRIM', ARGV[1] .. 'clock-advances', -tonumber(ARGV[4]), -1)
+return offset
+"""
+
 # ARGV: prefix, name, digest, scenario JSON -> the scenario's generation (unchanged for identical content)
 LOAD = """
 local P, name = ARGV[1], ARGV[2]
