@@ -45,10 +45,14 @@ test-signed: $(STAMP) $(NODE_STAMP)
 	BEDROCK_EMULATOR_VERIFY_SIGNATURES=1 BEDROCK_EMULATOR_CREDENTIALS=$(CURDIR)/tests/signed.credentials \
 		$(BIN)/python -m pytest -q $(SIGNED_SUITES)
 
-# The contract, wire and client suites with every app's state in one real Redis (docs/replicas.md).
+# The contract, wire and client suites with every app's state in one real Redis (docs/replicas.md). Left
+# out: two apps sharing nothing (here they share one Redis), and the dashboard's and report's rule counters,
+# quota gauges and stream-fault markers, which the shared engine does not keep yet (docs/replicas.md).
 test-redis: $(STAMP)
 	PYTHONPATH=tests $(BIN)/python -m pytest -q -p redis_state_plugin tests/contract tests/wire tests/clients \
-		--deselect tests/contract/test_app_state.py::test_two_apps_in_one_process_share_no_stores
+		--deselect tests/contract/test_app_state.py::test_two_apps_in_one_process_share_no_stores \
+		--deselect tests/contract/test_call_detail.py --deselect tests/contract/test_dashboard.py \
+		--deselect tests/contract/test_report.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check emulator clients tests bench
