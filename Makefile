@@ -46,8 +46,8 @@ test-signed: $(STAMP) $(NODE_STAMP)
 		$(BIN)/python -m pytest -q $(SIGNED_SUITES)
 
 # The contract, wire and client suites with every app's state in one real Redis (docs/replicas.md). Left
-# out: two apps sharing nothing (here they share one Redis), and the dashboard's and report's rule counters,
-# quota gauges and stream-fault markers, which the shared engine does not keep yet (docs/replicas.md).
+# out: two apps sharing nothing (here they share one Redis), and the dashboard's and report's quota gauges
+# and fault markers, which the shared state does not keep yet (docs/replicas.md).
 test-redis: $(STAMP)
 	PYTHONPATH=tests $(BIN)/python -m pytest -q -p redis_state_plugin tests/contract tests/wire tests/clients \
 		--deselect tests/contract/test_app_state.py::test_two_apps_in_one_process_share_no_stores \

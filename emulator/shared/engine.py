@@ -21,19 +21,20 @@ import threading
 import time
 from dataclasses import replace
 from typing import Any
+from urllib.parse import unquote
 
 from emulator.engine import randomness
 from emulator.engine.call import Call
 from emulator.engine.checks import check_scenario
 from emulator.engine.clock import MAX_ADVANCES, Clock
 from emulator.engine.compiled import CompiledRule, CompiledScenario, compile_scenario
-from emulator.engine.core import Engine, _matched, _tokens_to_admit
+from emulator.engine.core import SHOWN_TENANTS, Engine, _matched, _tokens_to_admit
 from emulator.engine.lru import LruMap
 from emulator.engine.plan import Plan, QuotaTicket
 from emulator.engine.problems import Problem, ScenarioError, UnknownScenarioError
 from emulator.engine.quotas import RPM_MESSAGE, TPD_MESSAGE, TPM_MESSAGE
 from emulator.engine.schema import Scenario
-from emulator.engine.state import DEFAULT_MAX_TENANTS
+from emulator.engine.state import DEFAULT_MAX_TENANTS, ScenarioState
 from emulator.shared import scripts
 from emulator.shared.connection import PREFIX, Connection, tenant_key
 from emulator.wire.errors import AwsError
@@ -241,22 +242,46 @@ class SharedEngine(Engine):
 
     def state_of(self, tenant: str, name: str) -> tuple[str, dict[str, int]] | None:
         self._refresh()
-        compiled = self._scenarios.get(name)
-        generation = self._generations.get(id(compiled)) if compiled is not None else None
-        if compiled is None or generation is None:
-            return None
-        key = f"{name}#{generation}"
+        found = self._states_of(tenant).get(name)
+        return None if found is None else (found.state, dict(found.counts))
+
+    def counters(self, tenant: str | None = None) -> list[tuple[str, str, ScenarioState]]:
+        """A tenant's (or up to SHOWN_TENANTS tenants') state, matched and fired counts per scenario."""
+        self._refresh()
+        tenants = [tenant] if tenant is not None else self._some_tenants()
+        return [(who, name, found) for who in tenants for name, found in self._states_of(who).items()]
+
+    def _some_tenants(self) -> list[str]:
+        def scan(client: Any) -> list[str]:
+            found: list[str] = []
+            for key in client.scan_iter(match=PREFIX + "e:*:rules", count=1000):
+                found.append(unquote(_text(key)[len(PREFIX) + 2 : -len(":rules")]))
+                if len(found) >= SHOWN_TENANTS:
+                    break
+            return sorted(found)
+
+        tenants: list[str] = self._connection.run(scan)
+        return tenants
+
+    def _states_of(self, tenant: str) -> dict[str, ScenarioState]:
+        """The tenant's state in each loaded scenario it has used (its current generation only)."""
         raw = self._connection.run(lambda client: client.hgetall(_tenant_prefix(tenant) + "rules"))
         fields = {_text(field): _text(value) for field, value in raw.items()}
-        counts = {
-            field.rsplit("|", 1)[1]: int(value)
-            for field, value in fields.items()
-            if field.startswith(f"n|{key}|")
-        }
-        state = fields.get(f"s|{key}")
-        if state is None and not counts:
-            return None
-        return state or compiled.scenario.initial_state, counts
+        states: dict[str, ScenarioState] = {}
+        for name, compiled in sorted(self._scenarios.items()):
+            generation = self._generations.get(id(compiled))
+            key = f"{name}#{generation}"
+            counts: dict[str, int] = {}
+            fired: dict[str, int] = {}
+            for field, value in fields.items():
+                kind, _, rest = field.partition("|")
+                scenario, _, rule = rest.rpartition("|")
+                if scenario == key and kind in ("n", "f"):
+                    (counts if kind == "n" else fired)[rule] = int(value)
+            state = fields.get(f"s|{key}")
+            if state is not None or counts:
+                states[name] = ScenarioState(state or compiled.scenario.initial_state, counts, fired)
+        return states
 
     def tenants_with_state(self) -> int:
         def count(client: Any) -> int:

@@ -207,6 +207,7 @@ local function decide(A)
         end
         if not limited or throttled ~= '' then
           if nxt ~= '' then redis.call('HSET', rules, 's|' .. sk, nxt) end
+          redis.call('HINCRBY', rules, 'f|' .. sk .. '|' .. id, 1)
           return {'fired', i, n, throttled, unpack(tickets)}
         end
       end

@@ -120,6 +120,8 @@ def test_the_shared_engine_decides_every_call_as_the_memory_engine_does(
     assert {"third-and-fifth", "every-fourth", "coin", "break-once", "broken"} <= set(rules)
     assert any(error and error[1].startswith("Too many tokens") for _, error, *_ in plans["shared"])
     assert shared.state_of("AKIAMODES", "modes") == memory.state_of("AKIAMODES", "modes")
+    assert shared.counters("AKIAMODES") == memory.counters("AKIAMODES")  # matched and fired, per rule
+    assert ("AKIAMODES", "modes") in [(who, name) for who, name, _ in shared.counters()]
 
 
 def test_32_threads_over_3_engines_see_exactly_the_faults_of_one(
