@@ -32,8 +32,8 @@ from emulator.engine.core import SHOWN_TENANTS, Engine, _matched, _tokens_to_adm
 from emulator.engine.lru import LruMap
 from emulator.engine.plan import Plan, QuotaTicket
 from emulator.engine.problems import Problem, ScenarioError, UnknownScenarioError
-from emulator.engine.quotas import RPM_MESSAGE, TPD_MESSAGE, TPM_MESSAGE
-from emulator.engine.schema import Scenario
+from emulator.engine.quotas import DAY, MINUTE, RPM_MESSAGE, TPD_MESSAGE, TPM_MESSAGE, QuotaKey
+from emulator.engine.schema import QuotaEffect, Scenario
 from emulator.engine.state import DEFAULT_MAX_TENANTS, ScenarioState
 from emulator.shared import scripts
 from emulator.shared.connection import PREFIX, Connection, tenant_key
@@ -150,6 +150,7 @@ class SharedEngine(Engine):
         self._bound_seen: LruMap[str, str | None] = LruMap(DEFAULT_MAX_TENANTS)
         self._seen_lock = threading.Lock()
         self._settle = connection.script(scripts.SETTLE)
+        self._gauge = connection.script(scripts.GAUGE)
 
     # ---- the scenario set, shared -------------------------------------------------------------------
 
@@ -250,6 +251,31 @@ class SharedEngine(Engine):
         self._refresh()
         tenants = [tenant] if tenant is not None else self._some_tenants()
         return [(who, name, found) for who in tenants for name, found in self._states_of(who).items()]
+
+    def quota_gauges(
+        self, tenant: str | None = None
+    ) -> list[tuple[QuotaKey, tuple[int, int, int], QuotaEffect | None]]:
+        """Each quota window of a tenant (or of up to SHOWN_TENANTS tenants) in a loaded scenario: its key,
+        use now (requests/min, tokens/min, tokens/day, expired entries dropped first) and limits."""
+        self._refresh()
+        current = {f"{name}#{self._generations.get(id(c))}": c for name, c in self._scenarios.items()}
+        gauges: list[tuple[QuotaKey, tuple[int, int, int], QuotaEffect | None]] = []
+        for who in [tenant] if tenant is not None else self._some_tenants():
+            windows = _tenant_prefix(who) + "q|"
+
+            def scan(client: Any, windows: str = windows) -> list[str]:
+                return sorted(_text(key)[: -len(":r")] for key in client.scan_iter(match=windows + "*:r"))
+
+            for window in self._connection.run(scan):
+                scenario_key, rule_id, model = window[len(windows) :].split("|", 2)
+                compiled = current.get(scenario_key)
+                if compiled is None:
+                    continue
+                used = self._gauge([], [PREFIX, window])
+                spec = next((r for r in compiled.scenario.rules if r.id == rule_id), None)
+                key = (who, compiled.name, rule_id, model)
+                gauges.append((key, (int(used[0]), int(used[1]), int(used[2])), spec.quota if spec else None))
+        return gauges
 
     def _some_tenants(self) -> list[str]:
         def scan(client: Any) -> list[str]:
@@ -381,11 +407,15 @@ class SharedEngine(Engine):
             spec = rule.rule
             throttled = _text(reply[3])
             error: AwsError | None = None
+            window = None
             if throttled:
                 error = AwsError("ThrottlingException", _THROTTLED[throttled])
+                window = DAY if throttled == "tpd" else MINUTE
             elif spec.error is not None:
                 error = AwsError(spec.error.code, spec.error.message, **spec.error.fields)
-            return self._fired(compiled, rule, n, call, error=error, tickets=tuple(tickets))
+            return self._fired(
+                compiled, rule, n, call, error=error, tickets=tuple(tickets), quota_window=window
+            )
 
     def begin_call(self, tenant: str, call: Call | None) -> tuple[int, float, Plan | None]:
         """A served call's first round trip: the tenant's request number and the clock's time and, when

@@ -8,10 +8,11 @@ script; sequence numbers come from one counter, so they are unique across replic
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
-from emulator.engine.plan import Plan
+from emulator.engine.plan import Drop, ExceptionAfter, Hang, Plan, StreamFaults, Truncate
 from emulator.journal import (
     DEFAULT_CAPACITY,
     DEFAULT_DETAIL_BYTES,
@@ -21,6 +22,7 @@ from emulator.journal import (
     _detail_size,
 )
 from emulator.shared.connection import PREFIX, Connection
+from emulator.wire.errors import AwsError
 
 _STREAM = PREFIX + "journal"
 _BODIES = PREFIX + "journal-bodies"
@@ -77,9 +79,39 @@ return 1
 """
 
 
-# What of a call's plan the journal keeps in Redis: the values the dashboard and report explain a call by.
-# The plan's objects (its error, stream and connection faults, scripted answer) stay in the replica.
+# What of a call's plan the journal keeps in Redis, for the dashboard and report to explain the call by
+# (with its error and faults, below); its scripted answer and quota tickets stay in the replica.
 _PLAN_VALUES = ("scenario", "rule_id", "delay_seconds", "match_number", "quota_window")
+
+
+def _plan_values(plan: Plan) -> dict[str, Any]:
+    """What the dashboard and report explain a call by: the plan's values, its error, its faults."""
+    values: dict[str, Any] = {name: getattr(plan, name) for name in _PLAN_VALUES}
+    if plan.error is not None:
+        values["error"] = [plan.error.code, plan.error.message, plan.error.fields]
+    connection = plan.connection
+    if connection is not None:
+        values["connection"] = [type(connection).__name__, dataclasses.asdict(connection)]
+    if plan.stream is not None:
+        values["stream"] = dataclasses.asdict(plan.stream)
+    return values
+
+
+_CONNECTIONS: dict[str, Any] = {"Hang": Hang, "Drop": Drop, "Truncate": Truncate}
+
+
+def _plan(values: dict[str, Any]) -> Plan:
+    error = values.pop("error", None)
+    connection = values.pop("connection", None)
+    stream = values.pop("stream", None)
+    if stream is not None and stream["exception_after"] is not None:
+        stream["exception_after"] = ExceptionAfter(**stream["exception_after"])
+    return Plan(
+        **values,
+        error=AwsError(error[0], error[1], **error[2]) if error is not None else None,
+        connection=_CONNECTIONS[connection[0]](**connection[1]) if connection is not None else None,
+        stream=StreamFaults(**stream) if stream is not None else None,
+    )
 
 
 def _summary(entry: JournalEntry) -> str:
@@ -88,7 +120,7 @@ def _summary(entry: JournalEntry) -> str:
     summary.pop("sequence")
     plan = entry.plan
     if plan is not None and plan.scenario is not None:
-        summary["plan"] = {name: getattr(plan, name) for name in _PLAN_VALUES}
+        summary["plan"] = _plan_values(plan)
     return json.dumps(summary, separators=(",", ":"))
 
 
@@ -96,7 +128,7 @@ def _entry(data: dict[str, Any], sequence: int) -> JournalEntry:
     plan = data.pop("plan", None)
     entry = JournalEntry(**data, sequence=sequence)
     if plan is not None:
-        entry.plan = Plan(**plan)
+        entry.plan = _plan(plan)
     return entry
 
 

@@ -246,6 +246,20 @@ return head
 """
 )
 
+# ARGV: prefix, a quota window's key -> {requests this minute, tokens this minute, tokens today}, the
+# entries gone out of their windows dropped first (as admitting a call would).
+GAUGE = (
+    _NOW
+    + _QUOTA
+    + """
+local q = ARGV[2]
+expire(q, now())
+local tok = q .. ':tok'
+return {redis.call('LLEN', q .. ':r'), tonumber(redis.call('HGET', tok, 'm') or '0'),
+        tonumber(redis.call('HGET', tok, 'd') or '0')}
+"""
+)
+
 # ARGV: quota key, entry id, tokens used -> replaces the entry's estimate while it is in a window
 SETTLE = """
 local q = ARGV[1]

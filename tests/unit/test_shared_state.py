@@ -89,7 +89,7 @@ def converse(tenant: str, tokens: int = 0) -> Call:
 
 def summary(plan: Plan) -> tuple[Any, ...]:
     error = (plan.error.code, plan.error.message) if plan.error else None
-    return plan.rule_id, error, plan.delay_seconds, len(plan.quota_tickets)
+    return plan.rule_id, error, plan.delay_seconds, len(plan.quota_tickets), plan.match_number, plan.quota_window
 
 
 def served(engine: SharedEngine, call: Call) -> Plan:
@@ -121,6 +121,7 @@ def test_the_shared_engine_decides_every_call_as_the_memory_engine_does(
     assert any(error and error[1].startswith("Too many tokens") for _, error, *_ in plans["shared"])
     assert shared.state_of("AKIAMODES", "modes") == memory.state_of("AKIAMODES", "modes")
     assert shared.counters("AKIAMODES") == memory.counters("AKIAMODES")  # matched and fired, per rule
+    assert shared.quota_gauges("AKIAMODES") == memory.quota_gauges("AKIAMODES") != []
     assert ("AKIAMODES", "modes") in [(who, name) for who, name, _ in shared.counters()]
 
 
