@@ -89,7 +89,14 @@ def converse(tenant: str, tokens: int = 0) -> Call:
 
 def summary(plan: Plan) -> tuple[Any, ...]:
     error = (plan.error.code, plan.error.message) if plan.error else None
-    return plan.rule_id, error, plan.delay_seconds, len(plan.quota_tickets), plan.match_number, plan.quota_window
+    return (
+        plan.rule_id,
+        error,
+        plan.delay_seconds,
+        len(plan.quota_tickets),
+        plan.match_number,
+        plan.quota_window,
+    )
 
 
 def served(engine: SharedEngine, call: Call) -> Plan:
