@@ -277,6 +277,26 @@ def test_the_journal_keeps_bodies_within_its_budget_and_clears_one_tenant(backen
     assert journal.detail_bytes == 0
 
 
+def test_journal_writes_leave_the_call_path_yet_this_replica_reads_every_one(backend: SharedBackend) -> None:
+    from emulator.shared.journal import SharedJournal
+
+    journal = SharedJournal(backend.connection, capacity=1000)
+    recorded = [entry(f"t{n % 4}", 200 + n % 7, b"z") for n in range(300)]
+    threads = [
+        threading.Thread(target=lambda part=part: [journal.record(e) for e in part])
+        for part in (recorded[:150], recorded[150:])
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    listed = journal.entries()  # waits for this replica's writer
+    assert len(listed) == 300
+    assert sorted(e.sequence for e in recorded) == [e.sequence for e in listed]
+    assert len({e.sequence for e in recorded}) == 300
+
+
 def test_an_unreachable_redis_is_a_state_unavailable_error() -> None:
     from redis_server import free_port
 
