@@ -222,7 +222,13 @@ class _Search:
 
 def _search_configuration(value: Any) -> _Search:
     configuration = value or {}
-    vector = configuration.get("vectorSearchConfiguration") or {}
+    # Managed search (botocore's ManagedSearchConfiguration) takes the same number of results and filter;
+    # the emulator's one ranking stands for whichever strategy Bedrock would pick, and reranking is not run.
+    vector = (
+        configuration.get("vectorSearchConfiguration")
+        or configuration.get("managedSearchConfiguration")
+        or {}
+    )
     number = vector.get("numberOfResults", DEFAULT_NUMBER_OF_RESULTS)
     if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 100:
         raise _constraint("numberOfResults", number, "Member must have value between 1 and 100")

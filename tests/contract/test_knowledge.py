@@ -116,6 +116,31 @@ def test_retrieve_pages_with_next_token_without_repeating_chunks(runtime: Any) -
     assert len(ids) == len(set(ids)) == 4
 
 
+def test_retrieve_honours_managed_search_like_vector_search(runtime: Any) -> None:
+    query = {"text": "order shipping refund card warranty password"}
+    managed = runtime.retrieve(
+        knowledgeBaseId=ANY_KB,
+        retrievalQuery=query,
+        retrievalConfiguration={"managedSearchConfiguration": {"numberOfResults": 3}},
+    )["retrievalResults"]
+    vector = runtime.retrieve(
+        knowledgeBaseId=ANY_KB,
+        retrievalQuery=query,
+        retrievalConfiguration={"vectorSearchConfiguration": {"numberOfResults": 3}},
+    )["retrievalResults"]
+    assert len(managed) == 3
+    assert [r["content"] for r in managed] == [r["content"] for r in vector]
+    with pytest.raises(ClientError) as caught:
+        runtime.retrieve(
+            knowledgeBaseId=ANY_KB,
+            retrievalQuery=query,
+            retrievalConfiguration={
+                "managedSearchConfiguration": {"filter": {"greaterThan": {"key": "year", "value": "2020"}}}
+            },
+        )
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+
+
 def test_retrieve_hybrid_and_semantic_search_types_both_answer(runtime: Any) -> None:
     for kind in ("HYBRID", "SEMANTIC"):
         response = runtime.retrieve(
