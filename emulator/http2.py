@@ -52,7 +52,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from email.utils import formatdate
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
@@ -67,6 +66,7 @@ from emulator.serving import (
     ConnectionRegister,
     ServerLimits,
     WsgiResponse,
+    http_date,
     set_kernel_timeouts,
 )
 
@@ -690,22 +690,8 @@ class _Responder(WsgiResponse):
         if b"server" not in present:
             headers.append((b"server", self._conn.server_header))
         if b"date" not in present:
-            headers.append((b"date", _http_date()))
+            headers.append((b"date", http_date().encode("ascii")))
         return headers
-
-
-_date_cache: tuple[int, bytes] = (0, b"")
-
-
-def _http_date() -> bytes:
-    """The Date header value, formatted once a second."""
-    global _date_cache  # noqa: PLW0603 - a one-entry cache; a stale read only formats again
-    now = int(time.time())
-    second, value = _date_cache
-    if second != now:
-        value = formatdate(now, usegmt=True).encode("ascii")
-        _date_cache = (now, value)
-    return value
 
 
 def serve_h2c(

@@ -55,6 +55,7 @@ from emulator.serving import (
     MalformedBodyError,
     ServerLimits,
     WsgiResponse,
+    http_date,
     plain_error,
     set_kernel_timeouts,
 )
@@ -189,7 +190,7 @@ class _Exchange(WsgiResponse):
         if "server" not in names:
             lines.append(f"Server: {SERVER_SOFTWARE}\r\n")
         if "date" not in names:
-            lines.append(f"Date: {handler.date_time_string()}\r\n")
+            lines.append(f"Date: {http_date()}\r\n")
         if self._environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in _BODYLESS_STATUSES:
             self._bodyless = True
         elif "content-length" not in names:

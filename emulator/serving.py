@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -264,3 +265,17 @@ class ConnectionRegister:
         self.evictions += 1
         with contextlib.suppress(OSError):
             conn.shutdown(socket.SHUT_RDWR)
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def http_date() -> str:
+    """The Date header value (RFC 9110 IMF-fixdate), formatted once a second for both protocols."""
+    global _date_cache  # noqa: PLW0603 - a one-entry cache; a stale read only formats again
+    now = int(time.time())
+    second, value = _date_cache
+    if second != now:
+        value = formatdate(now, usegmt=True)
+        _date_cache = (now, value)
+    return value
