@@ -176,3 +176,18 @@ def test_notice_is_written_at_any_level_in_the_configured_format(output: io.Stri
     as_json, as_text = lines(output)
     assert json.loads(as_json)["endpoint"] == "http://127.0.0.1:8484"
     assert as_text == "bedrock-emulator serving on http://127.0.0.1:8484"
+
+
+def test_the_text_formatter_writes_what_loggings_own_formatter_writes_across_seconds() -> None:
+    import logging
+
+    from emulator.log_setup import TEXT_FORMAT, TextFormatter
+
+    ours, stock = TextFormatter(), logging.Formatter(TEXT_FORMAT)
+    record = logging.LogRecord(
+        "bedrock_emulator.requests", logging.INFO, __file__, 1, "call %s", ("a",), None
+    )
+    for step in (0.0, 0.25, 0.999, 1.0, 61.5, 3600.001):
+        record.created = 1_796_600_000.0 + step
+        record.msecs = (record.created - int(record.created)) * 1000
+        assert ours.format(record) == stock.format(record)
