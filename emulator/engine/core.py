@@ -13,8 +13,10 @@ call in flight is forgotten and starts fresh, as after a reset (docs/scenarios.m
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from emulator.engine import randomness
 from emulator.engine.call import Call
@@ -32,6 +34,26 @@ from emulator.wire.errors import AwsError
 _STRICT_NO_PLAN = replace(NO_PLAN, strict=True)
 # How many of the most recently active tenants the counters and quota gauges cover when not asked for one.
 SHOWN_TENANTS = 100
+
+
+def choose_scenario(
+    scenarios: Mapping[str, Any], call: Call, bound: str | None, default: str | None
+) -> str | None:
+    """The order every engine picks a call's scenario in (docs/scenarios.md): the scenario header (an
+    unknown name is UnknownScenarioError), the tenant's binding, a scenario named like the tenant, the
+    default, or none. Names not loaded are skipped."""
+    header = call.scenario_header
+    if header:
+        if header in scenarios:
+            return header
+        raise UnknownScenarioError(header, sorted(scenarios))
+    if bound is not None and bound in scenarios:
+        return bound
+    if call.tenant in scenarios:
+        return call.tenant
+    if default is not None and default in scenarios:
+        return default
+    return None
 
 
 class Engine:
@@ -177,20 +199,7 @@ class Engine:
 
     def select(self, call: Call) -> str | None:
         """The scenario a call runs under: header, tenant binding, tenant-named scenario, default, none."""
-        scenarios = self._scenarios
-        header = call.scenario_header
-        if header:
-            if header in scenarios:
-                return header
-            raise UnknownScenarioError(header, sorted(scenarios))
-        bound = self._bindings.get(call.tenant)
-        if bound is not None and bound in scenarios:
-            return bound
-        if call.tenant in scenarios:
-            return call.tenant
-        if self._default is not None and self._default in scenarios:
-            return self._default
-        return None
+        return choose_scenario(self._scenarios, call, self._bindings.get(call.tenant), self._default)
 
     def plan(self, call: Call) -> Plan:
         """What to do with a call, decided once; raises UnknownScenarioError for an unknown header name."""

@@ -28,10 +28,10 @@ from emulator.engine.call import Call
 from emulator.engine.checks import check_scenario
 from emulator.engine.clock import MAX_ADVANCES, Clock
 from emulator.engine.compiled import CompiledRule, CompiledScenario, compile_scenario
-from emulator.engine.core import SHOWN_TENANTS, Engine, _matched, _tokens_to_admit
+from emulator.engine.core import SHOWN_TENANTS, Engine, _matched, _tokens_to_admit, choose_scenario
 from emulator.engine.lru import LruMap
 from emulator.engine.plan import Plan, QuotaTicket
-from emulator.engine.problems import Problem, ScenarioError, UnknownScenarioError
+from emulator.engine.problems import Problem, ScenarioError
 from emulator.engine.quotas import DAY, MINUTE, RPM_MESSAGE, TPD_MESSAGE, TPM_MESSAGE, QuotaKey
 from emulator.engine.schema import QuotaEffect, Scenario
 from emulator.engine.state import DEFAULT_MAX_TENANTS, ScenarioState
@@ -321,19 +321,7 @@ class SharedEngine(Engine):
         read = self._selections.take(call.tenant)
         version, bound = read if read is not None else self._select([], [PREFIX, call.tenant])
         self._sync(_text(version))
-        scenarios = self._scenarios
-        header = call.scenario_header
-        if header:
-            if header in scenarios:
-                return header
-            raise UnknownScenarioError(header, sorted(scenarios))
-        if bound is not None and _text(bound) in scenarios:
-            return _text(bound)
-        if call.tenant in scenarios:
-            return call.tenant
-        if self._default is not None and self._default in scenarios:
-            return self._default
-        return None
+        return choose_scenario(self._scenarios, call, None if bound is None else _text(bound), self._default)
 
     def plan(self, call: Call) -> Plan:
         name = self.select(call)

@@ -640,15 +640,20 @@ def _list_of_containers(
         if type(value) is not list:
             return
         hidden = hidden or sensitive
-        for rule in counts:
-            broken = rule(value)
-            if broken is not None:
-                errors.append(violation(path, value, broken, hidden=hidden))
+        _check_counts(counts, value, path, hidden, errors)
         if element is not None:
             for index, item in enumerate(value, 1):
                 element(item, f"{path}.{index}.member", hidden, errors)
 
     return validate
+
+
+def _check_counts(counts: tuple[Rule, ...], value: Any, path: str, hidden: bool, errors: list[str]) -> None:
+    """A list's or map's length rules (min/max items), one violation each."""
+    for rule in counts:
+        broken = rule(value)
+        if broken is not None:
+            errors.append(violation(path, value, broken, hidden=hidden))
 
 
 def _list_of_scalars(
@@ -661,10 +666,7 @@ def _list_of_scalars(
         if type(value) is not list:
             return
         hidden = hidden or sensitive
-        for rule in counts:
-            broken = rule(value)
-            if broken is not None:
-                errors.append(violation(path, value, broken, hidden=hidden))
+        _check_counts(counts, value, path, hidden, errors)
         if rules and any(rule(item) is not None for item in value for rule in rules):
             errors.append(violation(path, value, element_rule, hidden=hidden))
 
@@ -688,10 +690,7 @@ def _map_of(
         if type(value) is not dict:
             return
         hidden = hidden or sensitive
-        for rule in counts:
-            broken = rule(value)
-            if broken is not None:
-                errors.append(violation(path, value, broken, hidden=hidden))
+        _check_counts(counts, value, path, hidden, errors)
         if key_rules and any(rule(key) is not None for key in value for rule in key_rules):
             errors.append(violation(path, value, key_rule, hidden=hidden))
         if value_rules and any(rule(item) is not None for item in value.values() for rule in value_rules):
