@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +24,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from serve_process import ServeProcess
 
 from emulator import catalog
 from emulator.app import create_app
@@ -35,7 +33,6 @@ from emulator.settings import Settings
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("bedrock-emulator")
 AWS_CLI = Path(sys.executable).with_name("aws")
-SERVING_LINE = re.compile(r"^bedrock-emulator serving on (http://(?:127\.0\.0\.1|localhost):(\d+))$")
 READY_WITHIN = 0.5
 PYCACHE = Path(tempfile.gettempdir()) / "bedrock-emulator-tests-pycache"
 MODEL = "amazon.nova-micro-v1:0"
@@ -82,56 +79,6 @@ def _clean_env(**extra: str) -> dict[str, str]:
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     env.update(extra)
     return env
-
-
-class ServeProcess:
-    """A ``serve`` subprocess; its stderr lines are collected by a thread so the pipe never fills."""
-
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(
-            command,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._first_line = threading.Event()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line.rstrip("\n"))
-            self._first_line.set()
-        self._first_line.set()
-
-    def first_line(self, timeout: float = 10.0) -> str:
-        assert self._first_line.wait(timeout), "serve printed nothing"
-        assert self.lines, f"serve exited with {self.process.poll()} and printed nothing"
-        return self.lines[0]
-
-    def endpoint_url(self) -> str:
-        match = SERVING_LINE.match(self.first_line())
-        assert match is not None, self.lines
-        return match.group(1)
-
-    def stop(self) -> int:
-        """SIGTERM (if still running), wait, and return the exit code; idempotent."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait()
-        self._reader.join(timeout=5)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
-        return code
 
 
 def _health(endpoint_url: str, timeout: float = 2.0) -> dict[str, Any]:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,8 +28,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from redis_server import RedisServer, free_port
+from serve_process import ServeProcess
 
-SERVING_LINE = re.compile(r"^bedrock-emulator serving on (http://127\.0\.0\.1:\d+)$")
 PYCACHE = Path(tempfile.gettempdir()) / "bedrock-emulator-tests-pycache"
 MODEL = "amazon.nova-micro-v1:0"
 MESSAGES = [{"role": "user", "content": [{"text": "Say something about rivers."}]}]
@@ -46,8 +44,8 @@ rules:
 """
 
 
-class Replica:
-    """One ``python -m emulator serve --port 0 --state URL`` process; stderr read by a thread."""
+class Replica(ServeProcess):
+    """One ``python -m emulator serve --port 0 --state URL`` process."""
 
     def __init__(self, state_url: str, scenario_dir: Path, **variables: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BEDROCK_EMULATOR_", "AWS_"))}
@@ -55,43 +53,10 @@ class Replica:
         env.update(PYTHONPYCACHEPREFIX=str(PYCACHE), AWS_EC2_METADATA_DISABLED="true", **variables)
         command = [sys.executable, "-m", "emulator", "serve", "--port", "0", "--state", state_url]
         command += ["--scenario", str(scenario_dir), "--log-level", "WARNING"]
-        self.process = subprocess.Popen(
-            command,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._ready = threading.Event()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line.rstrip("\n"))
-            self._ready.set()
-        self._ready.set()
+        super().__init__(command, env)
 
     def url(self, timeout: float = 20.0) -> str:
-        assert self._ready.wait(timeout), "serve printed nothing"
-        match = SERVING_LINE.match(self.lines[0]) if self.lines else None
-        assert match is not None, (self.process.poll(), self.lines)
-        return match.group(1)
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._reader.join(timeout=5)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        return self.endpoint_url(timeout)
 
 
 def admin(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
