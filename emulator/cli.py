@@ -132,6 +132,26 @@ def _parser() -> argparse.ArgumentParser:
         "quotas, the clock, scenarios, bindings, the journal and created resources (BEDROCK_EMULATOR_STATE)",
     )
 
+    serve.add_argument(
+        "--model-backend",
+        dest="model_backend",
+        help="an OpenAI-compatible chat-completions server (Ollama, vLLM, llama.cpp, LM Studio), e.g. "
+        "http://localhost:11434/v1, whose model writes text answers (BEDROCK_EMULATOR_MODEL_BACKEND)",
+    )
+    serve.add_argument(
+        "--model-backend-model",
+        dest="model_backend_model",
+        help="the model name sent to --model-backend; default: the Bedrock model id "
+        "(BEDROCK_EMULATOR_MODEL_BACKEND_MODEL)",
+    )
+    serve.add_argument(
+        "--model-backend-timeout",
+        dest="model_backend_timeout",
+        type=float,
+        help="seconds one --model-backend answer may take, else ModelTimeoutException; default 60 "
+        "(BEDROCK_EMULATOR_MODEL_BACKEND_TIMEOUT)",
+    )
+
     validate = commands.add_parser("validate", help="check scenario files without serving")
     validate.add_argument("files", nargs="+")
 
@@ -208,6 +228,9 @@ def _serve(args: argparse.Namespace) -> int:
         "agents": tuple(args.agents) if args.agents else None,
         "flows": tuple(args.flows) if args.flows else None,
         "state": args.state,
+        "model_backend": args.model_backend,
+        "model_backend_model": args.model_backend_model,
+        "model_backend_timeout": args.model_backend_timeout,
     }
     try:
         settings = Settings.from_sources(flags)

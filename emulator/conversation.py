@@ -12,16 +12,17 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from emulator import generation, reasoning, structured_output
+from emulator import chat_request, generation, reasoning, structured_output
 from emulator.catalog import FoundationModel, max_tokens_error
 from emulator.engine.plan import ScriptedAnswer
 from emulator.generation import Completion, Reasoning, ToolSpec
 from emulator.model_features import features_of
 from emulator.prompt_cache import CacheUsage
 from emulator.reasoning import Thinking
+from emulator.responder import STAND_IN, Ask, Responder
 from emulator.scripted import completion as scripted_completion
 from emulator.wire.binding import START_OF_MAP, read_json
 from emulator.wire.errors import AwsError, constraint_violation, validation
@@ -43,10 +44,30 @@ class ConversePrompt:
     after_tool_result: bool
     thinking: Thinking | None = None
     output_schema: Mapping[str, Any] | None = None
+    model_id: str = ""
+    body: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)  # as validated
 
     @property
     def input_tokens(self) -> int:
         return generation.count_tokens(self.text_for_tokens)
+
+    def ask(self) -> Ask:
+        """The request as a model is asked it (``emulator.responder``)."""
+        body = self.body
+        return Ask(
+            model_id=self.model_id,
+            key=self.key,
+            max_tokens=self.max_tokens,
+            stop_sequences=self.stop_sequences,
+            tools=self.tools,
+            tool_choice=self.tool_choice,
+            prompt_text=self.last_user_text,
+            after_tool_result=self.after_tool_result,
+            thinking=self.thinking,
+            output_schema=self.output_schema,
+            converse=True,
+            chat=lambda: chat_request.from_converse(body),
+        )
 
 
 def _constraint(value: Any, path: str, rule: str) -> AwsError:
@@ -188,6 +209,8 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         after_tool_result=after_tool_result,
         thinking=thinking,
         output_schema=output_schema,
+        model_id=model.model_id,
+        body=body,
     )
 
 
@@ -316,29 +339,19 @@ def _tool_choice(tool_config: Any) -> str | None:
 # -- answers -----------------------------------------------------------------------------------------
 
 
-def complete(prompt: ConversePrompt, *, seed: int, scripted: ScriptedAnswer | None) -> Completion:
-    """The stand-in model's completion, or the scenario's scripted one."""
+def complete(
+    prompt: ConversePrompt,
+    *,
+    seed: int,
+    scripted: ScriptedAnswer | None,
+    responder: Responder | None = None,
+) -> Completion:
+    """The model's completion (the stand-in's unless a ``responder`` is given), or the scenario's
+    scripted one."""
     written = scripted_completion(scripted)
     if written is not None:
         return written
-    completion = reasoning.think(
-        prompt.thinking,
-        lambda max_tokens: generation.complete(
-            prompt.key,
-            max_tokens=max_tokens,
-            stop_sequences=prompt.stop_sequences,
-            tools=prompt.tools,
-            tool_choice=prompt.tool_choice,
-            seed=seed,
-            prompt_text=prompt.last_user_text,
-            after_tool_result=prompt.after_tool_result,
-        ),
-        key=prompt.key,
-        seed=seed,
-        max_tokens=prompt.max_tokens,
-        prompt_text=prompt.last_user_text,
-    )
-    completion = structured_output.answer(completion, prompt.output_schema, key=prompt.key, seed=seed)
+    completion = (responder or STAND_IN).answer(prompt.ask(), seed=seed)
     if scripted is not None and scripted.stop_reason:
         completion = replace(completion, stop_reason=scripted.stop_reason)
     return completion

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import ClientDisconnected
@@ -52,6 +52,9 @@ from emulator.state.unavailable import StateUnavailableError
 from emulator.wire import declared, limits, routing, serialize, signature, sigv4
 from emulator.wire.binding import parse_json_body
 from emulator.wire.errors import AwsError
+
+if TYPE_CHECKING:
+    from emulator.responder import Responder
 
 log = logging.getLogger("bedrock_emulator")
 
@@ -121,6 +124,12 @@ class DataPlane:
         self._counter_lock = threading.Lock()
         self.state.on_forget(self._forget_counters)  # a reset tenant's ids start again
         self.state.extras[MODEL_RUNNER] = self.run_for_job
+        # What writes text models' answers: the deterministic stand-in (None), or a real model.
+        self.responder: Responder | None = None
+        if settings.model_backend:
+            from emulator.model_backend import ModelBackend
+
+            self.responder = ModelBackend.from_settings(settings)
 
     def _forget_counters(self, tenant: str | None) -> None:
         with self._counter_lock:
@@ -226,6 +235,7 @@ class DataPlane:
                 json_body=json_body,
                 state=self.state,
                 body_stream=environ["wsgi.input"] if duplex else None,
+                responder=self.responder,
             )
             entry.clock = call.now
             engine_call, plan = planned if planned is not None else self._plan(call, headers)

@@ -62,6 +62,9 @@ class Completion:
     stop_sequence: str | None
     tool_calls: tuple[ToolCall, ...]
     reasoning: Reasoning | None = None
+    # The prompt's tokens as the model counted them (a real model behind ``serve --model-backend``); None:
+    # usage counts the prompt with ``count_tokens``.
+    input_tokens: int | None = None
 
 
 def tokenize(text: str) -> list[str]:
@@ -221,6 +224,11 @@ def reasoning(
             "", "", base64.b64encode(b"\x12\x88" + opaque.digest() * 4).rstrip(b"="), len(tokens)
         )
     return Reasoning("".join(tokens), signature if signed else "", b"", len(tokens))
+
+
+def tool_use_id(key: bytes, seed: int, index: int) -> str:
+    """A Converse-style tool use id for the ``index``-th call answering the request ``key``."""
+    return _tool_use_id(_digest(key + b"|%d" % index, seed, b"tool-use-id"))
 
 
 def _tool_use_id(digest: int) -> str:

@@ -57,6 +57,11 @@ class Settings(BaseModel):
     s3_endpoint_url: str | None = None
     # Where mutable state lives: ``memory`` (this process) or a Redis URL shared by replicas (docs/replicas.md)
     state: str = "memory"
+    # An OpenAI-compatible chat-completions server (Ollama, vLLM, llama.cpp, LM Studio) whose model writes
+    # the text, tool calls and structured output of text models' answers (docs/model-backend.md)
+    model_backend: str | None = None
+    model_backend_model: str | None = None  # the model name sent to it (default: the Bedrock model id)
+    model_backend_timeout: float = Field(default=60.0, gt=0, le=3600)  # seconds for one answer
 
     @model_validator(mode="after")
     def _credentials_for_verification(self) -> Settings:
@@ -85,6 +90,23 @@ class Settings(BaseModel):
         value = value.strip()
         if value != "memory" and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("expected memory or a Redis URL such as redis://localhost:6379/0")
+        return value
+
+    @field_validator("model_backend")
+    @classmethod
+    def _backend_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        value = value.strip()
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018  # raises ValueError for a port that is not a number
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected an http:// or https:// URL such as http://localhost:11434/v1")
         return value
 
     @field_validator("admin_token")

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from emulator.engine.plan import ScriptedAnswer
 from emulator.state import AppState
 from emulator.wire import inputs
 from emulator.wire.binding import parse_json_body
 from emulator.wire.eventstream import StreamEvent
+
+if TYPE_CHECKING:
+    from emulator.responder import Responder
 
 UNPARSED: Any = object()  # marker: the body is not a JSON object
 
@@ -43,6 +46,9 @@ class OperationCall:
     # A bidirectional stream's request body, read by the handler as the client writes it (raw_body is
     # then empty): InvokeModelWithBidirectionalStream.
     body_stream: BinaryIO | None = field(default=None, repr=False, compare=False)
+    # What writes text models' answers: None, the deterministic stand-in; with ``serve --model-backend``,
+    # a real model behind an OpenAI-compatible server (``emulator.model_backend``).
+    responder: Responder | None = field(default=None, repr=False, compare=False)
 
     def json(self) -> Any:
         """The body parsed as a JSON object, or the SerializationException AWS answers for it."""

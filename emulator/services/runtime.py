@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 from emulator import (
     catalog,
+    chat_request,
     conversation,
     generation,
     invoke_caching,
     model_features,
     prompt_cache,
-    reasoning,
     scripted,
-    structured_output,
 )
 from emulator.bedrock_control import model_targets
 from emulator.catalog import FoundationModel, ResolvedModel
 from emulator.generation import Completion
 from emulator.prompt_cache import CachePoint
+from emulator.responder import STAND_IN, Ask
 from emulator.services.exchange import (
     BytesReply,
     JsonReply,
@@ -80,10 +80,13 @@ def _guarded_completion(
     input never reaches the model, so nothing is counted)."""
     if guard is not None and guard.input_blocked:
         return guard.finish(Completion("", 0, "end_turn", None, ()), intervened_stop_reason=_INTERVENED), 0
-    completion = conversation.complete(prompt, seed=call.seed, scripted=call.scripted)
+    completion = conversation.complete(
+        prompt, seed=call.seed, scripted=call.scripted, responder=call.responder
+    )
+    counted = completion.input_tokens if completion.input_tokens is not None else prompt.input_tokens
     if guard is not None:
         completion = guard.finish(completion, intervened_stop_reason=_INTERVENED)
-    return completion, _input_tokens(call, prompt.input_tokens)
+    return completion, _input_tokens(call, counted)
 
 
 _INTERVENED = "guardrail_intervened"
@@ -237,13 +240,21 @@ def _guarded_invoke_prompt(call: OperationCall, model: FoundationModel) -> tuple
     return provider.validate(body, model), guard
 
 
-def _guarded_invoke_completion(call: OperationCall, prompt: Prompt, guard: Guarded | None) -> Completion:
+def _guarded_invoke_completion(
+    call: OperationCall, prompt: Prompt, guard: Guarded | None, model: FoundationModel
+) -> tuple[Completion, int]:
+    """The completion and the prompt's tokens (the model's count where it gives one; none when the
+    guardrail blocked the input)."""
     if guard is not None and guard.input_blocked:
-        return guard.finish(Completion("", 0, "end_turn", None, ()), intervened_stop_reason="end_turn")
-    completion = _invoke_completion(call, prompt)
+        blocked = guard.finish(Completion("", 0, "end_turn", None, ()), intervened_stop_reason="end_turn")
+        return blocked, 0
+    completion = _invoke_completion(call, prompt, model)
+    counted = completion.input_tokens
+    if counted is None:
+        counted = generation.count_tokens(prompt.text_for_tokens)
     if guard is not None:
         completion = guard.finish(completion, intervened_stop_reason=completion.stop_reason)
-    return completion
+    return completion, counted
 
 
 def _provider(model: FoundationModel) -> Provider:
@@ -257,29 +268,28 @@ def _provider(model: FoundationModel) -> Provider:
         ) from None
 
 
-def _invoke_completion(call: OperationCall, prompt: Prompt) -> Completion:
+def _invoke_completion(call: OperationCall, prompt: Prompt, model: FoundationModel) -> Completion:
     written = scripted.completion(call.scripted)
     if written is not None:
         return written
-    prompt_text = prompt.text_for_tokens[-2000:]
-    completion = reasoning.think(
-        prompt.thinking,
-        lambda max_tokens: generation.complete(
-            prompt.key,
-            max_tokens=max_tokens,
-            stop_sequences=prompt.stop_sequences,
-            tools=prompt.tools,
-            tool_choice=prompt.tool_choice,
-            seed=call.seed,
-            prompt_text=prompt_text,
-            after_tool_result=prompt.after_tool_result,
-        ),
+    body, family = prompt.body, model.body_family
+    ask = Ask(
+        model_id=model.model_id,
         key=prompt.key,
-        seed=call.seed,
         max_tokens=prompt.max_tokens,
-        prompt_text=prompt_text,
+        stop_sequences=prompt.stop_sequences,
+        tools=prompt.tools,
+        tool_choice=prompt.tool_choice,
+        prompt_text=prompt.text_for_tokens[-2000:],
+        after_tool_result=prompt.after_tool_result,
+        thinking=prompt.thinking,
+        output_schema=prompt.output_schema,
+        chat=lambda: chat_request.from_invoke(family, body, prompt.text_for_tokens),
     )
-    return structured_output.answer(completion, prompt.output_schema, key=prompt.key, seed=call.seed)
+    # Embeddings and rerank answers are no chat: the stand-in computes them whatever answers chats.
+    texts = prompt.embedding is None and chat_request.speaks(family)
+    responder = call.responder if texts and call.responder is not None else STAND_IN
+    return responder.answer(ask, seed=call.seed)
 
 
 def _check_content_type(call: OperationCall) -> None:
@@ -305,18 +315,21 @@ def invoke_model(call: OperationCall) -> BytesReply:
     model = resolved.model
     _check_content_type(call)
     prompt, guard = _guarded_invoke_prompt(call, model)
-    input_tokens = generation.count_tokens(prompt.text_for_tokens)
-    if guard is not None and guard.input_blocked:
-        input_tokens = 0
+    scripted_body = call.scripted.invoke_body if call.scripted is not None else None
+    if scripted_body is not None:
+        completion = Completion("", scripted.output_tokens(call.scripted) or 0, "end_turn", None, ())
+        blocked = guard is not None and guard.input_blocked
+        input_tokens = 0 if blocked else generation.count_tokens(prompt.text_for_tokens)
+    else:
+        completion, input_tokens = _guarded_invoke_completion(call, prompt, guard, model)
     cache = invoke_caching.for_invoke(call, model, prompt, input_tokens)
     uncached = cache.uncached(input_tokens)
     headers = {"x-amzn-bedrock-input-token-count": str(uncached)}
     provider = _provider(model)
-    if call.scripted is not None and call.scripted.invoke_body is not None:
-        body: Mapping[str, Any] = call.scripted.invoke_body
-        completion = Completion("", scripted.output_tokens(call.scripted) or 0, "end_turn", None, ())
+    body: Mapping[str, Any]
+    if scripted_body is not None:
+        body = scripted_body
     else:
-        completion = _guarded_invoke_completion(call, prompt, guard)
         body = cache.body(provider.respond(prompt, completion, model, call.request_id))
     if guard is not None:
         body = {**body, **guard.invoke_fields()}
@@ -344,12 +357,9 @@ def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
         raise validation("The model is unsupported for streaming.")
     _check_content_type(call)
     prompt, guard = _guarded_invoke_prompt(call, model)
-    input_tokens = generation.count_tokens(prompt.text_for_tokens)
-    if guard is not None and guard.input_blocked:
-        input_tokens = 0
+    completion, input_tokens = _guarded_invoke_completion(call, prompt, guard, model)
     cache = invoke_caching.for_invoke(call, model, prompt, input_tokens)
     uncached = cache.uncached(input_tokens)
-    completion = _guarded_invoke_completion(call, prompt, guard)
     provider = _provider(model)
     chunks = cache.chunks(
         provider.stream_chunks(
