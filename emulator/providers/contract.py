@@ -66,10 +66,11 @@ class Prompt:
     body: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the validated native body
     thinking: Thinking | None = None  # extended thinking the body asks for (Anthropic Messages)
     output_schema: Mapping[str, Any] | None = None  # the JSON schema the answer follows (output_config)
+    counted_tokens: int | None = None  # the prompt's tokens as a real model counted them (model backend)
 
     @property
     def input_tokens(self) -> int:
-        return count_tokens(self.text_for_tokens)
+        return self.counted_tokens if self.counted_tokens is not None else count_tokens(self.text_for_tokens)
 
 
 class Provider(Protocol):

@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from emulator import (
@@ -242,19 +243,18 @@ def _guarded_invoke_prompt(call: OperationCall, model: FoundationModel) -> tuple
 
 def _guarded_invoke_completion(
     call: OperationCall, prompt: Prompt, guard: Guarded | None, model: FoundationModel
-) -> tuple[Completion, int]:
-    """The completion and the prompt's tokens (the model's count where it gives one; none when the
-    guardrail blocked the input)."""
+) -> tuple[Completion, Prompt, int]:
+    """The completion, the prompt (with the model's own token count where it gives one) and the input
+    tokens counted (none when the guardrail blocked the input)."""
     if guard is not None and guard.input_blocked:
         blocked = guard.finish(Completion("", 0, "end_turn", None, ()), intervened_stop_reason="end_turn")
-        return blocked, 0
+        return blocked, prompt, 0
     completion = _invoke_completion(call, prompt, model)
-    counted = completion.input_tokens
-    if counted is None:
-        counted = generation.count_tokens(prompt.text_for_tokens)
+    if completion.input_tokens is not None:
+        prompt = replace(prompt, counted_tokens=completion.input_tokens)
     if guard is not None:
         completion = guard.finish(completion, intervened_stop_reason=completion.stop_reason)
-    return completion, counted
+    return completion, prompt, prompt.input_tokens
 
 
 def _provider(model: FoundationModel) -> Provider:
@@ -321,7 +321,7 @@ def invoke_model(call: OperationCall) -> BytesReply:
         blocked = guard is not None and guard.input_blocked
         input_tokens = 0 if blocked else generation.count_tokens(prompt.text_for_tokens)
     else:
-        completion, input_tokens = _guarded_invoke_completion(call, prompt, guard, model)
+        completion, prompt, input_tokens = _guarded_invoke_completion(call, prompt, guard, model)
     cache = invoke_caching.for_invoke(call, model, prompt, input_tokens)
     uncached = cache.uncached(input_tokens)
     headers = {"x-amzn-bedrock-input-token-count": str(uncached)}
@@ -357,7 +357,7 @@ def invoke_model_with_response_stream(call: OperationCall) -> StreamReply:
         raise validation("The model is unsupported for streaming.")
     _check_content_type(call)
     prompt, guard = _guarded_invoke_prompt(call, model)
-    completion, input_tokens = _guarded_invoke_completion(call, prompt, guard, model)
+    completion, prompt, input_tokens = _guarded_invoke_completion(call, prompt, guard, model)
     cache = invoke_caching.for_invoke(call, model, prompt, input_tokens)
     uncached = cache.uncached(input_tokens)
     provider = _provider(model)
