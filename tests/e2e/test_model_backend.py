@@ -31,6 +31,7 @@ from emulator.settings import Settings
 NOVA = "amazon.nova-micro-v1:0"
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET_46 = "us.anthropic.claude-sonnet-4-6"  # structured output
+SONNET_4 = "us.anthropic.claude-sonnet-4-20250514-v1:0"  # extended thinking with a budget
 LLAMA = "meta.llama3-8b-instruct-v1:0"
 BACKEND_MODEL = "tiny-model"
 TIMEOUT = 1.0  # seconds the emulator waits for the backend in these tests
@@ -336,6 +337,24 @@ def test_the_backends_length_stop_is_bedrocks_max_tokens(
     assert response["stopReason"] == "max_tokens"
 
 
+def test_thinking_carries_the_backends_reasoning_in_bedrocks_block(
+    emulator: BedrockEmulator, fake: FakeChatServer
+) -> None:
+    reply = json.loads(completion("Tokyo."))
+    reply["choices"][0]["message"]["reasoning_content"] = "The user asks about the largest city."
+    fake.queue(Answer(json.dumps(reply).encode()))
+    response = emulator.client().converse(
+        modelId=SONNET_4,
+        messages=say("What is the largest city in Japan?"),
+        inferenceConfig={"maxTokens": 2048},
+        additionalModelRequestFields={"thinking": {"type": "enabled", "budget_tokens": 1024}},
+    )
+    reasoning, text = response["output"]["message"]["content"]
+    assert reasoning["reasoningContent"]["reasoningText"]["text"] == "The user asks about the largest city."
+    assert reasoning["reasoningContent"]["reasoningText"]["signature"]
+    assert text == {"text": "Tokyo."}
+
+
 # -- InvokeModel -------------------------------------------------------------------------------------
 
 
@@ -389,6 +408,58 @@ def test_invoke_model_anthropic_tool_use(emulator: BedrockEmulator, fake: FakeCh
     assert body["content"][1]["input"] == {"city": "Oslo"}
     assert body["content"][1]["id"].startswith("toolu_bdrk_")
     assert fake.requests[0][1]["tools"][0]["function"]["parameters"] == WEATHER_SCHEMA
+
+
+def test_invoke_model_anthropic_tool_result_turns_are_translated(
+    emulator: BedrockEmulator, fake: FakeChatServer
+) -> None:
+    tools = [{"name": "get_weather", "description": "The weather in a city", "input_schema": WEATHER_SCHEMA}]
+    messages = [
+        {"role": "user", "content": "Weather in Oslo?"},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Checking."},
+                {
+                    "type": "tool_use",
+                    "id": "toolu_bdrk_01X",
+                    "name": "get_weather",
+                    "input": {"city": "Oslo"},
+                },
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "toolu_bdrk_01X",
+                    "content": [{"type": "text", "text": "-3 C"}],
+                },
+                {"type": "text", "text": "And tomorrow?"},
+            ],
+        },
+    ]
+    body = json.dumps(
+        {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 64, "tools": tools, "messages": messages}
+    )
+    emulator.client().invoke_model(modelId=HAIKU, body=body)
+    assert fake.requests[0][1]["messages"] == [
+        {"role": "user", "content": "Weather in Oslo?"},
+        {
+            "role": "assistant",
+            "content": "Checking.",
+            "tool_calls": [
+                {
+                    "id": "toolu_bdrk_01X",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "toolu_bdrk_01X", "content": "-3 C"},
+        {"role": "user", "content": "And tomorrow?"},
+    ]
 
 
 def test_invoke_model_with_response_stream_anthropic_body(
