@@ -220,23 +220,22 @@ def _error_message(data: bytes) -> str | None:
 def _completion(reply: Any, ask: Ask, *, seed: int) -> Completion:
     choices = reply.get("choices") if isinstance(reply, dict) else None
     choice = choices[0] if isinstance(choices, list) and choices else None
-    message = choice.get("message") if isinstance(choice, dict) else None
-    if not isinstance(message, dict):
+    if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
         raise _NotACompletionError("no choices[0].message")
-    assert isinstance(choice, dict)
+    message: dict[str, Any] = choice["message"]
     text = _text(message.get("content"))
     calls = tuple(
         _call(call, generation.tool_use_id(ask.key, seed, index))
         for index, call in enumerate(_list(message.get("tool_calls"), "tool_calls"))
     )
     finish = choice.get("finish_reason")
-    stop_reason = (
-        "tool_use" if calls else _STOP_REASONS.get(finish if isinstance(finish, str) else "", "end_turn")
-    )
+    stop_reason = _STOP_REASONS.get(finish, "end_turn") if isinstance(finish, str) else "end_turn"
     matched = choice.get("stop_reason")  # vLLM names the stop sequence that ended the answer
-    stop_sequence = matched if isinstance(matched, str) and matched in ask.stop_sequences else None
-    if stop_sequence is not None and not calls:
-        stop_reason = "stop_sequence"
+    stop_sequence = None
+    if calls:
+        stop_reason = "tool_use"
+    elif isinstance(matched, str) and matched in ask.stop_sequences:
+        stop_reason, stop_sequence = "stop_sequence", matched
     thought = _reasoning(message, ask, seed=seed)
     usage = reply.get("usage")
     usage = usage if isinstance(usage, dict) else {}

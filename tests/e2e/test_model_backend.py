@@ -327,6 +327,41 @@ def test_converse_stream_cuts_the_answer_into_bedrock_deltas(
     assert events[-2]["messageStop"]["stopReason"] == "end_turn"
 
 
+def test_converse_stream_tool_use(emulator: BedrockEmulator, fake: FakeChatServer) -> None:
+    arguments = {"city": "Reykjavik", "units": "celsius"}
+    call = {
+        "id": "c1",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": json.dumps(arguments)},
+    }
+    fake.queue(Answer(completion(None, tool_calls=[call], finish="tool_calls")))
+    events = list(
+        emulator.client().converse_stream(modelId=NOVA, messages=say("Weather?"), toolConfig=TOOLS)["stream"]
+    )
+    [start] = [e["contentBlockStart"]["start"]["toolUse"] for e in events if "contentBlockStart" in e]
+    assert start["name"] == "get_weather"
+    assert start["toolUseId"].startswith("tooluse_")
+    pieces = [
+        e["contentBlockDelta"]["delta"]["toolUse"]["input"]
+        for e in events
+        if "toolUse" in e.get("contentBlockDelta", {}).get("delta", {})
+    ]
+    assert json.loads("".join(pieces)) == arguments
+    assert [e["messageStop"]["stopReason"] for e in events if "messageStop" in e] == ["tool_use"]
+
+
+def test_a_stop_sequence_the_backend_names_is_bedrocks_stop_sequence(
+    emulator: BedrockEmulator, fake: FakeChatServer
+) -> None:
+    reply = json.loads(completion("One, two"))
+    reply["choices"][0]["stop_reason"] = "three"  # vLLM's matched stop string
+    fake.queue(Answer(json.dumps(reply).encode()))
+    response = emulator.client().converse(
+        modelId=NOVA, messages=say("Count."), inferenceConfig={"stopSequences": ["three"]}
+    )
+    assert response["stopReason"] == "stop_sequence"
+
+
 def test_the_backends_length_stop_is_bedrocks_max_tokens(
     emulator: BedrockEmulator, fake: FakeChatServer
 ) -> None:
