@@ -64,6 +64,13 @@ class ModelBackend:
     model: str | None = None
     timeout: float = 60.0
 
+    @property
+    def shown(self) -> str:
+        """The endpoint as logs show it: without any user or password the URL carries."""
+        parts = urlsplit(self.url)
+        host = parts.netloc.rpartition("@")[2]
+        return f"{parts.scheme}://{host}{parts.path}"
+
     @classmethod
     def from_settings(cls, settings: Settings) -> ModelBackend:
         return cls(
@@ -80,7 +87,7 @@ class ModelBackend:
         try:
             return _completion(read_json(data), ask, seed=seed)
         except (_NotACompletionError, ValueError) as exc:
-            log.warning("model backend %s: not a chat completion: %s", self.url, exc)
+            log.warning("model backend %s: not a chat completion: %s", self.shown, exc)
             raise AwsError("ModelErrorException", originalStatusCode=status) from None
 
     def request(self, ask: Ask, chat: ChatInput, *, seed: int) -> dict[str, Any]:
@@ -120,13 +127,12 @@ class ModelBackend:
 
     # -- HTTP ---------------------------------------------------------------------------------------
 
-    def _connection(self, timeout: float) -> HTTPConnection:
+    def _connection(self) -> HTTPConnection:
         import http.client
 
         parts = urlsplit(self.url)
-        if parts.scheme == "https":
-            return http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout)
-        return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        return kind(parts.hostname or "", parts.port, timeout=self.timeout)
 
     def _post(self, data: bytes) -> tuple[int, bytes]:
         """The status and body of the backend's answer, read within the timeout and the size bound."""
@@ -135,7 +141,7 @@ class ModelBackend:
         parts = urlsplit(self.url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         deadline = time.monotonic() + self.timeout
-        connection = self._connection(self.timeout)
+        connection = self._connection()
         try:
             connection.connect()
             _until(connection, deadline)
@@ -148,19 +154,19 @@ class ModelBackend:
             while chunk := response.read1(_READ_SIZE):
                 size += len(chunk)
                 if size > MAX_RESPONSE_BYTES:
-                    log.warning("model backend %s: answer over %d bytes", self.url, MAX_RESPONSE_BYTES)
+                    log.warning("model backend %s: answer over %d bytes", self.shown, MAX_RESPONSE_BYTES)
                     raise AwsError("ModelErrorException", originalStatusCode=response.status)
                 chunks.append(chunk)
                 _until(connection, deadline)
             return response.status, b"".join(chunks)
         except TimeoutError:
-            log.warning("model backend %s: no answer within %gs", self.url, self.timeout)
+            log.warning("model backend %s: no answer within %gs", self.shown, self.timeout)
             raise AwsError("ModelTimeoutException") from None
         except http.client.HTTPException as exc:  # not HTTP at all
-            log.warning("model backend %s: not an HTTP answer: %r", self.url, exc)
+            log.warning("model backend %s: not an HTTP answer: %r", self.shown, exc)
             raise AwsError("ModelErrorException") from None
         except OSError as exc:  # refused, unreachable, reset
-            log.warning("model backend %s: unavailable: %s", self.url, exc)
+            log.warning("model backend %s: unavailable: %s", self.shown, exc)
             raise AwsError("ServiceUnavailableException") from None
         finally:
             connection.close()
@@ -169,7 +175,7 @@ class ModelBackend:
         """Bedrock's error for a backend's error status: its refusals of the request as the model's
         ValidationException (Converse prefixes them), its timeouts and overload as Bedrock's."""
         message = _error_message(data)
-        log.warning("model backend %s: HTTP %d %s", self.url, status, message or "")
+        log.warning("model backend %s: HTTP %d %s", self.shown, status, message or "")
         if status in (408, 504):
             return AwsError("ModelTimeoutException")
         if status == 429:

@@ -24,6 +24,7 @@ from serve_process import ServeProcess
 
 from emulator.app import create_app
 from emulator.config_error import ConfigError
+from emulator.model_backend import MAX_RESPONSE_BYTES
 from emulator.pytest_plugin import BedrockEmulator
 from emulator.server import EmulatorServer
 from emulator.settings import Settings
@@ -573,8 +574,9 @@ def test_a_slow_backend_is_a_model_timeout(emulator: BedrockEmulator, fake: Fake
             )
         ),
         Answer(b'{"error": {"message": "out of memory"}}', status=500),
+        Answer(b" " * (MAX_RESPONSE_BYTES + 1)),
     ],
-    ids=["not-json", "no-choices", "bad-tool-arguments", "server-error"],
+    ids=["not-json", "no-choices", "bad-tool-arguments", "server-error", "too-big"],
 )
 def test_a_garbage_answer_is_a_model_error(
     emulator: BedrockEmulator, fake: FakeChatServer, answer: Answer
