@@ -15,8 +15,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from emulator import chat_request, generation, reasoning, structured_output
+from emulator import chat_request, citations, generation, reasoning, structured_output
 from emulator.catalog import FoundationModel, max_tokens_error
+from emulator.citations import Document
 from emulator.engine.plan import ScriptedAnswer
 from emulator.generation import Completion, Reasoning, ToolSpec
 from emulator.model_features import features_of
@@ -46,6 +47,7 @@ class ConversePrompt:
     output_schema: Mapping[str, Any] | None = None
     model_id: str = ""
     body: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)  # as validated
+    documents: tuple[Document, ...] = ()  # the documents cited, when the request asks for citations
 
     @property
     def input_tokens(self) -> int:
@@ -169,6 +171,10 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
     output_schema = structured_output.converse_schema(
         body, supported=features.structured_output, anthropic=model.body_family.startswith("anthropic")
     )
+    documents = citations.converse_documents(
+        messages, supported=features.citations, claude=model.body_family.startswith("anthropic")
+    )
+    citations.check_structured(documents, output_schema, converse=True)
     thinking = None
     if features.reasoning is not None:  # most models: nothing to read
         thinking = reasoning.read(
@@ -211,6 +217,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         output_schema=output_schema,
         model_id=model.model_id,
         body=body,
+        documents=documents,
     )
 
 
@@ -237,12 +244,15 @@ def _read_content(
     texts: list[str] = []
     has_tool_result = False
     has_tool_block = False
+    # Whitespace between cited statements comes back as its own text block: Claude takes a blank block
+    # beside words (wire-facts §29), only an empty one or a message of blanks is refused.
+    worded = any(_has_words(block) for block in content)
     for position, block in enumerate(content):
         if not isinstance(block, dict):
             raise AwsError("SerializationException", START_OF_MAP)
         if "text" in block:
             text = block["text"]
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str) or not text or (not text.strip() and not worded):
                 raise validation(
                     f"The text field in the ContentBlock object at messages.{index}.content.{position} is blank. "
                     "Add text to the text field, and try again."
@@ -255,6 +265,7 @@ def _read_content(
                 )
         if "document" in block and isinstance(block["document"], dict):
             texts.append(str(block["document"].get("name", "")))
+            texts.extend(_document_texts(block["document"]))
         if "toolUse" in block:
             has_tool_block = True
             tool_use = block["toolUse"] or {}
@@ -279,6 +290,31 @@ def _read_content(
                     )
                 texts.append(str(part.get("text") or json.dumps(part.get("json"), sort_keys=True)))
     return texts, has_tool_result, has_tool_block
+
+
+def _has_words(block: Any) -> bool:
+    if not isinstance(block, dict):
+        return False
+    if isinstance(block.get("text"), str):
+        return bool(block["text"].strip())
+    cited = block.get("citationsContent")
+    parts = cited.get("content") if isinstance(cited, dict) else None
+    return isinstance(parts, list) and any(
+        isinstance(part, dict) and str(part.get("text", "")).strip() for part in parts
+    )
+
+
+def _document_texts(document: Mapping[str, Any]) -> list[str]:
+    """The text of a document given as text or as custom content (the model reads it: it counts)."""
+    source = document.get("source")
+    if not isinstance(source, Mapping):
+        return []
+    if isinstance(source.get("text"), str):
+        return [source["text"]]
+    parts = source.get("content")
+    if isinstance(parts, list):
+        return [str(part.get("text", "")) for part in parts if isinstance(part, Mapping)]
+    return []
 
 
 def _supports_media(model: FoundationModel, media: str) -> bool:
@@ -352,6 +388,9 @@ def complete(
     if written is not None:
         return written
     completion = (responder or STAND_IN).answer(prompt.ask(), seed=seed)
+    completion = citations.cite(
+        completion, prompt.documents, key=prompt.key, seed=seed, max_tokens=prompt.max_tokens
+    )
     if scripted is not None and scripted.stop_reason:
         completion = replace(completion, stop_reason=scripted.stop_reason)
     return completion
@@ -423,7 +462,10 @@ def content_blocks(
     completion: Completion, *, tool_use_type: bool = False, reasoning_last: bool = False
 ) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
-    if completion.text or not completion.tool_calls:
+    segments = citations.segments_of(completion)
+    if segments is not None:
+        blocks.extend(citations.converse_blocks(segments))
+    elif completion.text or not completion.tool_calls:
         blocks.append({"text": completion.text})
     if completion.reasoning is not None:
         blocks.insert(len(blocks) if reasoning_last else 0, _reasoning_block(completion.reasoning))
@@ -525,7 +567,17 @@ def stream_events(
             )
         yield event("contentBlockStop", {"contentBlockIndex": index})
         index += 1
-    if completion.text or not completion.tool_calls:
+    segments = citations.segments_of(completion)
+    if segments is not None:  # a cited statement's citations come before its text, as recorded
+        for segment in segments:
+            for cited in segment.citations:
+                delta = {"citation": citations.converse_citation(cited)}
+                yield event("contentBlockDelta", {"contentBlockIndex": index, "delta": delta})
+            for piece in generation.split_deltas(segment.text):
+                yield event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": piece}})
+            yield event("contentBlockStop", {"contentBlockIndex": index})
+            index += 1
+    elif completion.text or not completion.tool_calls:
         for piece in generation.split_deltas(completion.text) or [""]:
             yield event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": piece}})
         yield event("contentBlockStop", {"contentBlockIndex": index})

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from faker import Faker
 
+    from emulator.citations import Segment
+
 # A rough BPE stand-in: short words are one token, longer words one token per six characters,
 # punctuation one token each; leading whitespace belongs to the token that follows it.
 _TOKEN = re.compile(r"\s*(?:[A-Za-z0-9]{1,6}|[^\sA-Za-z0-9])|\s+")
@@ -65,6 +67,9 @@ class Completion:
     # The prompt's tokens as the model counted them (a real model behind ``serve --model-backend``); None:
     # usage counts the prompt with ``count_tokens``.
     input_tokens: int | None = None
+    segments: tuple[
+        Segment, ...
+    ] = ()  # the text cut into statements and their citations (emulator.citations)
 
 
 def tokenize(text: str) -> list[str]:

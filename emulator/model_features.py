@@ -36,6 +36,7 @@ class Features:
     reasoning: str | None = None
     structured_output: bool = False  # JSON-schema answers (outputConfig.textFormat, output_config)
     reasoning_last: bool = False  # Converse puts the reasoning block after the text (DeepSeek-R1)
+    citations: bool = False  # document citations (Claude but Claude 3 Haiku, Sonnet, Opus and 3.5 Sonnet v1)
 
 
 _NONE: Final = Features()
@@ -67,6 +68,7 @@ def _load() -> dict[str, Features]:
             reasoning=model.get("reasoning"),
             structured_output=bool(model.get("structured_output", False)),
             reasoning_last=bool(family.get("reasoning_last", False)),
+            citations=bool(model.get("citations", family.get("citations", False))),
         )
     return table
 

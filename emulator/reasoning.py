@@ -146,6 +146,7 @@ CONVERSE_BLOCK_TYPES: Final = {
     "toolResult": "tool_result",
     "image": "image",
     "document": "document",
+    "citationsContent": "text",  # a cited statement given back: Claude reads it as a text block
 }
 
 

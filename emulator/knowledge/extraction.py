@@ -125,14 +125,26 @@ def _sheet_rows(xml: bytes, shared: list[bytes]) -> Iterator[str]:
 
 
 def _pdf(data: bytes) -> str:
-    blocks: list[str] = []
+    return "\n".join(pdf_pages(data))
+
+
+def pdf_pages(data: bytes, *, max_inflated: int = MAX_FILE_BYTES) -> list[str]:
+    """The text a PDF shows, one entry per content stream that shows any, in file order: for the simple
+    PDFs the emulator reads (one content stream per page, pages in order) that is the text of each page.
+    A Flate-encoded stream is inflated to at most ``max_inflated`` bytes (a small zip bomb stays small)."""
+    pages: list[str] = []
     for dictionary, body in _STREAM.findall(data):
-        content = zlib.decompress(body) if b"/FlateDecode" in dictionary else body
+        content = (
+            zlib.decompressobj().decompress(body, max_inflated) if b"/FlateDecode" in dictionary else body
+        )
+        blocks = []
         for block in _TEXT_BLOCK.findall(content):
             shown = [_pdf_string(s[1:-1]) for s in _PDF_STRING.findall(block)]
             if shown:
                 blocks.append("".join(shown))
-    return "\n".join(blocks)
+        if blocks:
+            pages.append("\n".join(blocks))
+    return pages
 
 
 def _pdf_string(raw: bytes) -> str:

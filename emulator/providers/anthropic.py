@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from emulator import reasoning, structured_output
+from emulator import citations, reasoning, structured_output
 from emulator.generation import Completion, Reasoning, ToolSpec, split_deltas, split_json
 from emulator.model_features import features_of
 from emulator.prompt_cache import CacheUsage
@@ -183,9 +183,14 @@ def _block_text(block: dict[str, Any]) -> str:
         return str(block.get("thinking", ""))
     if kind == "document":
         source = block.get("source", {})
-        return (
-            str(source.get("data", "")) if isinstance(source, dict) and source.get("type") == "text" else ""
-        )
+        if not isinstance(source, dict):
+            return ""
+        if source.get("type") == "text":
+            return str(source.get("data", ""))
+        content = source.get("content") if source.get("type") == "content" else None
+        if isinstance(content, list):
+            return "\n".join(_block_text(part) for part in content if isinstance(part, dict))
+        return str(content or "")
     return ""
 
 
@@ -276,6 +281,10 @@ def _messages_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
     output_schema = structured_output.anthropic_schema(
         body.get("output_config"), supported=features_of(model.model_id).structured_output
     )
+    documents = citations.anthropic_documents(
+        body["messages"], supported=features_of(model.model_id).citations
+    )
+    citations.check_structured(documents, output_schema, converse=False)
     thinking = reasoning.read(
         body.get("thinking"),
         reasoning=features_of(model.model_id).reasoning,
@@ -304,6 +313,7 @@ def _messages_prompt(body: dict[str, Any], model: ModelInfo) -> Prompt:
         body=body,
         thinking=thinking,
         output_schema=output_schema,
+        documents=documents,
     )
 
 
@@ -340,7 +350,10 @@ def _content(completion: Completion) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if completion.reasoning is not None:
         blocks.append(_thinking_block(completion.reasoning))
-    if completion.text or not completion.tool_calls:
+    segments = citations.segments_of(completion)
+    if segments is not None:
+        blocks.extend(citations.anthropic_blocks(segments))
+    elif completion.text or not completion.tool_calls:
         blocks.append({"type": "text", "text": completion.text})
     blocks.extend(
         {"type": "tool_use", "id": _tool_id(call.tool_use_id), "name": call.name, "input": call.input}
@@ -397,7 +410,12 @@ def _messages_chunks(
             )
         chunks.append({"type": "content_block_stop", "index": 0})
         index = 1
-    if completion.text or not completion.tool_calls:
+    segments = citations.segments_of(completion)
+    if segments is not None:
+        for segment in segments:
+            chunks.extend(_segment_chunks(segment, index))
+            index += 1
+    elif completion.text or not completion.tool_calls:
         chunks.append(
             {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}
         )
@@ -430,6 +448,29 @@ def _messages_chunks(
         }
     )
     chunks.append({"type": "message_stop"})
+    return chunks
+
+
+def _segment_chunks(segment: citations.Segment, index: int) -> list[dict[str, Any]]:
+    """One text block of a cited answer: a cited block opens with ``citations: []`` and its
+    ``citations_delta`` events come before its text, as recorded streams send them (wire-facts §29)."""
+    opening: dict[str, Any] = {"type": "text", "text": ""}
+    if segment.citations:
+        opening = {"citations": [], **opening}
+    chunks: list[dict[str, Any]] = [{"type": "content_block_start", "index": index, "content_block": opening}]
+    chunks.extend(
+        {
+            "type": "content_block_delta",
+            "index": index,
+            "delta": {"type": "citations_delta", "citation": citations.anthropic_citation(cited)},
+        }
+        for cited in segment.citations
+    )
+    chunks.extend(
+        {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": piece}}
+        for piece in split_deltas(segment.text)
+    )
+    chunks.append({"type": "content_block_stop", "index": index})
     return chunks
 
 

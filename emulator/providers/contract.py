@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from emulator.citations import Document
 from emulator.generation import Completion, ToolSpec, complete, count_tokens
 from emulator.reasoning import Thinking
 from emulator.wire.binding import read_json
@@ -67,6 +68,7 @@ class Prompt:
     thinking: Thinking | None = None  # extended thinking the body asks for (Anthropic Messages)
     output_schema: Mapping[str, Any] | None = None  # the JSON schema the answer follows (output_config)
     counted_tokens: int | None = None  # the prompt's tokens as a real model counted them (model backend)
+    documents: tuple[Document, ...] = ()  # the documents the answer cites (Anthropic citations)
 
     @property
     def input_tokens(self) -> int:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from emulator import (
     catalog,
     chat_request,
+    citations,
     conversation,
     generation,
     invoke_caching,
@@ -289,7 +290,10 @@ def _invoke_completion(call: OperationCall, prompt: Prompt, model: FoundationMod
     # Embeddings and rerank answers are no chat: the stand-in computes them whatever answers chats.
     texts = prompt.embedding is None and chat_request.speaks(family)
     responder = call.responder if texts and call.responder is not None else STAND_IN
-    return responder.answer(ask, seed=call.seed)
+    completion = responder.answer(ask, seed=call.seed)
+    return citations.cite(
+        completion, prompt.documents, key=prompt.key, seed=call.seed, max_tokens=prompt.max_tokens
+    )
 
 
 def _check_content_type(call: OperationCall) -> None:
