@@ -49,9 +49,10 @@ MIXED: Final = "citations must be enabled on all or none of the documents in a r
 UNSUPPORTED: Final = "citations are not supported by this model"
 WITH_STRUCTURED: Final = "citations are not supported together with structured output (output_config.format)"
 
-# A sentence and the whitespace after it; a document's sentences cover all of its text.
-_SENTENCE: Final = re.compile(r"\s*\S.*?(?:[.!?](?=\s)|$)\s*", re.DOTALL)
+# A sentence and the whitespace after it; a document's sentences cover its text from its first word.
+_SENTENCE: Final = re.compile(r"\S.*?(?:[.!?](?=\s)|$)\s*", re.DOTALL)
 _MAX_CITED: Final = 3
+_MAX_INFLATED: Final = 64 * 1024 * 1024  # a PDF's content streams inflate to no more than this in all
 _TEXT_FORMATS: Final = frozenset({"txt", "md", "csv", "html"})
 
 
@@ -106,7 +107,9 @@ def _pdf(index: int, title: str | None, data: bytes) -> Document:
 
     chunks = [
         Chunk(page[start:end], number, number + 1)
-        for number, page in enumerate(pdf_pages(data, max_inflated=len(data) * 64), start=1)
+        for number, page in enumerate(
+            pdf_pages(data, max_inflated=min(len(data) * 32, _MAX_INFLATED)), start=1
+        )
         for start, end in _sentences(page)
     ]
     return Document(index, title, "page", tuple(chunks))
@@ -240,10 +243,7 @@ def cite(
     if not documents or completion.tool_calls or completion.stop_reason != "end_turn":
         return completion
     candidates = [
-        Citation(document.index, document.title, document.kind, chunk.start, chunk.end, chunk.text)
-        for document in documents
-        for chunk in document.chunks
-        if chunk.text.strip()
+        (document, chunk) for document in documents for chunk in document.chunks if chunk.text.strip()
     ]
     if not candidates:
         return completion
@@ -258,8 +258,9 @@ def cite(
     for position, choice in enumerate(picked):
         if position:
             segments.append(Segment(" "))
-        citation = candidates[choice]
-        segments.append(Segment(citation.cited_text.strip(), (citation,)))
+        document, chunk = candidates[choice]
+        citation = Citation(document.index, document.title, document.kind, chunk.start, chunk.end, chunk.text)
+        segments.append(Segment(chunk.text.strip(), (citation,)))
     text = "".join(segment.text for segment in segments)
     output_tokens = completion.output_tokens - count_tokens(completion.text) + count_tokens(text)
     if output_tokens > max_tokens:

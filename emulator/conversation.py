@@ -244,15 +244,18 @@ def _read_content(
     texts: list[str] = []
     has_tool_result = False
     has_tool_block = False
-    # Whitespace between cited statements comes back as its own text block: Claude takes a blank block
-    # beside words (wire-facts §29), only an empty one or a message of blanks is refused.
-    worded = any(_has_words(block) for block in content)
     for position, block in enumerate(content):
         if not isinstance(block, dict):
             raise AwsError("SerializationException", START_OF_MAP)
         if "text" in block:
             text = block["text"]
-            if not isinstance(text, str) or not text or (not text.strip() and not worded):
+            # Whitespace between cited statements comes back as its own text block: Claude takes a blank
+            # block beside words (wire-facts §29); an empty one, or a message of blanks, is refused.
+            if (
+                not isinstance(text, str)
+                or not text
+                or (not text.strip() and not any(_has_words(other) for other in content))
+            ):
                 raise validation(
                     f"The text field in the ContentBlock object at messages.{index}.content.{position} is blank. "
                     "Add text to the text field, and try again."
