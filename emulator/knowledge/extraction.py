@@ -131,12 +131,16 @@ def _pdf(data: bytes) -> str:
 def pdf_pages(data: bytes, *, max_inflated: int = MAX_FILE_BYTES) -> list[str]:
     """The text a PDF shows, one entry per content stream that shows any, in file order: for the simple
     PDFs the emulator reads (one content stream per page, pages in order) that is the text of each page.
-    A Flate-encoded stream is inflated to at most ``max_inflated`` bytes (a small zip bomb stays small)."""
+    Flate-encoded streams are inflated to at most ``max_inflated`` bytes in all (a zip bomb stays small)."""
     pages: list[str] = []
+    budget = max_inflated
     for dictionary, body in _STREAM.findall(data):
-        content = (
-            zlib.decompressobj().decompress(body, max_inflated) if b"/FlateDecode" in dictionary else body
-        )
+        content = body
+        if b"/FlateDecode" in dictionary:
+            if budget <= 0:
+                break
+            content = zlib.decompressobj().decompress(body, budget)
+            budget -= len(content)
         blocks = []
         for block in _TEXT_BLOCK.findall(content):
             shown = [_pdf_string(s[1:-1]) for s in _PDF_STRING.findall(block)]
