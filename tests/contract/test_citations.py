@@ -396,3 +396,41 @@ def test_invoke_stream_sends_citations_deltas_before_the_text(runtime: Any) -> N
     starts = [c["content_block"] for c in chunks if c["type"] == "content_block_start"]
     assert {"citations": [], "type": "text", "text": ""} in starts
     assert [blocks[index] for index in sorted(blocks)] == _invoke(runtime, body)["content"]
+
+
+def test_invoke_model_accepts_its_cited_answer_given_back(runtime: Any) -> None:
+    body = _anthropic_body(_text_document(title="Field notes"))
+    answer = _invoke(runtime, body)
+    assert any("citations" in block for block in answer["content"])
+    body["messages"] += [
+        {"role": "assistant", "content": answer["content"]},
+        {"role": "user", "content": [{"type": "text", "text": "Tell me more."}]},
+    ]
+    follow_up = _invoke(runtime, body)
+    assert follow_up["stop_reason"] == "end_turn"
+    assert follow_up["content"]
+
+
+def test_thinking_comes_before_the_cited_statements(runtime: Any) -> None:
+    thinking = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+    response = runtime.converse(
+        modelId=SONNET_45,
+        messages=ask(document({"text": TEXT})),
+        additionalModelRequestFields=thinking,
+        inferenceConfig={"maxTokens": 4096},
+    )
+    content = response["output"]["message"]["content"]
+    assert "reasoningContent" in content[0]
+    assert _cited(content[1:])
+    events = list(
+        runtime.converse_stream(
+            modelId=SONNET_45,
+            messages=ask(document({"text": TEXT})),
+            additionalModelRequestFields=thinking,
+            inferenceConfig={"maxTokens": 4096},
+        )["stream"]
+    )
+    without_reasoning = [
+        event for event in events if event.get("contentBlockDelta", {}).get("contentBlockIndex", 1) != 0
+    ]
+    assert _assemble(without_reasoning) == content[1:]
