@@ -8,8 +8,9 @@ A document is cut into the chunks Claude cites: sentences of a plain-text docume
 first, then one to three cited statements, each a chunk of the documents chosen from a hash of the request
 (wire-facts §29).
 
-Claude takes citations on all of a request's documents or none, and not together with structured output;
-a Claude model without citations refuses them. Other families answer without citations.
+Bedrock refuses citations on a model without them, in tool results and on documents other than txt and
+pdf, with its own texts; Claude takes them on all of a request's documents or none, and not together with
+structured output.
 """
 
 from __future__ import annotations
@@ -43,8 +44,16 @@ __all__ = [
 Kind = Literal["char", "page", "block"]
 
 CONVERSE_PREFIX: Final = "The model returned the following errors: "
-# The rules are Anthropic's (all or none; not with structured output; not on Claude 3 Haiku); no recorded
-# answer quotes the refusal texts, so these sentences are the emulator's own (wire-facts §29).
+# Bedrock's own refusals on Converse, as recorded (wire-facts §29).
+NO_SUPPORT: Final = "This model doesn't support citations."
+IN_TOOL_RESULT: Final = "Citations are not supported in tool result documents."
+FORMAT: Final = (
+    "Unsupported document format. Only txt and pdf formats are supported when citations are enabled"
+)
+NOT_A_PDF: Final = "messages.{message}.content.{block}.image.source.bytes: The PDF specified was not valid."
+_FORMATS: Final = frozenset({"txt", "pdf"})
+# Anthropic's rules (all or none; not with structured output; not on Claude 3 Haiku): no recorded answer
+# quotes these refusals, so the sentences are the emulator's own (wire-facts §29).
 MIXED: Final = "citations must be enabled on all or none of the documents in a request"
 UNSUPPORTED: Final = "citations are not supported by this model"
 WITH_STRUCTURED: Final = "citations are not supported together with structured output (output_config.format)"
@@ -53,7 +62,6 @@ WITH_STRUCTURED: Final = "citations are not supported together with structured o
 _SENTENCE: Final = re.compile(r"\S.*?(?:[.!?](?=\s)|$)\s*", re.DOTALL)
 _MAX_CITED: Final = 3
 _MAX_INFLATED: Final = 64 * 1024 * 1024  # a PDF's content streams inflate to no more than this in all
-_TEXT_FORMATS: Final = frozenset({"txt", "md", "csv", "html"})
 
 
 @dataclass(frozen=True)
@@ -149,21 +157,50 @@ def _content(message: Any) -> list[Any]:
     return content if isinstance(content, list) else []
 
 
-def converse_documents(messages: Any, *, supported: bool, claude: bool) -> tuple[Document, ...]:
-    """The documents of a Converse conversation, when it asks for citations a Claude model gives."""
-    blocks = [
-        block["document"]
-        for message in (messages if isinstance(messages, list) else ())
-        for block in _content(message)
-        if isinstance(block, Mapping) and isinstance(block.get("document"), Mapping)
-    ]
-    if not blocks or not claude:  # most calls: no documents; other families answer without citations
+def converse_documents(messages: Any, *, supported: bool) -> tuple[Document, ...]:
+    """The documents of a Converse conversation, when it asks for citations (of a model that gives them).
+
+    Bedrock refuses citations on a model without them, in a tool result's document, and on a document of
+    another format than txt or pdf; it hands Claude a txt document's bytes as a PDF, which Claude refuses
+    (an open issue, as recorded); Claude refuses citations on some documents only."""
+    found: list[tuple[int, int, Mapping[str, Any]]] = []  # message index, block index, document
+    for message_index, message in enumerate(messages if isinstance(messages, list) else ()):
+        for block_index, block in enumerate(_content(message)):
+            if not isinstance(block, Mapping):
+                continue
+            if isinstance(block.get("document"), Mapping):
+                found.append((message_index, block_index, block["document"]))
+            elif "toolResult" in block and _tool_result_cites(block["toolResult"]):
+                raise validation(IN_TOOL_RESULT)
+    if not found:  # most calls
         return ()
-    if not _check(
-        [_enabled(b.get("citations")) for b in blocks], supported=supported, prefix=CONVERSE_PREFIX
+    enabled = [_enabled(document.get("citations")) for _, _, document in found]
+    if not any(enabled):
+        return ()
+    if not supported:
+        raise validation(NO_SUPPORT)
+    if any(
+        on and document.get("format", "txt") not in _FORMATS
+        for (_, _, document), on in zip(found, enabled, strict=True)
     ):
-        return ()
-    return tuple(_converse_document(index, block) for index, block in enumerate(blocks))
+        raise validation(FORMAT)
+    if not all(enabled):
+        raise validation(CONVERSE_PREFIX + MIXED)
+    for message_index, block_index, document in found:
+        source = document.get("source")
+        if document.get("format") == "txt" and isinstance(source, Mapping) and "bytes" in source:
+            raise validation(CONVERSE_PREFIX + NOT_A_PDF.format(message=message_index, block=block_index))
+    return tuple(_converse_document(index, document) for index, (_, _, document) in enumerate(found))
+
+
+def _tool_result_cites(result: Any) -> bool:
+    parts = result.get("content") if isinstance(result, Mapping) else None
+    return isinstance(parts, list) and any(
+        isinstance(part, Mapping)
+        and isinstance(part.get("document"), Mapping)
+        and _enabled(part["document"].get("citations"))
+        for part in parts
+    )
 
 
 def _converse_document(index: int, block: Mapping[str, Any]) -> Document:
@@ -178,13 +215,9 @@ def _converse_document(index: int, block: Mapping[str, Any]) -> Document:
         return _blocks(
             index, title, (str(p.get("text", "")) if isinstance(p, Mapping) else "" for p in parts)
         )
-    if "bytes" in source:
-        data = _decoded(source["bytes"])
-        if block.get("format") == "pdf":
-            return _pdf(index, title, data)
-        if block.get("format") in _TEXT_FORMATS:
-            return _plain(index, title, data.decode("utf-8", errors="replace"))
-    return Document(index, title, "char", ())  # an S3 object or an office file: nothing the stand-in cites
+    if "bytes" in source and block.get("format") == "pdf":
+        return _pdf(index, title, _decoded(source["bytes"]))
+    return Document(index, title, "char", ())  # an S3 object: nothing the stand-in reads
 
 
 def anthropic_documents(messages: Sequence[Mapping[str, Any]], *, supported: bool) -> tuple[Document, ...]:

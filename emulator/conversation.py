@@ -171,9 +171,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
     output_schema = structured_output.converse_schema(
         body, supported=features.structured_output, anthropic=model.body_family.startswith("anthropic")
     )
-    documents = citations.converse_documents(
-        messages, supported=features.citations, claude=model.body_family.startswith("anthropic")
-    )
+    documents = citations.converse_documents(messages, supported=features.citations)
     citations.check_structured(documents, output_schema, converse=True)
     thinking = None
     if features.reasoning is not None:  # most models: nothing to read
