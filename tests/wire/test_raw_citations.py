@@ -107,3 +107,50 @@ def test_invoke_stream_citations_delta_chunks(bedrock_emulator: BedrockEmulator)
     assert all(c["content_block"] == {"type": "text", "text": ""} for c in uncited)
     assert chunks[-1]["type"] == "message_stop"
     assert "amazon-bedrock-invocationMetrics" in chunks[-1]
+
+
+def _one_page_pdf(text: str) -> bytes:
+    content = f"BT\n/F1 12 Tf\n100 700 Td\n({text}) Tj\nET".encode()
+    return (
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+        + f"4 0 obj\n<< /Length {len(content)} >>\nstream\n".encode()
+        + content
+        + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+def test_a_one_page_pdf_is_cited_as_a_recorded_stream_cites_it(bedrock_emulator: BedrockEmulator) -> None:
+    # agentjido/req_llm's converse_citations_streaming.json (Claude Haiku 4.5, recorded 2026-09-12): a PDF
+    # whose only text is "Test PDF Document", named MyDocument, streams this frame first after messageStart.
+    recorded_delta = (
+        b'{"citation":{"location":{"documentPage":{"documentIndex":0,"end":2,"start":1}},'
+        b'"sourceContent":[{"text":"Test PDF Document"}],"title":"MyDocument"}}'
+    )
+    pdf = base64.b64encode(_one_page_pdf("Test PDF Document")).decode()
+    document = {
+        "citations": {"enabled": True},
+        "format": "pdf",
+        "name": "MyDocument",
+        "source": {"bytes": pdf},
+    }
+    body = {
+        "inferenceConfig": {"maxTokens": 256},
+        "messages": [
+            {
+                "content": [{"text": "What's in this document? Quote its text."}, {"document": document}],
+                "role": "user",
+            }
+        ],
+    }
+    raw = _send(
+        bedrock_emulator,
+        "POST",
+        "/model/global.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream",
+        body,
+    )
+    assert raw.status == 200
+    frames = _boto_frames(raw.body)
+    citation_frames = [f.payload for f in frames if b'"citation"' in f.payload]
+    assert citation_frames
+    for payload in citation_frames:  # the same bytes, key order included, whatever the block index
+        assert b'"delta":' + recorded_delta + b',"p":"' in payload
