@@ -6,7 +6,7 @@ A document is cut into the chunks Claude cites: sentences of a plain-text docume
 (page numbers, 1-indexed, end exclusive) and the blocks of a custom-content document (block indices,
 0-indexed, end exclusive). The cited text is always exactly the chunk. The stand-in answers its own words
 first, then one to three cited statements, each a chunk of the documents chosen from a hash of the request
-(wire-facts §29).
+(wire-facts §30).
 
 Bedrock refuses citations on a model without them, in tool results and on documents other than txt and
 pdf, with its own texts; Claude takes them on all of a request's documents or none, and not together with
@@ -44,7 +44,7 @@ __all__ = [
 Kind = Literal["char", "page", "block"]
 
 CONVERSE_PREFIX: Final = "The model returned the following errors: "
-# Bedrock's own refusals on Converse, as recorded (wire-facts §29).
+# Bedrock's own refusals on Converse, as recorded (wire-facts §30).
 NO_SUPPORT: Final = "This model doesn't support citations."
 IN_TOOL_RESULT: Final = "Citations are not supported in tool result documents."
 FORMAT: Final = (
@@ -53,7 +53,7 @@ FORMAT: Final = (
 NOT_A_PDF: Final = "messages.{message}.content.{block}.image.source.bytes: The PDF specified was not valid."
 _FORMATS: Final = frozenset({"txt", "pdf"})
 # Anthropic's rules (all or none; not with structured output; not on Claude 3 Haiku): no recorded answer
-# quotes these refusals, so the sentences are the emulator's own (wire-facts §29).
+# quotes these refusals, so the sentences are the emulator's own (wire-facts §30).
 MIXED: Final = "citations must be enabled on all or none of the documents in a request"
 UNSUPPORTED: Final = "citations are not supported by this model"
 WITH_STRUCTURED: Final = "citations are not supported together with structured output (output_config.format)"

@@ -248,7 +248,7 @@ def _read_content(
         if "text" in block:
             text = block["text"]
             # Whitespace between cited statements comes back as its own text block: Claude takes a blank
-            # block beside words (wire-facts §29); an empty one, or a message of blanks, is refused.
+            # block beside words (wire-facts §30); an empty one, or a message of blanks, is refused.
             if (
                 not isinstance(text, str)
                 or not text

@@ -453,7 +453,7 @@ def _messages_chunks(
 
 def _segment_chunks(segment: citations.Segment, index: int) -> list[dict[str, Any]]:
     """One text block of a cited answer: a cited block opens with ``citations: []`` and its
-    ``citations_delta`` events come before its text, as recorded streams send them (wire-facts §29)."""
+    ``citations_delta`` events come before its text, as recorded streams send them (wire-facts §30)."""
     opening: dict[str, Any] = {"type": "text", "text": ""}
     if segment.citations:
         opening = {"citations": [], **opening}

@@ -1,5 +1,5 @@
 """Citations on Converse, ConverseStream, InvokeModel and its stream, with boto3 over a real socket
-(docs/wire-facts.md §29): cited statements point at real spans of the documents sent."""
+(docs/wire-facts.md §30): cited statements point at real spans of the documents sent."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Citations through the Anthropic Python SDK's Bedrock client (``anthropic.AnthropicBedrock``), unmodified:
-its typed citation objects and its stream accumulator read the emulator's answers (docs/wire-facts.md §29)."""
+its typed citation objects and its stream accumulator read the emulator's answers (docs/wire-facts.md §30)."""
 
 from __future__ import annotations
 

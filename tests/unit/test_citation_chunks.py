@@ -1,4 +1,4 @@
-"""The chunks documents are cited by (emulator/citations.py, docs/wire-facts.md §29)."""
+"""The chunks documents are cited by (emulator/citations.py, docs/wire-facts.md §30)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Raw event-stream frames of cited answers (docs/wire-facts.md §29): ConverseStream's ``citation``
+"""Raw event-stream frames of cited answers (docs/wire-facts.md §30): ConverseStream's ``citation``
 deltas and InvokeModelWithResponseStream's ``citations_delta`` chunks, decoded by botocore's own
 event-stream parser from the bytes on the socket."""
 
