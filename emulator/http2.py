@@ -67,6 +67,7 @@ from emulator.serving import (
     ServerLimits,
     WsgiResponse,
     http_date,
+    send_now,
     set_kernel_timeouts,
 )
 
@@ -387,7 +388,7 @@ class _Connection:
         if not data or self._closed:
             return
         try:
-            self._sock.sendall(data)
+            send_now(self._sock, data)
         except OSError as exc:
             _log.debug("h2c write to %s failed: %r", self._client_address, exc)
             self._closed = True

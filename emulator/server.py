@@ -57,6 +57,7 @@ from emulator.serving import (
     WsgiResponse,
     http_date,
     plain_error,
+    send_now,
     set_kernel_timeouts,
 )
 
@@ -151,7 +152,7 @@ class _Exchange(WsgiResponse):
             # One sendall per chunk: the size line, data and CRLF leave in a single segment.
             out += b"%x\r\n%b\r\n" % (len(data), data) if self._chunked else data
         if out:
-            self._handler.connection.sendall(out)
+            send_now(self._handler.connection, out)
 
     def finish(self) -> None:
         if self.aborted:
@@ -159,7 +160,7 @@ class _Exchange(WsgiResponse):
         if not self.headers_sent:
             self.write(b"")
         if self._chunked:
-            self._handler.connection.sendall(b"0\r\n\r\n")
+            send_now(self._handler.connection, b"0\r\n\r\n")
 
     def abort(self) -> None:
         self.aborted = True
