@@ -3,6 +3,8 @@
 Every server runs in its own process and is loaded by h2load (Debian's ``nghttp2-client``) with the same
 request, 8 connections, one request in flight each (``-c8 -m1``), for ``--seconds`` per run, taking the
 best of ``--rounds`` rounds (these machines are noisy; only ratios within one run mean something).
+Beside requests/s it prints each server's CPU time (user + system, all its threads, from ``/proc``) per
+request, the median over the rounds: a figure that moves much less with the machine's load than req/s.
 
 - the emulator: ``bedrock-emulator serve`` from this checkout;
 - bare: a Flask endpoint returning a body of the same size, on the same server stack (``EmulatorServer``);
@@ -20,6 +22,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,7 +68,16 @@ def _wait(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing listening on {port}")
 
 
-def _h2load(port: int, seconds: float, http1: bool, body: Path) -> float:
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of a process (all its threads), or None off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _h2load(port: int, seconds: float, http1: bool, body: Path) -> tuple[float, int]:
     command = ["h2load", "-c8", "-m1", "-D", str(round(seconds)), "-d", str(body)]
     command += ["-H", f"Authorization: {AUTH}", "-H", "Content-Type: application/json"]
     if http1:
@@ -73,11 +85,11 @@ def _h2load(port: int, seconds: float, http1: bool, body: Path) -> float:
     command.append(f"http://127.0.0.1:{port}{PATH}")
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
     out = done.stdout + done.stderr
-    rate = re.search(r"finished in [\d.]+s, ([\d.]+) req/s", out)
+    rate = re.search(r"finished in [\d.]+m?s, ([\d.]+) req/s", out)
     ok = re.search(r"status codes: (\d+) 2xx", out)
     if rate is None or ok is None or int(ok.group(1)) == 0:
         raise RuntimeError(f"h2load saw no successful requests:\n{out}")
-    return float(rate.group(1))
+    return float(rate.group(1)), int(ok.group(1))
 
 
 def _start(name: str, port: int, ministack: str | None) -> subprocess.Popen[bytes]:
@@ -107,6 +119,7 @@ def main() -> int:
         return 2
     servers = ["emulator", "bare"] + (["ministack"] if args.ministack else [])
     best: dict[tuple[str, str], float] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         body = Path(tmp) / "body.json"
         body.write_bytes(BODY)
@@ -116,8 +129,12 @@ def main() -> int:
                 process = _start(name, port, args.ministack)
                 try:
                     for protocol in ("h2c", "http/1.1"):
-                        rate = _h2load(port, args.seconds, protocol == "http/1.1", body)
+                        before = _cpu_seconds(process.pid)
+                        rate, served = _h2load(port, args.seconds, protocol == "http/1.1", body)
+                        after = _cpu_seconds(process.pid)
                         best[name, protocol] = max(rate, best.get((name, protocol), 0.0))
+                        if before is not None and after is not None:
+                            cpu.setdefault((name, protocol), []).append((after - before) / served * 1e6)
                 finally:
                     process.terminate()
                     process.wait(timeout=10)
@@ -129,6 +146,15 @@ def main() -> int:
         if ("ministack", protocol) in best:
             line += f"   ministack {best['ministack', protocol]:7.0f} ({emulator / best['ministack', protocol]:.2f}x)"
         print(line)
+    if cpu:
+        print("Server CPU per request (user + system, all threads; median of the rounds, µs)")
+        for protocol in ("h2c", "http/1.1"):
+            figures = [
+                f"{name} {statistics.median(cpu[name, protocol]):4.0f}"
+                for name in servers
+                if (name, protocol) in cpu
+            ]
+            print(f"  {protocol:9} " + "   ".join(figures))
     return 0
 
 
