@@ -138,7 +138,7 @@ def _decoded(data: Any) -> bytes:
 
 
 def _enabled(config: Any) -> bool:
-    return isinstance(config, Mapping) and config.get("enabled") is True
+    return isinstance(config, dict) and config.get("enabled") is True
 
 
 def _check(enabled: Sequence[bool], *, supported: bool, prefix: str) -> bool:
@@ -153,7 +153,7 @@ def _check(enabled: Sequence[bool], *, supported: bool, prefix: str) -> bool:
 
 
 def _content(message: Any) -> list[Any]:
-    content = message.get("content") if isinstance(message, Mapping) else None
+    content = message.get("content") if isinstance(message, dict) else None
     return content if isinstance(content, list) else []
 
 
@@ -166,9 +166,9 @@ def converse_documents(messages: Any, *, supported: bool) -> tuple[Document, ...
     found: list[tuple[int, int, Mapping[str, Any]]] = []  # message index, block index, document
     for message_index, message in enumerate(messages if isinstance(messages, list) else ()):
         for block_index, block in enumerate(_content(message)):
-            if not isinstance(block, Mapping):
+            if not isinstance(block, dict):
                 continue
-            if isinstance(block.get("document"), Mapping):
+            if isinstance(block.get("document"), dict):
                 found.append((message_index, block_index, block["document"]))
             elif "toolResult" in block and _tool_result_cites(block["toolResult"]):
                 raise validation(IN_TOOL_RESULT)
@@ -188,16 +188,16 @@ def converse_documents(messages: Any, *, supported: bool) -> tuple[Document, ...
         raise validation(CONVERSE_PREFIX + MIXED)
     for message_index, block_index, document in found:
         source = document.get("source")
-        if document.get("format") == "txt" and isinstance(source, Mapping) and "bytes" in source:
+        if document.get("format") == "txt" and isinstance(source, dict) and "bytes" in source:
             raise validation(CONVERSE_PREFIX + NOT_A_PDF.format(message=message_index, block=block_index))
     return tuple(_converse_document(index, document) for index, (_, _, document) in enumerate(found))
 
 
 def _tool_result_cites(result: Any) -> bool:
-    parts = result.get("content") if isinstance(result, Mapping) else None
+    parts = result.get("content") if isinstance(result, dict) else None
     return isinstance(parts, list) and any(
-        isinstance(part, Mapping)
-        and isinstance(part.get("document"), Mapping)
+        isinstance(part, dict)
+        and isinstance(part.get("document"), dict)
         and _enabled(part["document"].get("citations"))
         for part in parts
     )
@@ -207,13 +207,13 @@ def _converse_document(index: int, block: Mapping[str, Any]) -> Document:
     title = block.get("name")
     title = str(title) if title is not None else None
     source = block.get("source")
-    source = source if isinstance(source, Mapping) else {}
+    source = source if isinstance(source, dict) else {}
     if isinstance(source.get("text"), str):
         return _plain(index, title, source["text"])
     if isinstance(source.get("content"), list):
         parts = source["content"]
         return _blocks(
-            index, title, (str(p.get("text", "")) if isinstance(p, Mapping) else "" for p in parts)
+            index, title, (str(p.get("text", "")) if isinstance(p, dict) else "" for p in parts)
         )
     if "bytes" in source and block.get("format") == "pdf":
         return _pdf(index, title, _decoded(source["bytes"]))
@@ -240,7 +240,7 @@ def _anthropic_document(index: int, block: Mapping[str, Any]) -> Document:
     title = block.get("title")
     title = str(title) if title is not None else None
     source = block.get("source")
-    source = source if isinstance(source, Mapping) else {}
+    source = source if isinstance(source, dict) else {}
     kind = source.get("type")
     if kind == "text":
         return _plain(index, title, str(source.get("data", "")))
@@ -250,7 +250,7 @@ def _anthropic_document(index: int, block: Mapping[str, Any]) -> Document:
             return _blocks(index, title, [content])
         parts = content if isinstance(content, list) else []
         texts = (
-            str(p.get("text", "")) if isinstance(p, Mapping) and p.get("type") == "text" else ""
+            str(p.get("text", "")) if isinstance(p, dict) and p.get("type") == "text" else ""
             for p in parts
         )
         return _blocks(index, title, texts)
