@@ -16,7 +16,7 @@ from typing import Any, Final
 from emulator import catalog
 from emulator.catalog import FoundationModel
 
-__all__ = ["MEDIA_KINDS", "Rules", "rules_of"]
+__all__ = ["MEDIA_KINDS", "Rules", "rules_of", "rules_of_id"]
 
 MEDIA_KINDS: Final = ("image", "document", "video", "audio")
 _FIELDS: Final = (
@@ -101,3 +101,8 @@ def rules_of(model: FoundationModel) -> Rules:
     """The rules of a catalogue model: one lookup (a model built outside the catalogue gets the defaults)."""
     rules = _TABLE.get(model.model_id)
     return rules if rules is not None else _resolve(model, _DEFAULT)
+
+
+def rules_of_id(model_id: str) -> Rules | None:
+    """The rules of a bare catalogue model id, None for another (the InvokeModel families see ``ModelInfo``)."""
+    return _TABLE.get(model_id)

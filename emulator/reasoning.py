@@ -127,7 +127,7 @@ _NOVA_INVALID: Final = (
 
 
 def read_nova(
-    config: Any, *, supported: bool, inference: Mapping[str, Any], max_tokens: int
+    config: Any, *, supported: bool, inference: Mapping[str, Any], max_tokens: int, converse: bool = True
 ) -> Thinking | None:
     """Nova's ``reasoningConfig``: ``{"type": "enabled", "maxReasoningEffort": "low" | "medium" | "high"}``
     on Nova 2 Lite; any reasoning config on a Nova model without it is refused (Nova Pro, seen). With
@@ -135,24 +135,25 @@ def read_nova(
     (documented; the refusal texts are the emulator's, in Nova's validator wording)."""
     if config is None:
         return None
+    prefix = CONVERSE_PREFIX if converse else ""
     if not supported:
-        raise validation(CONVERSE_PREFIX + _NOVA_INVALID)
+        raise validation(prefix + _NOVA_INVALID)
     if not isinstance(config, Mapping) or config.get("type") not in ("enabled", "disabled"):
-        raise validation(CONVERSE_PREFIX + _NOVA_INVALID)
+        raise validation(prefix + _NOVA_INVALID)
     if config["type"] == "disabled":
         return None
     effort = config.get("maxReasoningEffort")
     if effort not in NOVA_EFFORT_BUDGETS:
-        raise validation(CONVERSE_PREFIX + _NOVA_INVALID)
+        raise validation(prefix + _NOVA_INVALID)
     for name in ("temperature", "topP"):
         if inference.get(name) is not None:
             raise validation(
-                CONVERSE_PREFIX + f"Malformed input request: {name} is not supported when reasoning is "
+                prefix + f"Malformed input request: {name} is not supported when reasoning is "
                 "enabled, please reformat your input and try again."
             )
     if effort == "high" and inference.get("maxTokens") is not None:
         raise validation(
-            CONVERSE_PREFIX + "Malformed input request: maxTokens is not supported when maxReasoningEffort "
+            prefix + "Malformed input request: maxTokens is not supported when maxReasoningEffort "
             "is high, please reformat your input and try again."
         )
     budget = min(NOVA_EFFORT_BUDGETS[str(effort)], max(1, max_tokens - 1))
