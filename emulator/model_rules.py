@@ -16,7 +16,7 @@ from typing import Any, Final
 from emulator import catalog
 from emulator.catalog import FoundationModel
 
-__all__ = ["MEDIA_KINDS", "Rules", "rules_of", "rules_of_id"]
+__all__ = ["MEDIA_KINDS", "Rules", "build", "rules_of", "rules_of_id"]
 
 MEDIA_KINDS: Final = ("image", "document", "video", "audio")
 _FIELDS: Final = (
@@ -73,15 +73,17 @@ def _resolve(model: FoundationModel, spec: dict[str, Any]) -> Rules:
     )
 
 
-def _load() -> tuple[dict[str, Rules], dict[str, Any]]:
-    text = resources.files("emulator").joinpath("data/model_features.json").read_text(encoding="utf-8")
-    data = json.loads(text)["rules"]
+def build(data: dict[str, Any]) -> tuple[dict[str, Rules], dict[str, Any]]:
+    """Every catalogue model's rules from the ``rules`` section, and the default spec; refuses names it
+    does not know, since a typo would otherwise silently give a model the default rules."""
     default: dict[str, Any] = data["default"]
     families: dict[str, dict[str, Any]] = data["families"]
     models: dict[str, dict[str, Any]] = data["models"]
     unknown = (set(families) - catalog.BODY_FAMILIES) | {m for m in models if catalog.get(m) is None}
-    unknown |= {key for spec in (*families.values(), *models.values()) for key in spec} - set(_FIELDS)
-    if unknown:  # a typo would otherwise silently give a model the default rules
+    unknown |= {key for spec in (default, *families.values(), *models.values()) for key in spec} - set(
+        _FIELDS
+    )
+    if unknown:
         raise ValueError(
             f"model_features.json rules name unknown families, models or fields: {sorted(unknown)}"
         )
@@ -92,6 +94,11 @@ def _load() -> tuple[dict[str, Rules], dict[str, Any]]:
         for model in catalog.foundation_models()
     }
     return table, default
+
+
+def _load() -> tuple[dict[str, Rules], dict[str, Any]]:
+    text = resources.files("emulator").joinpath("data/model_features.json").read_text(encoding="utf-8")
+    return build(json.loads(text)["rules"])
 
 
 _TABLE, _DEFAULT = _load()
