@@ -274,8 +274,8 @@ def _read_content(content: list[Any], index: int, role: str, rules: Rules) -> _C
                     f"The text field in the ContentBlock object at messages.{index}.content.{position} is blank. "
                     "Add text to the text field, and try again."
                 )
-            if not rules.whitespace_text and not text.strip():
-                refusal = refusal or "messages: text content blocks must contain non-whitespace text"
+            if not rules.whitespace_text:
+                refusal = refusal or _blank_refusal(text)
             texts.append(text)
         for media in _MEDIA_BLOCKS:
             if media in block:
@@ -310,12 +310,24 @@ def _read_content(content: list[Any], index: int, role: str, rules: Rules) -> _C
                         f"The format of the value at messages.{index}.content.{position}.toolResult.content."
                         f"{part_index}.json is invalid. Provide a json object for the field and try again."
                     )
+                if not rules.whitespace_text and isinstance(part.get("text"), str):
+                    refusal = refusal or _blank_refusal(part["text"])
                 texts.append(str(part.get("text") or json.dumps(part.get("json"), sort_keys=True)))
     if has_tool_result and has_conversation_block and not rules.tool_result_mixing:
         raise validation(
             f"messages.{index}.content: Conversation blocks and tool result blocks cannot be provided in the same turn."
         )
     return _Content(texts, has_tool_result, has_tool_block, refusal)
+
+
+def _blank_refusal(text: str) -> str | None:
+    """Claude's texts for a text block Bedrock let through: in a tool result even an empty one reaches
+    the model; elsewhere Bedrock refuses empty text itself, so only whitespace does (wire-facts §29)."""
+    if not text:
+        return "messages: text content blocks must be non-empty"
+    if not text.strip():
+        return "messages: text content blocks must contain non-whitespace text"
+    return None
 
 
 # The source members Bedrock takes per media block (botocore's unions; documents also take text and content)

@@ -103,6 +103,24 @@ def test_whitespace_only_text_reaches_the_model_claude_refuses_it_nova_takes_it(
     )
 
 
+def test_an_empty_tool_result_text_reaches_the_model_claude_refuses_it(runtime: Any) -> None:
+    """Bedrock's blank-text check does not look into tool results: Claude answers Anthropic's texts
+    (NousResearch/hermes-agent#55092 for empty text, #61318 for whitespace); Nova takes them."""
+    call = {
+        "role": "assistant",
+        "content": [{"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}}],
+    }
+    for text, rule in (("", "must be non-empty"), (" ", "must contain non-whitespace text")):
+        result = {"toolResult": {"toolUseId": "t1", "content": [{"text": text}], "status": "success"}}
+        messages = [user("Weather?"), call, user(result)]
+        assert refusal(runtime, modelId=HAIKU_45, messages=messages, toolConfig={"tools": [TOOL]}) == (
+            MODEL_SAYS + f"messages: text content blocks {rule}"
+        )
+        assert runtime.converse(modelId=NOVA_PRO, messages=messages, toolConfig={"tools": [TOOL]})[
+            "stopReason"
+        ]
+
+
 # -- refusals by model ------------------------------------------------------------------------------
 
 
