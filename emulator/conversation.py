@@ -37,7 +37,7 @@ _FIRST_USER = (
     "Try again with a conversation that starts with a user message."
 )
 # Converse's inferenceConfig names of the sampling parameters that model_rules names as Anthropic does
-_SAMPLING_NAMES = {"temperature": "temperature", "top_p": "topP", "top_k": "topK"}
+_SAMPLING_NAMES = {"temperature": "temperature", "top_p": "topP"}
 
 
 @dataclass(frozen=True)
@@ -109,10 +109,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
 
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
-        raise validation(
-            "A conversation must start with a user message. "
-            "Try again with a conversation that starts with a user message."
-        )
+        raise validation(_FIRST_USER)
     rules = rules_of(model)
     system = body.get("system") or []
     if system and not rules.system_prompt:
