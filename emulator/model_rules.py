@@ -16,9 +16,10 @@ from typing import Any, Final
 from emulator import catalog
 from emulator.catalog import FoundationModel
 
-__all__ = ["MEDIA_KINDS", "Rules", "build", "rules_of", "rules_of_id"]
+__all__ = ["MEDIA_KINDS", "SAMPLING", "Rules", "build", "rules_of", "rules_of_id"]
 
 MEDIA_KINDS: Final = ("image", "document", "video", "audio")
+SAMPLING: Final = ("temperature", "top_p")  # the parameters exclusive_sampling may name (Anthropic's names)
 _FIELDS: Final = (
     "s3_sources",
     "tool_choices",
@@ -80,12 +81,13 @@ def build(data: dict[str, Any]) -> tuple[dict[str, Rules], dict[str, Any]]:
     families: dict[str, dict[str, Any]] = data["families"]
     models: dict[str, dict[str, Any]] = data["models"]
     unknown = (set(families) - catalog.BODY_FAMILIES) | {m for m in models if catalog.get(m) is None}
-    unknown |= {key for spec in (default, *families.values(), *models.values()) for key in spec} - set(
-        _FIELDS
-    )
+    specs = (default, *families.values(), *models.values())
+    unknown |= {key for spec in specs for key in spec} - set(_FIELDS)
+    unknown |= {name for spec in specs for name in spec.get("exclusive_sampling", ())} - set(SAMPLING)
+    unknown |= {name for spec in specs for name in spec.get("tool_choices", ())} - {"auto", "any", "tool"}
     if unknown:
         raise ValueError(
-            f"model_features.json rules name unknown families, models or fields: {sorted(unknown)}"
+            f"model_features.json rules name unknown families, models, fields or values: {sorted(unknown)}"
         )
     table = {
         model.model_id: _resolve(

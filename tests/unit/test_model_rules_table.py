@@ -34,10 +34,12 @@ def test_every_catalogue_model_has_rules_from_its_family_and_its_own_entry() -> 
         ("families", {"no-such-family": {}}),
         ("models", {"acme.model-v1:0": {}}),
         ("models", {"amazon.nova-lite-v1:0": {"s3_source": True}}),
+        ("models", {"amazon.nova-lite-v1:0": {"exclusive_sampling": ["temperature", "topP"]}}),
+        ("families", {"llama": {"tool_choices": ["auto", "none"]}}),
     ],
 )
 def test_unknown_names_are_refused_at_load(section: str, entry: dict[str, Any]) -> None:
     data = _data()
     data[section] = {**data[section], **entry}
-    with pytest.raises(ValueError, match="unknown families, models or fields"):
+    with pytest.raises(ValueError, match="unknown families, models, fields or values"):
         model_rules.build(data)
