@@ -224,8 +224,9 @@ class Nova:
     ) -> list[dict[str, Any]]:
         chunks: list[dict[str, Any]] = [{"messageStart": {"role": "assistant"}}]
         index = 0
-        for block in _reasoning_block(completion):
-            chunks.append({"contentBlockDelta": {"delta": block, "contentBlockIndex": index}})
+        if completion.reasoning is not None:  # as ConverseStream's reasoning delta (wire-facts §25)
+            delta = {"reasoningContent": {"text": completion.reasoning.text}}
+            chunks.append({"contentBlockDelta": {"delta": delta, "contentBlockIndex": index}})
             chunks.append({"contentBlockStop": {"contentBlockIndex": index}})
             index += 1
         if completion.text or not completion.tool_calls:

@@ -335,3 +335,16 @@ def test_claude_text_completion_takes_words_after_the_last_assistant_turn(runtim
     with pytest.raises(runtime.exceptions.ValidationException) as caught:
         runtime.invoke_model(modelId=CLAUDE_V2, body=json.dumps(body))
     assert caught.value.response["Error"]["Message"] == 'prompt must end with "\n\nAssistant:" turn'
+
+
+def test_nova_2_invoke_stream_sends_the_redacted_reasoning_first(runtime: Any) -> None:
+    """The native stream's chunks carry ConverseStream's event shapes (§27); the reasoning delta comes first."""
+    body = {
+        "messages": [{"role": "user", "content": [{"text": "Plan a trip."}]}],
+        "reasoningConfig": {"type": "enabled", "maxReasoningEffort": "low"},
+    }
+    stream = runtime.invoke_model_with_response_stream(modelId=NOVA_2_LITE, body=json.dumps(body))
+    chunks = [json.loads(event["chunk"]["bytes"]) for event in stream["body"] if "chunk" in event]
+    deltas = [chunk["contentBlockDelta"] for chunk in chunks if "contentBlockDelta" in chunk]
+    assert deltas[0] == {"delta": {"reasoningContent": {"text": "[REDACTED]"}}, "contentBlockIndex": 0}
+    assert all(delta["contentBlockIndex"] == 1 for delta in deltas[1:])
