@@ -319,7 +319,7 @@ def _read_content(content: list[Any], index: int, role: str, rules: Rules) -> _C
 
 def _blank_refusal(text: str) -> str | None:
     """Claude's texts for a text block Bedrock let through: in a tool result even an empty one reaches
-    the model; elsewhere Bedrock refuses empty text itself, so only whitespace does (wire-facts §29)."""
+    the model; elsewhere Bedrock refuses empty text itself, so only whitespace does (wire-facts §30)."""
     if not text:
         return "messages: text content blocks must be non-empty"
     if not text.strip():
@@ -333,7 +333,7 @@ _SOURCE_KEYS = {"document": ("bytes", "s3Location", "text", "content")}
 
 def _source_refusal(media_block: Any, media: str, at: str, rules: Rules) -> str | None:
     """Bedrock's check that a media block names its source, and what a model without S3 sources says to
-    an ``s3Location`` one (wire-facts §29)."""
+    an ``s3Location`` one (wire-facts §30)."""
     if not isinstance(media_block, dict):
         return None
     source = media_block.get("source")
@@ -349,7 +349,7 @@ def _source_refusal(media_block: Any, media: str, at: str, rules: Rules) -> str 
 
 
 def _sampling_refusal(inference: Mapping[str, Any], rules: Rules) -> str | None:
-    """Newer Claude models take a temperature or a top_p, not both (wire-facts §29)."""
+    """Newer Claude models take a temperature or a top_p, not both (wire-facts §30)."""
     if rules.exclusive_sampling and all(
         inference.get(_SAMPLING_NAMES[name]) is not None for name in rules.exclusive_sampling
     ):

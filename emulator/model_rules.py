@@ -3,7 +3,7 @@
 The rules are data (the ``rules`` section of ``emulator/data/model_features.json``): a default, overridden
 by the model's body family and then by the model itself. They are resolved once at import into one
 ``Rules`` per catalogue model, together with the catalogue's own facts (system prompt, media kinds), so a
-request pays one dict lookup. docs/wire-facts.md §29 cites where each rule comes from.
+request pays one dict lookup. docs/wire-facts.md §30 cites where each rule comes from.
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ def think(
     return replace(completion, output_tokens=completion.output_tokens + thought.tokens, reasoning=thought)
 
 
-# Nova 2's extended thinking (wire-facts §29): Converse additionalModelRequestFields.reasoningConfig.
+# Nova 2's extended thinking (wire-facts §30): Converse additionalModelRequestFields.reasoningConfig.
 NOVA_EFFORT_BUDGETS: Final = {"low": 512, "medium": 1024, "high": 2048}
 NOVA_REDACTED: Final = "[REDACTED]"
 _NOVA_INVALID: Final = (

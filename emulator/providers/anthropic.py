@@ -204,7 +204,7 @@ def _messages_semantics(body: dict[str, Any], model: ModelInfo) -> None:
     rules = rules_of_id(model.model_id)
     exclusive = rules.exclusive_sampling if rules is not None else ()
     if exclusive and all(body.get(name) is not None for name in exclusive):
-        # Claude Opus 4.1 and later (wire-facts §29); Converse sends the same text after its prefix
+        # Claude Opus 4.1 and later (wire-facts §30); Converse sends the same text after its prefix
         raise validation(
             " and ".join(f"`{name}`" for name in exclusive)
             + " cannot both be specified for this model. Please use only one."
@@ -474,7 +474,7 @@ def _check_turns(prompt: str) -> None:
     # Claude 2.1 allows a system prompt before the first Human turn, but no Assistant turn before it.
     if first_human < 0 or ASSISTANT in prompt[:first_human]:
         problems.append(f'prompt must start with "{HUMAN}" turn after an optional system prompt')
-    # The last turn must be the Assistant's; text after it is allowed: words put in Claude's mouth (§29).
+    # The last turn must be the Assistant's; text after it is allowed: words put in Claude's mouth (§30).
     if prompt.rfind(ASSISTANT) <= prompt.rfind(HUMAN):
         problems.append(f'prompt must end with "{ASSISTANT}" turn')
     if problems:

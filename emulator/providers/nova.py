@@ -19,7 +19,7 @@ from emulator.reasoning import Thinking
 
 _OPEN: Schema = {"type": "object"}
 _ANY: Schema = {}
-# Nova's schema is closed inside the blocks too (AWS's "Complete request schema" for Nova; wire-facts §29):
+# Nova's schema is closed inside the blocks too (AWS's "Complete request schema" for Nova; wire-facts §30):
 # an Anthropic-style or misspelled member anywhere is an extraneous key.
 _SOURCE: Schema = obj(
     {"bytes": string(), "s3Location": obj({"uri": string(), "bucketOwner": string()}, required=("uri",))}
@@ -68,7 +68,7 @@ _BLOCK: Schema = obj(
 
 def _schema(model: ModelInfo) -> Schema:
     # Nova 2 Lite takes its extended thinking as a top-level reasoningConfig; on other Nova models the
-    # member is extraneous like any other (wire-facts §29).
+    # member is extraneous like any other (wire-facts §30).
     thinking: dict[str, Schema] = {"reasoningConfig": _OPEN} if _reasons(model) else {}
     return obj(
         {

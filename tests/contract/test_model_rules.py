@@ -1,6 +1,6 @@
 """Per-model conversation rules (emulator/model_rules.py, the ``rules`` of model_features.json), each
 tested with boto3 over a real socket against the source that shows what Bedrock does
-(docs/wire-facts.md §29, where every source is cited in full)."""
+(docs/wire-facts.md §30, where every source is cited in full)."""
 
 from __future__ import annotations
 
