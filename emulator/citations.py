@@ -212,9 +212,7 @@ def _converse_document(index: int, block: Mapping[str, Any]) -> Document:
         return _plain(index, title, source["text"])
     if isinstance(source.get("content"), list):
         parts = source["content"]
-        return _blocks(
-            index, title, (str(p.get("text", "")) if isinstance(p, dict) else "" for p in parts)
-        )
+        return _blocks(index, title, (str(p.get("text", "")) if isinstance(p, dict) else "" for p in parts))
     if "bytes" in source and block.get("format") == "pdf":
         return _pdf(index, title, _decoded(source["bytes"]))
     return Document(index, title, "char", ())  # an S3 object: nothing the stand-in reads
@@ -250,8 +248,7 @@ def _anthropic_document(index: int, block: Mapping[str, Any]) -> Document:
             return _blocks(index, title, [content])
         parts = content if isinstance(content, list) else []
         texts = (
-            str(p.get("text", "")) if isinstance(p, dict) and p.get("type") == "text" else ""
-            for p in parts
+            str(p.get("text", "")) if isinstance(p, dict) and p.get("type") == "text" else "" for p in parts
         )
         return _blocks(index, title, texts)
     if kind == "base64" and source.get("media_type") == "application/pdf":

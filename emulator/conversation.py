@@ -13,7 +13,7 @@ import base64
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from emulator import chat_request, citations, generation, reasoning, structured_output
 from emulator.catalog import FoundationModel, max_tokens_error
@@ -21,6 +21,7 @@ from emulator.citations import Document
 from emulator.engine.plan import ScriptedAnswer
 from emulator.generation import Completion, Reasoning, ToolSpec
 from emulator.model_features import features_of
+from emulator.model_rules import Rules, rules_of
 from emulator.prompt_cache import CacheUsage
 from emulator.reasoning import Thinking
 from emulator.responder import STAND_IN, Ask, Responder
@@ -31,6 +32,13 @@ from emulator.wire.eventstream import StreamEvent
 
 _PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _MEDIA_BLOCKS = ("image", "document", "video", "audio")
+_MODEL_SAYS = reasoning.CONVERSE_PREFIX  # a refusal the model sends, which Converse wraps (wire-facts §25)
+_FIRST_USER = (
+    "A conversation must start with a user message. "
+    "Try again with a conversation that starts with a user message."
+)
+# Converse's inferenceConfig names of the sampling parameters that model_rules names as Anthropic does
+_SAMPLING_NAMES = {"temperature": "temperature", "top_p": "topP"}
 
 
 @dataclass(frozen=True)
@@ -103,12 +111,10 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
 
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
-        raise validation(
-            "A conversation must start with a user message. "
-            "Try again with a conversation that starts with a user message."
-        )
+        raise validation(_FIRST_USER)
+    rules = rules_of(model)
     system = body.get("system") or []
-    if system and not model.system_prompt:
+    if system and not rules.system_prompt:
         raise validation(
             "This model doesn't support system messages. "
             "Try again without a system message or use a model that supports system messages."
@@ -116,45 +122,45 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
 
     tool_config = body.get("toolConfig")
     tools = _tools(tool_config, model)
-    tool_choice = _tool_choice(tool_config)
+    tool_choice = _tool_choice(tool_config, rules)
 
     pieces: list[str] = [_system_text(system)]
     last_user_text = ""
     after_tool_result = False
     uses_tool_blocks = False
     previous_role: str | None = None
+    refusal: str | None = None  # the model's first refusal, sent once Bedrock's own checks have passed
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             raise AwsError("SerializationException", START_OF_MAP)
         role = message.get("role")
-        if role not in ("user", "assistant"):
+        if role not in ("user", "assistant") and not (role == "system" and index and rules.system_messages):
             raise _constraint(
                 role,
                 f"messages.{index + 1}.member.role",
                 "Member must satisfy enum value set: [user, assistant]",
             )
-        if index == 0 and role != "user":
-            raise validation(
-                "A conversation must start with a user message. "
-                "Try again with a conversation that starts with a user message."
-            )
-        if role == previous_role:
+        if index == 0 and role != "user" and not (role == "assistant" and rules.assistant_first):
+            raise validation(_FIRST_USER)
+        if role == previous_role and rules.alternate:
             raise validation(
                 "A conversation must alternate between user and assistant roles. "
                 "Make sure the conversation alternates between user and assistant roles and try again."
             )
-        previous_role = role
+        if role != "system":  # a mid-conversation system message sits between turns
+            previous_role = role
         content = message.get("content")
         if not isinstance(content, list) or not content:
             raise validation(
                 f"The content field in the Message object at messages.{index} is empty. Add a ContentBlock object to the content field and try again."
             )
-        texts, has_tool_result, has_tool_block = _read_content(content, index, role, model)
-        uses_tool_blocks = uses_tool_blocks or has_tool_block
-        pieces.extend(texts)
+        read = _read_content(content, index, str(role), rules)
+        refusal = refusal or read.refusal
+        uses_tool_blocks = uses_tool_blocks or read.has_tool_block
+        pieces.extend(read.texts)
         if role == "user":
-            last_user_text = " ".join(texts)
-            after_tool_result = has_tool_result
+            last_user_text = " ".join(read.texts)
+            after_tool_result = read.has_tool_result
     if uses_tool_blocks and not tools:
         raise validation(
             "The toolConfig field must be defined when using toolUse and toolResult content blocks."
@@ -166,6 +172,9 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         max_tokens = model.default_max_tokens
     elif max_tokens > model.max_output_tokens:
         raise max_tokens_error(model.max_output_tokens)
+    refusal = refusal or _sampling_refusal(inference, rules)
+    if refusal is not None:
+        raise validation(_MODEL_SAYS + refusal)
     extra = body.get("additionalModelRequestFields")
     features = features_of(model.model_id)
     output_schema = structured_output.converse_schema(
@@ -174,7 +183,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
     documents = citations.converse_documents(messages, supported=features.citations)
     citations.check_structured(documents, output_schema, converse=True)
     thinking = None
-    if features.reasoning is not None:  # most models: nothing to read
+    if features.reasoning is not None and features.reasoning != "effort":  # most models: nothing to read
         thinking = reasoning.read(
             extra.get("thinking", extra.get("reasoning_config")) if isinstance(extra, dict) else None,
             reasoning=features.reasoning,
@@ -189,6 +198,13 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         )
     if thinking is not None:
         reasoning.check_turns(thinking, _turns(messages), converse=True)
+    elif model.body_family == "nova" and isinstance(extra, dict):
+        thinking = reasoning.read_nova(
+            extra.get("reasoningConfig"),
+            supported=features.reasoning == "effort",
+            inference=inference,
+            max_tokens=max_tokens,
+        )
 
     pieces.extend(f"{t.name} {t.description} {json.dumps(t.input_schema, sort_keys=True)}" for t in tools)
     text_for_tokens = "\n".join(p for p in pieces if p)
@@ -236,34 +252,44 @@ def _system_text(system: Any) -> str:
     return "\n".join(str(block.get("text", "")) for block in system if isinstance(block, dict))
 
 
-def _read_content(
-    content: list[Any], index: int, role: str, model: FoundationModel
-) -> tuple[list[str], bool, bool]:
+class _Content(NamedTuple):
+    texts: list[str]
+    has_tool_result: bool
+    has_tool_block: bool
+    refusal: str | None  # what the model would refuse in these blocks (checked after Bedrock's own rules)
+
+
+def _read_content(content: list[Any], index: int, role: str, rules: Rules) -> _Content:
     texts: list[str] = []
     has_tool_result = False
     has_tool_block = False
+    has_conversation_block = False
+    refusal: str | None = None
     for position, block in enumerate(content):
         if not isinstance(block, dict):
             raise AwsError("SerializationException", START_OF_MAP)
         if "text" in block:
+            has_conversation_block = True
             text = block["text"]
-            # Whitespace between cited statements comes back as its own text block: Claude takes a blank
-            # block beside words (wire-facts §30); an empty one, or a message of blanks, is refused.
-            if (
-                not isinstance(text, str)
-                or not text
-                or (not text.strip() and not any(_has_words(other) for other in content))
-            ):
+            if not isinstance(text, str) or not text:
                 raise validation(
                     f"The text field in the ContentBlock object at messages.{index}.content.{position} is blank. "
                     "Add text to the text field, and try again."
                 )
+            # Whitespace between cited statements comes back as its own text block, and clients pass it
+            # back: Claude takes a blank block beside words, not a message of blanks (wire-facts §30, §31).
+            if not rules.whitespace_text and not any(_has_words(other) for other in content):
+                refusal = refusal or _blank_refusal(text)
             texts.append(text)
         for media in _MEDIA_BLOCKS:
-            if media in block and not _supports_media(model, media):
-                raise validation(
-                    f"This model doesn't support the {media} field for {role} messages. Remove {media} and try again."
-                )
+            if media in block:
+                has_conversation_block = True
+                if media not in rules.media:
+                    raise validation(
+                        f"This model doesn't support the {media} field for {role} messages. Remove {media} and try again."
+                    )
+                at = f"messages.{index}.content.{position}"
+                refusal = refusal or _source_refusal(block[media], media, at, rules)
         if "document" in block and isinstance(block["document"], dict):
             texts.append(str(block["document"].get("name", "")))
             texts.extend(_document_texts(block["document"]))
@@ -289,8 +315,14 @@ def _read_content(
                         f"The format of the value at messages.{index}.content.{position}.toolResult.content."
                         f"{part_index}.json is invalid. Provide a json object for the field and try again."
                     )
+                if not rules.whitespace_text and isinstance(part.get("text"), str):
+                    refusal = refusal or _blank_refusal(part["text"])
                 texts.append(str(part.get("text") or json.dumps(part.get("json"), sort_keys=True)))
-    return texts, has_tool_result, has_tool_block
+    if has_tool_result and has_conversation_block and not rules.tool_result_mixing:
+        raise validation(
+            f"messages.{index}.content: Conversation blocks and tool result blocks cannot be provided in the same turn."
+        )
+    return _Content(texts, has_tool_result, has_tool_block, refusal)
 
 
 def _has_words(block: Any) -> bool:
@@ -318,12 +350,45 @@ def _document_texts(document: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _supports_media(model: FoundationModel, media: str) -> bool:
-    if media == "image":
-        return model.image_input
-    if media == "document":
-        return model.document_chat
-    return media.upper() in model.input_modalities
+def _blank_refusal(text: str) -> str | None:
+    """Claude's texts for a text block Bedrock let through: in a tool result even an empty one reaches
+    the model; elsewhere Bedrock refuses empty text itself, so only whitespace does (wire-facts §31)."""
+    if not text:
+        return "messages: text content blocks must be non-empty"
+    if not text.strip():
+        return "messages: text content blocks must contain non-whitespace text"
+    return None
+
+
+# The source members Bedrock takes per media block (botocore's unions; documents also take text and content)
+_SOURCE_KEYS = {"document": ("bytes", "s3Location", "text", "content")}
+
+
+def _source_refusal(media_block: Any, media: str, at: str, rules: Rules) -> str | None:
+    """Bedrock's check that a media block names its source, and what a model without S3 sources says to
+    an ``s3Location`` one (wire-facts §31)."""
+    if not isinstance(media_block, dict):
+        return None
+    source = media_block.get("source")
+    keys = _SOURCE_KEYS.get(media, ("bytes", "s3Location"))
+    if not isinstance(source, dict) or not any(key in source for key in keys):
+        raise validation(
+            f"{media.capitalize()}Source object at {at}.{media}.source must set one of the following keys: "
+            f"{', '.join(keys)}."
+        )
+    if "s3Location" in source and not rules.s3_sources:
+        return f"{at}.{media}.source.type: Field required"
+    return None
+
+
+def _sampling_refusal(inference: Mapping[str, Any], rules: Rules) -> str | None:
+    """Newer Claude models take a temperature or a top_p, not both (wire-facts §31)."""
+    if rules.exclusive_sampling and all(
+        inference.get(_SAMPLING_NAMES[name]) is not None for name in rules.exclusive_sampling
+    ):
+        names = " and ".join(f"`{name}`" for name in rules.exclusive_sampling)
+        return f"{names} cannot both be specified for this model. Please use only one."
+    return None
 
 
 def _tools(tool_config: Any, model: FoundationModel) -> tuple[ToolSpec, ...]:
@@ -360,12 +425,18 @@ def _input_schema(input_schema: Mapping[str, Any], index: int) -> dict[str, Any]
     return schema
 
 
-def _tool_choice(tool_config: Any) -> str | None:
+def _tool_choice(tool_config: Any, rules: Rules) -> str | None:
     if not tool_config:
         return None
     choice = tool_config.get("toolChoice")
     if not choice:
         return "auto"
+    for member in ("any", "tool"):
+        if member in choice and member not in rules.tool_choices:
+            raise validation(
+                f"This model doesn't support the toolConfig.toolChoice.{member} field. "
+                f"Remove toolConfig.toolChoice.{member} and try again."
+            )
     if "tool" in choice:
         return "tool:" + str((choice.get("tool") or {}).get("name", ""))
     if "any" in choice:

@@ -15,7 +15,7 @@ from emulator import generation
 from emulator.generation import Completion
 from emulator.wire.errors import AwsError, validation
 
-__all__ = ["Thinking", "check_turns", "converse_block_type", "read", "think"]
+__all__ = ["Thinking", "check_turns", "converse_block_type", "read", "read_nova", "think"]
 
 MIN_BUDGET: Final = 1024
 CONVERSE_PREFIX: Final = "The model returned the following errors: "
@@ -29,6 +29,7 @@ _ADAPTIVE_BUDGET: Final = 2048
 class Thinking:
     budget: int
     signed: bool = True  # Claude signs its thinking; gpt-oss's reasoning carries no signature
+    shown_as: str | None = None  # the text the answer shows instead of the thinking (Nova 2: [REDACTED])
 
 
 def read(
@@ -110,8 +111,53 @@ def think(
         redacted=thinking.signed and generation.REDACTION_TRIGGER in prompt_text,
         signed=thinking.signed,
     )
+    if thinking.shown_as is not None:  # the tokens are spent (and counted) but the text is withheld
+        thought = replace(thought, text=thinking.shown_as)
     completion = answer(max_tokens - thought.tokens)
     return replace(completion, output_tokens=completion.output_tokens + thought.tokens, reasoning=thought)
+
+
+# Nova 2's extended thinking (wire-facts §31): Converse additionalModelRequestFields.reasoningConfig.
+NOVA_EFFORT_BUDGETS: Final = {"low": 512, "medium": 1024, "high": 2048}
+NOVA_REDACTED: Final = "[REDACTED]"
+_NOVA_INVALID: Final = (
+    "Malformed input request: the provided reasoning config value is invalid, please reformat your input "
+    "and try again."
+)
+
+
+def read_nova(
+    config: Any, *, supported: bool, inference: Mapping[str, Any], max_tokens: int, converse: bool = True
+) -> Thinking | None:
+    """Nova's ``reasoningConfig``: ``{"type": "enabled", "maxReasoningEffort": "low" | "medium" | "high"}``
+    on Nova 2 Lite; any reasoning config on a Nova model without it is refused (Nova Pro, seen). With
+    reasoning on, ``temperature`` and ``topP`` must be unset, and ``maxTokens`` too at high effort
+    (documented; the refusal texts are the emulator's, in Nova's validator wording)."""
+    if config is None:
+        return None
+    prefix = CONVERSE_PREFIX if converse else ""
+    if not supported:
+        raise validation(prefix + _NOVA_INVALID)
+    if not isinstance(config, Mapping) or config.get("type") not in ("enabled", "disabled"):
+        raise validation(prefix + _NOVA_INVALID)
+    if config["type"] == "disabled":
+        return None
+    effort = config.get("maxReasoningEffort")
+    if effort not in NOVA_EFFORT_BUDGETS:
+        raise validation(prefix + _NOVA_INVALID)
+    for name in ("temperature", "topP"):
+        if inference.get(name) is not None:
+            raise validation(
+                prefix + f"Malformed input request: {name} is not supported when reasoning is "
+                "enabled, please reformat your input and try again."
+            )
+    if effort == "high" and inference.get("maxTokens") is not None:
+        raise validation(
+            prefix + "Malformed input request: maxTokens is not supported when maxReasoningEffort "
+            "is high, please reformat your input and try again."
+        )
+    budget = min(NOVA_EFFORT_BUDGETS[str(effort)], max(1, max_tokens - 1))
+    return Thinking(budget, signed=False, shown_as=NOVA_REDACTED)
 
 
 # Anthropic's text when thinking is on and the turn that called a tool does not start with its thinking.

@@ -20,6 +20,7 @@ from typing import Any
 from emulator import citations, reasoning, structured_output
 from emulator.generation import Completion, Reasoning, ToolSpec, split_deltas, split_json
 from emulator.model_features import features_of
+from emulator.model_rules import rules_of_id
 from emulator.prompt_cache import CacheUsage
 from emulator.providers.contract import ModelInfo, Prompt, compact_json, request_key, stable_id
 from emulator.providers.schema import (
@@ -204,6 +205,14 @@ def _messages_semantics(body: dict[str, Any], model: ModelInfo) -> None:
         # The InvokeModel text quoted raw in charmbracelet/crush#946 (Converse adds a "Try again" sentence).
         raise validation(
             f"The maximum tokens you requested exceeds the model limit of {model.max_output_tokens}"
+        )
+    rules = rules_of_id(model.model_id)
+    exclusive = rules.exclusive_sampling if rules is not None else ()
+    if exclusive and all(body.get(name) is not None for name in exclusive):
+        # Claude Opus 4.1 and later (wire-facts §31); Converse sends the same text after its prefix
+        raise validation(
+            " and ".join(f"`{name}`" for name in exclusive)
+            + " cannot both be specified for this model. Please use only one."
         )
     messages = body["messages"]
     if not messages:
@@ -506,7 +515,8 @@ def _check_turns(prompt: str) -> None:
     # Claude 2.1 allows a system prompt before the first Human turn, but no Assistant turn before it.
     if first_human < 0 or ASSISTANT in prompt[:first_human]:
         problems.append(f'prompt must start with "{HUMAN}" turn after an optional system prompt')
-    if not prompt.endswith(ASSISTANT):
+    # The last turn must be the Assistant's; text after it is allowed: words put in Claude's mouth (§31).
+    if prompt.rfind(ASSISTANT) <= prompt.rfind(HUMAN):
         problems.append(f'prompt must end with "{ASSISTANT}" turn')
     if problems:
         raise validation(", ".join(problems))

@@ -128,7 +128,7 @@ def test_converse_accepts_every_model_id_form(runtime, model_id):
             "between user and assistant roles and try again.",
         ),
         (
-            [user("a"), assistant("b"), user(" ")],
+            [user("a"), assistant("b"), user("")],  # empty; whitespace-only text reaches the model (§31)
             {},
             "The text field in the ContentBlock object at messages.2.content.0 is blank. Add text to the text field, "
             "and try again.",

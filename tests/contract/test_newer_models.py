@@ -136,7 +136,8 @@ def test_converse_and_converse_stream_serve_the_newer_models(
     client = bedrock_emulator.client()
     messages = [{"role": "user", "content": [{"text": "Name three rivers in Europe."}]}]
     answer = client.converse(modelId=model_id, messages=messages, inferenceConfig={"maxTokens": 40})
-    assert answer["output"]["message"]["content"][0]["text"].strip()
+    # MiniMax M2 reasons first, unasked (wire-facts §31): the answer is the text block
+    assert next(block["text"] for block in answer["output"]["message"]["content"] if "text" in block).strip()
     stream = client.converse_stream(modelId=model_id, messages=messages, inferenceConfig={"maxTokens": 40})
     kinds = [next(iter(event)) for event in stream["stream"]]
     assert kinds[0] == "messageStart"

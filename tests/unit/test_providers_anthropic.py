@@ -35,8 +35,7 @@ def body(**overrides: Any) -> dict[str, Any]:
         "max_tokens": 1024,
         "system": "You are a senior AWS solutions architect. Be concise and practical.",
         "messages": [{"role": "user", "content": "Explain Bedrock Knowledge Bases in 3 bullet points."}],
-        "temperature": 0.3,
-        "top_p": 0.9,
+        "temperature": 0.3,  # not with top_p: Claude Haiku 4.5 refuses the two together (wire-facts §31)
     }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
