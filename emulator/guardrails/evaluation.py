@@ -58,8 +58,9 @@ class Evaluation:
             return [{"text": text} for text in self.masked]
         return []
 
-    def assessment(self, *, metrics: bool = True) -> dict[str, Any]:
-        """One ``GuardrailAssessment``: the policies that found something (plus invocation metrics)."""
+    def assessment(self, *, metrics: bool = True, version: str | None = None) -> dict[str, Any]:
+        """One ``GuardrailAssessment``: the policies that found something, invocation metrics and, given the
+        ``version`` the caller asked for, ``appliedGuardrailDetails`` (wire-facts, "Agent and guardrail traces")."""
         result: dict[str, Any] = dict(self.policies)
         if metrics:
             total = sum(len(text) for text in self.texts)
@@ -68,7 +69,21 @@ class Evaluation:
                 "usage": dict(self.usage),
                 "guardrailCoverage": {"textCharacters": {"guarded": total, "total": total}},
             }
+        if version is not None:
+            result["appliedGuardrailDetails"] = applied_details(self.guardrail, version)
         return result
+
+
+def applied_details(guardrail: Guardrail, version: str) -> dict[str, Any]:
+    """``AppliedGuardrailDetails``: a guardrail the request named (origin REQUEST) in the caller's own
+    account (ownership SELF), at the version the request asked for."""
+    return {
+        "guardrailId": guardrail.guardrail_id,
+        "guardrailVersion": version,
+        "guardrailArn": guardrail.arn,
+        "guardrailOrigin": ["REQUEST"],
+        "guardrailOwnership": "SELF",
+    }
 
 
 def evaluate(guardrail: Guardrail, texts: Sequence[str], source: str) -> Evaluation:
@@ -145,6 +160,10 @@ def evaluate(guardrail: Guardrail, texts: Sequence[str], source: str) -> Evaluat
         if guardrail.regexes and not guardrail.pii_entities
         else 0,
         "contextualGroundingPolicyUnits": 0,
+        # No image classifier and no automated reasoning policy here: real answers report these as 0.
+        "contentPolicyImageUnits": 0,
+        "automatedReasoningPolicyUnits": 0,
+        "automatedReasoningPolicies": 0,
     }
     return Evaluation(
         guardrail=guardrail,

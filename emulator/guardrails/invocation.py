@@ -29,6 +29,7 @@ class Guarded:
 
     guardrail: Guardrail
     trace: str  # enabled | disabled | enabled_full
+    version: str  # the guardrail version the request named (DRAFT or a number)
     input: Evaluation
     body: Any  # the request body with ANONYMIZE findings masked
     output: Evaluation | None = None
@@ -62,19 +63,26 @@ class Guarded:
             )
         return completion
 
+    @property
+    def action_reason(self) -> str:
+        """The reason of the last check that intervened, else "No action." (as ApplyGuardrail words it)."""
+        if self.output is not None and self.output.intervened:
+            return self.output.action_reason
+        return self.input.action_reason
+
     def converse_trace(self) -> dict[str, Any] | None:
-        """Converse's ``trace`` member, or None when tracing is off."""
+        """Converse's ``trace`` member, or None when tracing is off: what the model said before the guardrail
+        changed it, both assessments with the applied guardrail's details, and the action's reason."""
         if self.trace == "disabled":
             return None
         guardrail_id = self.guardrail.guardrail_id
-        trace: dict[str, Any] = {"inputAssessment": {guardrail_id: self.input.assessment()}}
-        if self.output is not None and (self.output.policies or self.trace == "enabled_full"):
-            trace["outputAssessments"] = {guardrail_id: [self.output.assessment()]}
-        if self.trace == "enabled_full" and self.model_output:
+        trace: dict[str, Any] = {}
+        if self.model_output:
             trace["modelOutput"] = list(self.model_output)
-        if self.intervened:
-            reason = self.output.action_reason if self.output is not None and self.output.intervened else None
-            trace["actionReason"] = reason or self.input.action_reason
+        trace["inputAssessment"] = {guardrail_id: self.input.assessment(version=self.version)}
+        if self.output is not None:
+            trace["outputAssessments"] = {guardrail_id: [self.output.assessment(version=self.version)]}
+        trace["actionReason"] = self.action_reason
         return {"guardrail": trace}
 
     def invoke_fields(self) -> dict[str, Any]:
@@ -87,6 +95,7 @@ class Guarded:
             guardrail: dict[str, Any] = {"input": {guardrail_id: self.input.assessment()}}
             if self.output is not None:
                 guardrail["outputs"] = [{guardrail_id: self.output.assessment()}]
+            guardrail["actionReason"] = self.action_reason
             fields["amazon-bedrock-trace"] = {"guardrail": guardrail}
         return fields
 
@@ -133,7 +142,7 @@ def for_converse(
     checked = evaluate(guardrail, texts, "INPUT")
     for (container, key), masked in zip(slots, checked.masked, strict=True):
         container[key] = masked
-    return Guarded(guardrail, str(trace), checked, masked_body)
+    return Guarded(guardrail, str(trace), str(config.get("guardrailVersion")), checked, masked_body)
 
 
 def _converse_slots(body: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
@@ -173,7 +182,7 @@ def for_invoke(
     checked = evaluate(guardrail, [container[key] for container, key in slots], "INPUT")
     for (container, key), masked in zip(slots, checked.masked, strict=True):
         container[key] = masked
-    return Guarded(guardrail, trace.lower(), checked, masked_body)
+    return Guarded(guardrail, trace.lower(), str(version), checked, masked_body)
 
 
 def _native_slots(value: Any, key: str | None = None) -> list[tuple[Any, Any]]:

@@ -57,16 +57,20 @@ def apply_guardrail(call: OperationCall) -> Reply:
         texts.append(text)
     result = evaluate(guardrail, texts, str(source))
     total = sum(len(text) for text in texts)
-    return JsonReply(
-        {
-            "usage": result.usage,
-            "action": result.action,
-            "actionReason": result.action_reason,
-            "outputs": result.outputs(),
-            "assessments": [result.assessment()],
-            "guardrailCoverage": {"textCharacters": {"guarded": total, "total": total}},
-        }
-    )
+    answer: dict[str, Any] = {
+        "usage": result.usage,
+        "action": result.action,
+        "actionReason": result.action_reason,
+        "outputs": result.outputs(),
+        # Real answers repeat ``outputs`` under its older name and, when blocked, name the blocked
+        # messaging; botocore's model has neither (wire-facts, "Agent and guardrail traces").
+        "output": result.outputs(),
+        "assessments": [result.assessment(version=version)],
+        "guardrailCoverage": {"textCharacters": {"guarded": total, "total": total}},
+    }
+    if result.blocked:
+        answer["blockedResponse"] = result.blocked_message
+    return JsonReply(answer)
 
 
 def invoke_guardrail_checks(call: OperationCall) -> Reply:

@@ -50,8 +50,13 @@ _PADDED_STREAMS = {"ConverseStream", "InvokeModelWithResponseStream"}
 # `serverToolUsage` (often `{}`), which botocore's TokenUsage does not declare yet.
 # wire-facts §24: recorded Claude and Nova answers with prompt caching also carry the cache counts under
 # older names, `cacheReadInputTokenCount` and `cacheWriteInputTokenCount`.
+# wire-facts "Agent and guardrail traces": recorded ApplyGuardrail answers (2025) repeat `outputs` as `output`
+# and name the blocked messaging in `blockedResponse`; recorded InvokeAgent traces mark every
+# `inferenceConfiguration` with a Smithy `__type`. botocore's model has none of the three.
 _EXTRA_MEMBERS: dict[str, set[str]] = {
-    "TokenUsage": {"serverToolUsage", "cacheReadInputTokenCount", "cacheWriteInputTokenCount"}
+    "TokenUsage": {"serverToolUsage", "cacheReadInputTokenCount", "cacheWriteInputTokenCount"},
+    "ApplyGuardrailResponse": {"output", "blockedResponse"},
+    "InferenceConfiguration": {"__type"},
 }
 # Real values botocore's constraints refuse. Each names what it was seen in.
 _ALLOWED_PROBLEMS: tuple[tuple[str, str], ...] = (
