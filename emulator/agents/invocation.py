@@ -24,10 +24,13 @@ from typing import Any
 
 from emulator import knowledge
 from emulator.agents import traces
+from emulator.agents.config import DRAFT_ALIAS_ID as INLINE_ALIAS
 from emulator.agents.conversations import Conversation, PendingControl, conversation_store
 from emulator.agents.definition import Action, Agent, KnowledgeBaseRef
 from emulator.agents.memory import memory_store
 from emulator.agents.orchestration import Decision, decide
+from emulator.control.accounts import account_id
+from emulator.control.lifecycle import EPOCH_SHIFT
 from emulator.generation import complete, count_tokens, split_deltas
 from emulator.knowledge import answers
 from emulator.knowledge.retrieval import DEFAULT_NUMBER_OF_RESULTS, Hit, Page, retrieve
@@ -68,6 +71,7 @@ class Request:
     state: AppState = field(default_factory=AppState, repr=False, compare=False)  # the app's stores
     agent_version: str = "DRAFT"  # the version the alias routes to, as traces report it
     decide: Decider | None = field(default=None, repr=False, compare=False)
+    clock: float | None = None  # the virtual clock when the call arrived (trace times end there)
     retrieve: Retriever | None = field(default=None, repr=False, compare=False)
 
 
@@ -97,7 +101,7 @@ class _Turn:
             foundation_model=self.agent.foundation_model,
             agent_id=None if self.agent.inline else request.agent_id,
             alias_id=None if self.agent.inline else request.alias_id,
-            alias_arn=request.alias_arn,
+            alias_arn=request.alias_arn or (_inline_alias_arn(request) if self.agent.inline else None),
         )
         state = request.session_state
         self.prompt_attributes = _string_map(state.get("promptSessionAttributes"), "promptSessionAttributes")
@@ -133,6 +137,7 @@ class _Turn:
             conversations.save(self.key, conversation)
         if request.end_session:
             self._end(conversation)
+        self.tracer.stamp(self.events, _epoch_ns(request.clock))
         return Outcome(self.events, answer, self.input_tokens, self.output_tokens)
 
     def _fresh(self, text: str) -> str | None:
@@ -147,16 +152,16 @@ class _Turn:
             return self._look_up(decision, prompt, text)
         if decision.kind == "answer" and decision.answer is not None:
             self._model_step(f"{self.base}-0", prompt, decision.rationale, decision.answer)
-            self._trace(traces.final_observation(f"{self.base}-0", decision.answer))
+            self._trace(traces.final_observation(self.tracer, f"{self.base}-0", decision.answer))
             return decision.answer
         if decision.kind == "ask_user":
             question = _question(decision)
             self._model_step(f"{self.base}-0", prompt, decision.rationale, question)
-            self._trace(traces.final_observation(f"{self.base}-0", question, "ASK_USER"))
+            self._trace(traces.final_observation(self.tracer, f"{self.base}-0", question, "ASK_USER"))
             return question
         reply = self._small_talk(text)
         self._model_step(f"{self.base}-0", prompt, decision.rationale, reply)
-        self._trace(traces.final_observation(f"{self.base}-0", reply))
+        self._trace(traces.final_observation(self.tracer, f"{self.base}-0", reply))
         return reply
 
     def _pre_process(self, text: str) -> bool:
@@ -197,7 +202,7 @@ class _Turn:
             return None
         self._trace(traces.action_input(trace_id, action, decision.parameters, None))
         result = run_lambda(action, decision.parameters)
-        self._trace(traces.action_observation(trace_id, result))
+        self._trace(traces.action_observation(self.tracer, trace_id, result))
         return self._conclude(prompt, phrase(action, decision.parameters, result))
 
     def _look_up(self, decision: Decision, prompt: str, text: str) -> str:
@@ -208,7 +213,9 @@ class _Turn:
         for ref in refs:
             self._trace(traces.knowledge_base_input(trace_id, ref.knowledge_base_id, text))
             found = self._search(ref, text)
-            self._trace(traces.knowledge_base_observation(trace_id, [h.reference() for h in found]))
+            self._trace(
+                traces.knowledge_base_observation(self.tracer, trace_id, [h.reference() for h in found])
+            )
             hits.extend(found)
         hits.sort(key=lambda h: -h.score)
         result = answers.answer(text, hits, seed=self.request.seed, scripted_text=self.request.scripted_text)
@@ -233,6 +240,7 @@ class _Turn:
         trace_id = f"{self.base}-0"
         action = pending.action
         prompt = self._prompt(pending.input_text)
+        ran = False  # whether the emulator ran the action's Lambda (else the caller sent its result)
         if outcome.denied:
             result = f"The user declined to run {action.name}."
             answer = f"Understood, I have not run {action.name}."
@@ -240,6 +248,7 @@ class _Turn:
             self._trace(traces.action_input(trace_id, action, pending.parameters, None))
             result = run_lambda(action, pending.parameters)
             answer = phrase(action, pending.parameters, result)
+            ran = True
         else:
             result = outcome.body
             answer = (
@@ -247,7 +256,7 @@ class _Turn:
                 if outcome.failed
                 else phrase(action, pending.parameters, result)
             )
-        self._trace(traces.action_observation(trace_id, result))
+        self._trace(traces.action_observation(self.tracer if ran else None, trace_id, result))
         return pending.input_text, self._conclude(prompt, answer, step=1)
 
     def _conclude(self, prompt: str, answer: str, *, step: int = 1, scripted_applied: bool = False) -> str:
@@ -255,7 +264,7 @@ class _Turn:
             answer = self.request.scripted_text
         trace_id = f"{self.base}-{step}"
         self._model_step(trace_id, prompt, None, answer)
-        self._trace(traces.final_observation(trace_id, answer))
+        self._trace(traces.final_observation(self.tracer, trace_id, answer))
         return answer
 
     def _finish(self, user_text: str, answer: str) -> str:
@@ -498,6 +507,16 @@ def _return_control(
         member["parameters"] = traces.parameter_list(action, parameters)
         entry = {"functionInvocationInput": member}
     return {"invocationId": invocation_id, "invocationInputs": [entry]}
+
+
+def _epoch_ns(clock: float | None) -> int:
+    """A virtual clock reading (the wall clock without one) as nanoseconds since the epoch."""
+    return time.time_ns() if clock is None else int((clock + EPOCH_SHIFT) * 1_000_000_000)
+
+
+def _inline_alias_arn(request: Request) -> str:
+    """The caller chain's one entry in an inline agent's traces, as recorded: a fixed pseudo alias."""
+    return f"arn:aws:bedrock:{request.region}:{account_id(request.tenant)}:agent-alias/INLINE_AGENT/{INLINE_ALIAS}"
 
 
 def _tool_name(action: Action) -> str:

@@ -76,6 +76,7 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
         scripted_text=call.scripted.text if call.scripted else None,
         state=call.state,
         retrieve=_created_knowledge_bases(call),
+        clock=call.now,
         **runs,
     )
     outcome = invoke(request)
@@ -109,6 +110,7 @@ def handle_invoke_inline_agent(call: OperationCall) -> Reply:
         scripted_text=call.scripted.text if call.scripted else None,
         state=call.state,
         retrieve=_created_knowledge_bases(call),
+        clock=call.now,
     )
     outcome = invoke(request)
     return StreamReply(

@@ -83,12 +83,11 @@ def test_denied_action_is_not_run() -> None:
     assert _confirm("DENY") == "Understood, I have not run delete_file."
 
 
-def test_same_turn_in_two_tenants_gives_identical_events_apart_from_times() -> None:
+def test_same_turn_in_two_tenants_gives_identical_events_at_the_same_clock() -> None:
     def events(tenant: str) -> list[Any]:
-        outcome = invoke(_request(tenant, "Please delete file FILE-0007", enable_trace=True))
-        for _kind, payload in outcome.events:
-            payload.pop("eventTime", None)
-        return outcome.events
+        return invoke(
+            _request(tenant, "Please delete file FILE-0007", enable_trace=True, clock=1000.0)
+        ).events
 
     assert events(f"unit-{next(_tenants)}") == events(f"unit-{next(_tenants)}")
 
