@@ -86,8 +86,10 @@ def applied_details(guardrail: Guardrail, version: str) -> dict[str, Any]:
     }
 
 
-def evaluate(guardrail: Guardrail, texts: Sequence[str], source: str) -> Evaluation:
-    """Run every policy of ``guardrail`` over ``texts`` as ``source`` ("INPUT" or "OUTPUT")."""
+def evaluate(guardrail: Guardrail, texts: Sequence[str], source: str, *, full: bool = False) -> Evaluation:
+    """Run every policy of ``guardrail`` over ``texts`` as ``source`` ("INPUT" or "OUTPUT"). ``full`` (the
+    FULL output scope, a trace ``enabled_full``) also lists the topics, content filters and PII entities
+    that found nothing; as documented, it does not apply to words and regexes."""
     policies: dict[str, Any] = {}
     actions: list[str] = []
     joined = "\n".join(texts)
@@ -102,6 +104,8 @@ def evaluate(guardrail: Guardrail, texts: Sequence[str], source: str) -> Evaluat
                 {"name": topic.name, "type": "DENY", "action": _PAST_TENSE[action], "detected": True}
             )
             actions.append(action)
+        elif action is not None and full:
+            topics.append({"name": topic.name, "type": "DENY", "action": "NONE", "detected": False})
     if topics:
         policies["topicPolicy"] = {"topics": topics}
 
@@ -121,6 +125,16 @@ def evaluate(guardrail: Guardrail, texts: Sequence[str], source: str) -> Evaluat
                 }
             )
             actions.append(action)
+        elif action is not None and full:
+            filters.append(
+                {
+                    "type": content_filter.type,
+                    "confidence": confidence,
+                    "filterStrength": strength,
+                    "action": "NONE",
+                    "detected": False,
+                }
+            )
     if filters:
         policies["contentPolicy"] = {"filters": filters}
 
@@ -145,6 +159,13 @@ def evaluate(guardrail: Guardrail, texts: Sequence[str], source: str) -> Evaluat
         policies["wordPolicy"] = {"customWords": custom, "managedWordLists": managed}
 
     masked, pii, regexes = _sensitive(guardrail, texts, source, actions)
+    if full:
+        detected = {entry["type"] for entry in pii}
+        pii.extend(
+            {"match": "", "type": entity.type, "action": "NONE", "detected": False}
+            for entity in guardrail.pii_entities
+            if entity.type not in detected and entity.switch.action(source) is not None
+        )
     if pii or regexes:
         policies["sensitiveInformationPolicy"] = {"piiEntities": pii, "regexes": regexes}
 

@@ -49,7 +49,7 @@ class Guarded:
             text = self.input.blocked_message
             return Completion(text, count_tokens(text), intervened_stop_reason, None, ())
         self.model_output = [completion.text]
-        self.output = evaluate(self.guardrail, [completion.text], "OUTPUT")
+        self.output = evaluate(self.guardrail, [completion.text], "OUTPUT", full=self.trace == "enabled_full")
         if self.output.blocked:
             text = self.output.blocked_message
             return Completion(text, count_tokens(text), intervened_stop_reason, None, ())
@@ -139,7 +139,7 @@ def for_converse(
     masked_body = copy.deepcopy(dict(body))
     slots = _converse_slots(masked_body)
     texts = [container[key] for container, key in slots]
-    checked = evaluate(guardrail, texts, "INPUT")
+    checked = evaluate(guardrail, texts, "INPUT", full=trace == "enabled_full")
     for (container, key), masked in zip(slots, checked.masked, strict=True):
         container[key] = masked
     return Guarded(guardrail, str(trace), str(config.get("guardrailVersion")), checked, masked_body)
@@ -179,7 +179,8 @@ def for_invoke(
     guardrail = _lookup(identifier, version, tenant=tenant, region=region, strict=strict, state=state)
     masked_body = copy.deepcopy(body)
     slots = _native_slots(masked_body)
-    checked = evaluate(guardrail, [container[key] for container, key in slots], "INPUT")
+    full = trace.upper() == "ENABLED_FULL"
+    checked = evaluate(guardrail, [container[key] for container, key in slots], "INPUT", full=full)
     for (container, key), masked in zip(slots, checked.masked, strict=True):
         container[key] = masked
     return Guarded(guardrail, trace.lower(), str(version), checked, masked_body)

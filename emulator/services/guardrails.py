@@ -55,7 +55,7 @@ def apply_guardrail(call: OperationCall) -> Reply:
         if not isinstance(text, str):
             raise _null("content.member.text.text")
         texts.append(text)
-    result = evaluate(guardrail, texts, str(source))
+    result = evaluate(guardrail, texts, str(source), full=body.get("outputScope") == "FULL")
     total = sum(len(text) for text in texts)
     answer: dict[str, Any] = {
         "usage": result.usage,

@@ -772,6 +772,40 @@ VARIANTS: dict[str, tuple[str, Params | Setup]] = {
             "guardrailConfig": {**_guardrail(e), "guardrailVersion": "DRAFT", "trace": "enabled"},
         },
     ),
+    # wire-facts "Agent and guardrail traces": the blocked answer's recorded extras, the FULL scope's
+    # entries that found nothing, and a full trace with the model's output and both assessments.
+    "ApplyGuardrail-blocked_full": (
+        "ApplyGuardrail",
+        lambda e: {
+            **_guardrail(e),
+            "guardrailVersion": "DRAFT",
+            "source": "INPUT",
+            "content": [{"text": {"text": "what about acme rival?"}}],
+            "outputScope": "FULL",
+        },
+    ),
+    "Converse-guardrail_full_trace": (
+        "Converse",
+        lambda e: {
+            "modelId": NOVA,
+            "messages": MESSAGES,
+            "guardrailConfig": {
+                **_described_guardrail(e),
+                "guardrailVersion": "DRAFT",
+                "trace": "enabled_full",
+            },
+        },
+    ),
+    "InvokeAgent-action_group": (
+        "InvokeAgent",
+        {
+            "agentId": ANY_AGENT,
+            "agentAliasId": ALIAS,
+            "sessionId": "shape-audit-action",
+            "inputText": "Cancel order ORD-100200 because it is late",
+            "enableTrace": True,
+        },
+    ),
     "InvokeInlineAgent-action_group": (
         "InvokeInlineAgent",
         {
