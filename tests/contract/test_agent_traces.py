@@ -184,6 +184,7 @@ def test_metadata_times_add_up_and_event_times_follow_the_steps(bedrock_emulator
             metadata = value["actionGroupInvocationOutput"]["metadata"]
             assert "usage" not in metadata
             assert abs(_ms(metadata["endTime"], metadata["startTime"]) - metadata["totalTimeMs"]) < 1
+    assert any(m == "observation" and "actionGroupInvocationOutput" in v for _s, m, v in _steps(parts))
     (final,) = [
         v["finalResponse"] for _s, m, v in _steps(parts) if m == "observation" and "finalResponse" in v
     ]
