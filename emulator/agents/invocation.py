@@ -31,9 +31,10 @@ from emulator.agents.memory import memory_store
 from emulator.agents.orchestration import Decision, decide
 from emulator.control.accounts import account_id
 from emulator.control.lifecycle import EPOCH_SHIFT
-from emulator.generation import complete, count_tokens, split_deltas
+from emulator.generation import complete, split_deltas
 from emulator.knowledge import answers
 from emulator.knowledge.retrieval import DEFAULT_NUMBER_OF_RESULTS, Hit, Page, retrieve
+from emulator.providers.contract import stable_id
 from emulator.state import AppState
 from emulator.wire.errors import AwsError
 from emulator.wire.eventstream import StreamEvent
@@ -179,10 +180,10 @@ class _Turn:
             if valid
             else f"The input is empty or tries to change the agent's instructions, so it is category {category}."
         )
-        raw = f"<thinking>{reason}</thinking>\n<category>{category}</category>"
+        raw = f"<thinking>{reason}</thinking>\n\n<category>{category}</category>"
         self._trace(self.tracer.model_input("preProcessingTrace", trace_id, "PRE_PROCESSING", prompt))
-        self._count(prompt, raw)
-        self._trace(traces.pre_processing_output(self.tracer, trace_id, prompt, raw, valid, reason))
+        call = self._call(trace_id, prompt, [raw])
+        self._trace(traces.pre_processing_output(trace_id, call, valid, reason))
         return valid
 
     def _act(self, decision: Decision, prompt: str, text: str) -> str | None:
@@ -282,8 +283,8 @@ class _Turn:
                 }
             )
             self._trace(self.tracer.model_input("postProcessingTrace", trace_id, "POST_PROCESSING", prompt))
-            self._count(prompt, answer)
-            self._trace(traces.post_processing_output(self.tracer, trace_id, prompt, answer))
+            call = self._call(trace_id, prompt, [f"<final_response>\n{answer}\n</final_response>"])
+            self._trace(traces.post_processing_output(trace_id, call, answer))
         pieces = split_deltas(answer) if self.request.stream_final_response else [answer]
         pieces = [p for p in pieces if p] or [""]
         for index, piece in enumerate(pieces):
@@ -320,10 +321,10 @@ class _Turn:
         action: Action | None = None,
         parameters: Mapping[str, str] | None = None,
     ) -> None:
-        raw = _raw_model_output(trace_id, why, answer, action, parameters or {})
+        parts, stop_reason, stop_sequence = _model_message(trace_id, why, answer, action, parameters or {})
         self._trace(self.tracer.model_input("orchestrationTrace", trace_id, "ORCHESTRATION", prompt))
-        self._count(prompt, raw)
-        self._trace(traces.orchestration_output(self.tracer, trace_id, prompt, raw))
+        call = self._call(trace_id, prompt, parts, stop_reason, stop_sequence)
+        self._trace(traces.orchestration_output(trace_id, call))
         if why is not None:
             self._trace(traces.rationale(trace_id, why))
 
@@ -404,9 +405,19 @@ class _Turn:
                 part["agentVersion"] = self.request.agent_version
             self.events.append((event, part))
 
-    def _count(self, prompt: str, output: str) -> None:
-        self.input_tokens += count_tokens(prompt)
-        self.output_tokens += count_tokens(output)
+    def _call(
+        self,
+        trace_id: str,
+        prompt: str,
+        parts: Sequence[str | traces.ToolCall],
+        stop_reason: str = "end_turn",
+        stop_sequence: str | None = None,
+    ) -> traces.ModelCall:
+        """One model call: its trace pieces, its tokens counted into the turn's usage."""
+        call = self.tracer.model_call(trace_id, prompt, parts, stop_reason, stop_sequence)
+        self.input_tokens += call.input_tokens
+        self.output_tokens += call.output_tokens
+        return call
 
     def _trace_base(self, turn: int) -> str:
         return self._uuid(f"turn-{turn}")
@@ -525,32 +536,21 @@ def _tool_name(action: Action) -> str:
     return f"{action.group}__{action.name}"
 
 
-def _raw_model_output(
+def _model_message(
     trace_id: str, why: str | None, answer: str | None, action: Action | None, parameters: Mapping[str, str]
-) -> str:
-    """The model's raw message, in the Anthropic Messages form agents' traces show."""
-    content: list[dict[str, Any]] = []
-    if why is not None:
-        content.append({"type": "text", "text": f"<thinking>{why}</thinking>"})
+) -> tuple[list[str | traces.ToolCall], str, str | None]:
+    """An orchestration step's answer as the recorded Claude agents write it: the thought in ``<thinking>``,
+    then a tool call (stopping for the tool) or ``<answer>`` cut at its closing tag, the stop sequence."""
+    thought = f"<thinking>{why}</thinking>" if why is not None else None
     if action is not None:
-        digest = hashlib.blake2b(trace_id.encode(), digest_size=12).hexdigest()
-        content.append(
-            {
-                "type": "tool_use",
-                "id": f"toolu_bdrk_{digest}",
-                "name": _tool_name(action),
-                "input": dict(parameters),
-            }
+        call = traces.ToolCall(
+            "toolu_bdrk_01" + stable_id(trace_id, 22), _tool_name(action), dict(parameters)
         )
+        return [*([thought] if thought else []), call], "tool_use", None
     if answer is not None:
-        content.append({"type": "text", "text": f"<answer>{answer}</answer>" if why is None else answer})
-    message = {
-        "type": "message",
-        "role": "assistant",
-        "content": content,
-        "stop_reason": "tool_use" if action is not None else "end_turn",
-    }
-    return json.dumps(message, ensure_ascii=False)
+        text = f"<answer>{answer}" if thought is None else f"{thought}\n\n<answer>{answer}"
+        return [text], "stop_sequence", "</answer>"
+    return [thought or ""], "end_turn", None
 
 
 def _question(decision: Decision) -> str:

@@ -13,6 +13,7 @@ lookup takes a duration worked out from its size, so every ``metadata`` (start, 
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,26 +22,35 @@ from typing import Any
 
 from emulator.agents.definition import Action
 from emulator.generation import count_tokens
+from emulator.providers.anthropic import model_name
+from emulator.providers.contract import stable_id
 
 # The Smithy type marker Bedrock leaves in every trace's inference configuration.
 _INFERENCE_TYPE = "com.amazon.bedrock.agent.common.types#InferenceConfiguration"
-# Default prompt templates' stop sequences: the orchestration template's, and the pre/post-processing ones.
-_ORCHESTRATION_STOPS = ("</invoke>", "</answer>", "</error>")
-_PROCESSING_STOPS = ("\n\nHuman:",)
+# Default prompt templates' stop sequences: Claude's orchestration template's, the pre/post-processing ones,
+# and Nova's orchestration template's.
+_ORCHESTRATION_STOPS: tuple[str, ...] = ("</invoke>", "</answer>", "</error>")
+_PROCESSING_STOPS: tuple[str, ...] = ("\n\nHuman:",)
+_NOVA_ORCHESTRATION_STOPS: tuple[str, ...] = ("</answer>", "\n\n<thinking>", "\n<thinking>", " <thinking>")
 _MS = 1_000_000  # ns
 _EVENT_GAP = 100_000  # ns between one trace event and the next
 _OPERATION_LEAD = 250 * _MS  # the operation starts this long before its first step
 
 
-def inference_configuration(prompt_type: str) -> dict[str, Any]:
-    """The default templates' inference parameters for a step, with the type marker Bedrock includes."""
-    stops = _ORCHESTRATION_STOPS if prompt_type == "ORCHESTRATION" else _PROCESSING_STOPS
+def inference_configuration(prompt_type: str, foundation_model: str) -> dict[str, Any]:
+    """The default templates' inference parameters for a step, with the type marker Bedrock includes: Nova's
+    orchestration template differs from the Claude one (both recorded, 2025)."""
+    if prompt_type == "ORCHESTRATION" and ".nova-" in foundation_model:
+        maximum, stops, temperature, top_k = 1024, _NOVA_ORCHESTRATION_STOPS, 1.0, 1
+    else:
+        stops = _ORCHESTRATION_STOPS if prompt_type == "ORCHESTRATION" else _PROCESSING_STOPS
+        maximum, temperature, top_k = 2048, 0.0, 250
     return {
         "__type": _INFERENCE_TYPE,
-        "maximumLength": 2048,
+        "maximumLength": maximum,
         "stopSequences": list(stops),
-        "temperature": 0.0,
-        "topK": 250,
+        "temperature": temperature,
+        "topK": top_k,
         "topP": 1.0,
     }
 
@@ -69,6 +79,125 @@ class Timeline:
 def model_call_ms(input_tokens: int, output_tokens: int) -> int:
     """How long a model call takes: fitted to recorded Claude 3.5 Sonnet agent steps (wire-facts)."""
     return 600 + input_tokens // 2 + 18 * output_tokens
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    input: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ModelCall:
+    raw: str  # rawResponse.content
+    metadata: dict[str, Any]
+    input_tokens: int
+    output_tokens: int
+
+
+# The members of a content block as Bedrock's agents serialise a Claude message (every one, null when unused)
+# and a Converse one; recorded in 2025 (wire-facts, "Agent and guardrail traces").
+_CLAUDE_BLOCK = (
+    "imageSource",
+    "reasoningTextSignature",
+    "reasoningRedactedContent",
+    "name",
+    "type",
+    "id",
+    "source",
+    "input",
+    "is_error",
+    "text",
+    "content",
+    "reasoningText",
+    "guardContent",
+    "tool_use_id",
+)
+_CONVERSE_BLOCK = (
+    "text",
+    "image",
+    "document",
+    "video",
+    "toolUse",
+    "toolResult",
+    "guardContent",
+    "cachePoint",
+    "reasoningContent",
+    "citationsContent",
+)
+_CONVERSE_USAGE_NULLS = (
+    "cacheReadInputTokenCount",
+    "cacheWriteInputTokenCount",
+    "cacheReadInputTokens",
+    "cacheWriteInputTokens",
+)
+
+
+def raw_response(
+    foundation_model: str,
+    trace_id: str,
+    parts: Sequence[str | ToolCall],
+    stop_reason: str,
+    stop_sequence: str | None,
+    input_tokens: int,
+    output_tokens: int,
+) -> str:
+    """The model's answer as an agent trace's ``rawResponse`` holds it: a Claude model's Messages answer, any
+    other model's Converse answer, as compact JSON."""
+    if "anthropic." in foundation_model:
+        blocks = [
+            _block(_CLAUDE_BLOCK, {"type": "text", "text": p})
+            if isinstance(p, str)
+            else _block(
+                _CLAUDE_BLOCK, {"type": "tool_use", "id": p.id, "name": p.name, "input": dict(p.input)}
+            )
+            for p in parts
+        ]
+        message: dict[str, Any] = {
+            "stop_sequence": stop_sequence,
+            "type": "message",
+            "id": "msg_bdrk_01" + stable_id(trace_id, 22),
+            "content": blocks,
+            "model": model_name(foundation_model),
+            "usage": {
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cache_read_input_tokens": None,
+                "cache_creation_input_tokens": None,
+            },
+            "role": "assistant",
+            "stop_reason": stop_reason,
+        }
+    else:
+        content = [
+            _block(_CONVERSE_BLOCK, {"text": p})
+            if isinstance(p, str)
+            else _block(
+                _CONVERSE_BLOCK, {"toolUse": {"toolUseId": p.id, "name": p.name, "input": dict(p.input)}}
+            )
+            for p in parts
+        ]
+        usage: dict[str, Any] = {
+            "inputTokens": input_tokens,
+            "outputTokens": output_tokens,
+            "totalTokens": None,  # as recorded (Nova Pro, August 2025)
+        }
+        usage.update(dict.fromkeys(_CONVERSE_USAGE_NULLS))
+        message = {
+            "output": {"message": {"role": "assistant", "content": content}},
+            "stopReason": stop_reason,
+            "usage": usage,
+            "metrics": None,
+            "additionalModelResponseFields": None,
+            "trace": None,
+            "performanceConfig": None,
+        }
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+def _block(members: tuple[str, ...], values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: values.get(name) for name in members}
 
 
 def _uuid(*parts: str) -> str:
@@ -108,22 +237,37 @@ class Tracer:
     def model_input(self, step: str, trace_id: str, prompt_type: str, text: str) -> dict[str, Any]:
         member: dict[str, Any] = {"foundationModel": self.foundation_model}
         if not self.inline:  # recorded inline agent traces carry no inference configuration
-            member["inferenceConfiguration"] = inference_configuration(prompt_type)
+            member["inferenceConfiguration"] = inference_configuration(prompt_type, self.foundation_model)
         member.update({"text": text, "traceId": trace_id, "type": prompt_type})
         return {step: {"modelInvocationInput": member}}
 
-    def metadata(self, trace_id: str, prompt: str, output: str) -> dict[str, Any]:
-        """A model call's ``metadata``: its request id, times and token usage."""
-        usage = {"inputTokens": count_tokens(prompt), "outputTokens": count_tokens(output)}
-        duration = model_call_ms(usage["inputTokens"], usage["outputTokens"])
+    def model_call(
+        self,
+        trace_id: str,
+        prompt: str,
+        parts: Sequence[str | ToolCall],
+        stop_reason: str = "end_turn",
+        stop_sequence: str | None = None,
+    ) -> ModelCall:
+        """One model call of a step: the model's raw answer and the call's ``metadata`` (request id, times,
+        token usage), the call placed on the turn's timeline."""
+        input_tokens = count_tokens(prompt)
+        output_tokens = count_tokens(
+            " ".join(p if isinstance(p, str) else json.dumps(p.input) for p in parts)
+        )
+        duration = model_call_ms(input_tokens, output_tokens)
         start, end = self.timeline.span(duration, 300_000)
-        return {
+        metadata = {
             "clientRequestId": _uuid(trace_id, prompt),
             "endTime": end,
             "startTime": start,
             "totalTimeMs": duration,
-            "usage": usage,
+            "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens},
         }
+        raw = raw_response(
+            self.foundation_model, trace_id, parts, stop_reason, stop_sequence, input_tokens, output_tokens
+        )
+        return ModelCall(raw, metadata, input_tokens, output_tokens)
 
     def call_metadata(self, request_id: str, duration_ms: int) -> dict[str, Any]:
         """A Lambda run's or a knowledge base lookup's ``metadata``: request id and times, no usage."""
@@ -162,27 +306,25 @@ def iso_ns(ns: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{fraction:09d}Z"
 
 
-def pre_processing_output(
-    tracer: Tracer, trace_id: str, prompt: str, raw: str, valid: bool, rationale: str
-) -> dict[str, Any]:
+def pre_processing_output(trace_id: str, call: ModelCall, valid: bool, rationale: str) -> dict[str, Any]:
     return {
         "preProcessingTrace": {
             "modelInvocationOutput": {
-                "metadata": tracer.metadata(trace_id, prompt, raw),
+                "metadata": call.metadata,
                 "parsedResponse": {"isValid": valid, "rationale": rationale},
-                "rawResponse": {"content": raw},
+                "rawResponse": {"content": call.raw},
                 "traceId": trace_id,
             }
         }
     }
 
 
-def orchestration_output(tracer: Tracer, trace_id: str, prompt: str, raw: str) -> dict[str, Any]:
+def orchestration_output(trace_id: str, call: ModelCall) -> dict[str, Any]:
     return {
         "orchestrationTrace": {
             "modelInvocationOutput": {
-                "metadata": tracer.metadata(trace_id, prompt, raw),
-                "rawResponse": {"content": raw},
+                "metadata": call.metadata,
+                "rawResponse": {"content": call.raw},
                 "traceId": trace_id,
             }
         }
@@ -287,13 +429,13 @@ def final_observation(tracer: Tracer, trace_id: str, text: str, kind: str = "FIN
     }
 
 
-def post_processing_output(tracer: Tracer, trace_id: str, prompt: str, text: str) -> dict[str, Any]:
+def post_processing_output(trace_id: str, call: ModelCall, text: str) -> dict[str, Any]:
     return {
         "postProcessingTrace": {
             "modelInvocationOutput": {
-                "metadata": tracer.metadata(trace_id, prompt, text),
+                "metadata": call.metadata,
                 "parsedResponse": {"text": text},
-                "rawResponse": {"content": f"<final_response>\n{text}\n</final_response>"},
+                "rawResponse": {"content": call.raw},
                 "traceId": trace_id,
             }
         }

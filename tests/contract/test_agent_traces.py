@@ -216,3 +216,60 @@ def test_trace_times_follow_the_virtual_clock(bedrock_emulator: Any) -> None:
         for parts in (before, after)
     ]
     assert durations[0] == durations[1]  # what a step takes is a function of the turn, not of the clock
+
+
+# -- the model's raw answer -------------------------------------------------------------------------------
+
+
+def _raw_answers(parts: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(the rawResponse parsed, the step's metadata) of every model call."""
+    return [
+        (json.loads(v["rawResponse"]["content"]), v["metadata"])
+        for _s, m, v in _steps(parts)
+        if m == "modelInvocationOutput"
+    ]
+
+
+def test_a_claude_agent_s_raw_response_is_its_messages_answer(bedrock_emulator: Any) -> None:
+    parts = _traces(bedrock_emulator, **_agent("raw-claude", ACTION_TURN))
+    answers = _raw_answers(parts)
+    assert len(answers) >= 3  # pre-processing, two orchestration steps, post-processing
+    for message, metadata in answers:
+        assert list(message) == [
+            "stop_sequence", "type", "id", "content", "model", "usage", "role", "stop_reason",
+        ]  # fmt: skip
+        assert message["model"] == "claude-3-5-sonnet-20241022"
+        assert message["id"].startswith("msg_bdrk_01")
+        assert len(message["id"]) == 33
+        usage = message["usage"]
+        assert (usage["input_tokens"], usage["output_tokens"]) == (
+            metadata["usage"]["inputTokens"],
+            metadata["usage"]["outputTokens"],
+        )
+        assert usage["cache_read_input_tokens"] is None
+    stops = [(m["stop_reason"], m["stop_sequence"]) for m, _ in answers]
+    assert ("tool_use", None) in stops
+    assert ("stop_sequence", "</answer>") in stops
+    tool_use = next(b for m, _ in answers for b in m["content"] if b["type"] == "tool_use")
+    assert tool_use["name"] == "order-operations__get_order_status"
+    assert tool_use["input"] == {"order_id": "ORD-100200"}
+    assert tool_use["text"] is None
+    assert tool_use["id"].startswith("toolu_bdrk_01")
+
+
+def test_a_nova_inline_agent_s_raw_response_is_its_converse_answer(bedrock_emulator: Any) -> None:
+    parts = _traces(
+        bedrock_emulator,
+        sessionId="raw-nova",
+        inputText="Hello there",
+        enableTrace=True,
+        foundationModel="amazon.nova-pro-v1:0",
+        instruction=INLINE["instruction"],
+    )
+    ((message, metadata),) = _raw_answers(parts)
+    assert message["stopReason"] == "stop_sequence"
+    (block,) = message["output"]["message"]["content"]
+    assert block["text"].startswith("<thinking>")
+    assert block["toolUse"] is None
+    assert message["usage"]["inputTokens"] == metadata["usage"]["inputTokens"]
+    assert message["usage"]["outputTokens"] == metadata["usage"]["outputTokens"]
