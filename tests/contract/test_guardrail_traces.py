@@ -278,3 +278,25 @@ def test_invoke_model_trace_gives_the_action_reason(bedrock_emulator: Any) -> No
     assert clean["actionReason"] == "No action."
     assert set(clean) == {"input", "outputs", "actionReason"}
     assert set(clean["input"][guardrail_id]["invocationMetrics"]["usage"]) == USAGE_UNITS
+
+
+def test_invoke_model_stream_s_last_chunk_trace_gives_the_action_reason(bedrock_emulator: Any) -> None:
+    guardrail_id = create(bedrock_emulator)["guardrailId"]
+    response = bedrock_emulator.client().invoke_model_with_response_stream(
+        modelId=CLAUDE,
+        body=json.dumps(
+            {
+                "anthropic_version": "bedrock-2023-05-31",
+                "max_tokens": 50,
+                "messages": [{"role": "user", "content": "My SSN is 123-45-6789"}],
+            }
+        ),
+        guardrailIdentifier=guardrail_id,
+        guardrailVersion="DRAFT",
+        trace="ENABLED",
+    )
+    last = [json.loads(event["chunk"]["bytes"]) for event in response["body"]][-1]
+    assert last["amazon-bedrock-guardrailAction"] == "INTERVENED"
+    trace = last["amazon-bedrock-trace"]["guardrail"]
+    assert trace["actionReason"] == "Guardrail blocked."
+    assert "appliedGuardrailDetails" not in trace["input"][guardrail_id]  # none in the recorded log either
