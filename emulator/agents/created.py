@@ -34,6 +34,7 @@ from emulator.agents.action_matching import Capabilities
 from emulator.agents.action_schemas import Reader, actions, capabilities
 from emulator.agents.config import DEFAULT_FOUNDATION_MODEL
 from emulator.agents.definition import Agent, KnowledgeBaseRef
+from emulator.agents.guardrail import reference
 from emulator.control import lifecycle, resources
 from emulator.control.messages import WRONG_AGENT_STATE
 from emulator.wire.errors import AwsError
@@ -146,6 +147,7 @@ def _agent(
         post_processing=steps.get("POST_PROCESSING") == "ENABLED",
         knowledge_bases=knowledge_bases,
         actions=built_actions,
+        guardrail=reference(definition.get("guardrailConfiguration")),
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from emulator.agents.config import DEFAULT_FOUNDATION_MODEL, DRAFT_ALIAS_ID, ActionGroupConfig, AgentConfig
+from emulator.agents.guardrail import GuardrailRef, reference
 from emulator.wire.errors import AwsError
 
 Executor = Literal["LAMBDA", "RETURN_CONTROL"]
@@ -93,6 +94,7 @@ class Agent:
     actions: tuple[Action, ...] = ()
     routes: tuple[Route, ...] = ()
     inline: bool = False
+    guardrail: GuardrailRef | None = None  # the guardrailConfiguration it runs with
 
     def has_alias(self, alias_id: str) -> bool:
         return alias_id == DRAFT_ALIAS_ID or alias_id in self.aliases
@@ -255,6 +257,7 @@ def from_inline_request(body: Mapping[str, Any]) -> Agent:
         knowledge_bases=knowledge_bases,
         actions=tuple(actions),
         inline=True,
+        guardrail=reference(body.get("guardrailConfiguration")),
     )
 
 

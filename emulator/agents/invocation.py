@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator import knowledge
+from emulator.agents import guardrail as agent_guardrail
 from emulator.agents import traces
 from emulator.agents.config import DRAFT_ALIAS_ID as INLINE_ALIAS
 from emulator.agents.conversations import Conversation, PendingControl, conversation_store
@@ -32,6 +33,7 @@ from emulator.agents.orchestration import Decision, decide
 from emulator.control.accounts import account_id
 from emulator.control.lifecycle import EPOCH_SHIFT
 from emulator.generation import complete, split_deltas
+from emulator.guardrails.evaluation import Evaluation
 from emulator.knowledge import answers
 from emulator.knowledge.retrieval import DEFAULT_NUMBER_OF_RESULTS, Hit, Page, retrieve
 from emulator.providers.contract import stable_id
@@ -113,6 +115,18 @@ class _Turn:
         )
         self.results = state.get("returnControlInvocationResults")
         self.history = _history(state.get("conversationHistory"))
+        self.guardrail = (
+            agent_guardrail.resolve(
+                self.agent.guardrail,
+                tenant=request.tenant,
+                region=request.region,
+                strict=request.strict,
+                state=request.state,
+            )
+            if self.agent.guardrail is not None
+            else None
+        )
+        self.input_blocked = False
 
     # -- the turn ---------------------------------------------------------------------------------------
 
@@ -143,6 +157,12 @@ class _Turn:
 
     def _fresh(self, text: str) -> str | None:
         attributes = {**self.conversation.session_attributes, **self.prompt_attributes}
+        if self.guardrail is not None:
+            checked = self._guard(text, "INPUT", f"{self.base}-guardrail-pre-0")
+            if checked.blocked:
+                self.input_blocked = True
+                return checked.blocked_message
+            text = checked.masked[0]  # the agent reads the input as the guardrail masked it
         if self.agent.pre_processing and not self._pre_process(text):
             return NO_ANSWER
         decision = (self.request.decide or decide)(self.agent, text, attributes)
@@ -269,6 +289,8 @@ class _Turn:
         return answer
 
     def _finish(self, user_text: str, answer: str) -> str:
+        if self.input_blocked:
+            return self._respond(user_text, answer)
         if self.request.scripted_text is not None and not self.citations:
             answer = self.request.scripted_text
         if self.agent.post_processing:
@@ -285,6 +307,16 @@ class _Turn:
             self._trace(self.tracer.model_input("postProcessingTrace", trace_id, "POST_PROCESSING", prompt))
             call = self._call(trace_id, prompt, [f"<final_response>\n{answer}\n</final_response>"])
             self._trace(traces.post_processing_output(trace_id, call, answer))
+        if self.guardrail is not None:
+            checked = self._guard(answer, "OUTPUT", f"{self.base}-guardrail-post-0")
+            if checked.blocked:
+                answer = checked.blocked_message
+            elif checked.anonymized:
+                answer = checked.masked[0]
+        return self._respond(user_text, answer)
+
+    def _respond(self, user_text: str, answer: str) -> str:
+        """The answer's ``chunk`` events (with the citations on the last), the turn remembered."""
         pieces = split_deltas(answer) if self.request.stream_final_response else [answer]
         pieces = [p for p in pieces if p] or [""]
         for index, piece in enumerate(pieces):
@@ -404,6 +436,15 @@ class _Turn:
             if "agentVersion" in part:
                 part["agentVersion"] = self.request.agent_version
             self.events.append((event, part))
+
+    def _guard(self, text: str, source: str, trace_id: str) -> Evaluation:
+        """One check of the agent's guardrail, traced as ``guardrailTrace``."""
+        assert self.guardrail is not None
+        checked = agent_guardrail.check(self.guardrail, text, source)
+        request_id = self._uuid(f"guardrail-{source}")
+        metadata = self.tracer.call_metadata(request_id, agent_guardrail.check_ms(text))
+        self._trace(agent_guardrail.trace(checked, trace_id, metadata))
+        return checked
 
     def _call(
         self,

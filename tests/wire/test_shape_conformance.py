@@ -806,6 +806,17 @@ VARIANTS: dict[str, tuple[str, Params | Setup]] = {
             "enableTrace": True,
         },
     ),
+    "InvokeInlineAgent-guardrail": (
+        "InvokeInlineAgent",
+        lambda e: {
+            "sessionId": "shape-audit-guarded",
+            "foundationModel": "anthropic.claude-3-5-sonnet-20241022-v2:0",
+            "instruction": "You are a helpful assistant that answers questions briefly and politely.",
+            "inputText": "Please mail me at jane.doe@example.com",
+            "enableTrace": True,
+            "guardrailConfiguration": {**_guardrail(e), "guardrailVersion": "DRAFT"},
+        },
+    ),
     "InvokeInlineAgent-action_group": (
         "InvokeInlineAgent",
         {
