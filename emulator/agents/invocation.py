@@ -69,6 +69,7 @@ class Request:
     memory_id: str | None = None
     session_state: Mapping[str, Any] = field(default_factory=dict)
     stream_final_response: bool = False
+    guardrail_interval: int = 50  # streamingConfigurations.applyGuardrailInterval (characters)
     scripted_text: str | None = None
     alias_arn: str | None = None
     state: AppState = field(default_factory=AppState, repr=False, compare=False)  # the app's stores
@@ -290,7 +291,7 @@ class _Turn:
 
     def _finish(self, user_text: str, answer: str) -> str:
         if self.input_blocked:
-            return self._respond(user_text, answer)
+            return self._respond(user_text, answer, [answer])
         if self.request.scripted_text is not None and not self.citations:
             answer = self.request.scripted_text
         if self.agent.post_processing:
@@ -307,25 +308,50 @@ class _Turn:
             self._trace(self.tracer.model_input("postProcessingTrace", trace_id, "POST_PROCESSING", prompt))
             call = self._call(trace_id, prompt, [f"<final_response>\n{answer}\n</final_response>"])
             self._trace(traces.post_processing_output(trace_id, call, answer))
-        if self.guardrail is not None:
-            checked = self._guard(answer, "OUTPUT", f"{self.base}-guardrail-post-0")
-            if checked.blocked:
-                answer = checked.blocked_message
-            elif checked.anonymized:
-                answer = checked.masked[0]
-        return self._respond(user_text, answer)
+        if self.guardrail is None:
+            return self._respond(user_text, answer, split_deltas(answer))
+        if self.request.stream_final_response:
+            return self._respond_checked(user_text, answer)
+        checked = self._guard(answer, "OUTPUT", f"{self.base}-guardrail-post-0")
+        if checked.blocked:
+            answer = checked.blocked_message
+        elif checked.anonymized:
+            answer = checked.masked[0]
+        return self._respond(user_text, answer, [answer])
 
-    def _respond(self, user_text: str, answer: str) -> str:
-        """The answer's ``chunk`` events (with the citations on the last), the turn remembered."""
-        pieces = split_deltas(answer) if self.request.stream_final_response else [answer]
+    def _respond_checked(self, user_text: str, answer: str) -> str:
+        """A streamed answer under a guardrail: each ``applyGuardrailInterval`` characters checked just
+        before their chunk leaves, as recorded; a blocked piece is the last, replaced by the blocked
+        messaging."""
+        interval = self.request.guardrail_interval
+        starts = range(0, len(answer), interval) if answer else range(1)
+        sent: list[str] = []
+        for start in starts:
+            checked = self._guard(answer[start : start + interval], "OUTPUT", f"{self.base}-guardrail-post-0")
+            sent.append(checked.blocked_message if checked.blocked else checked.masked[0])
+            last = checked.blocked or start + interval >= len(answer)
+            self._chunk(sent[-1], last=last)
+            if last:
+                break
+        self.conversation.turns.append((user_text, "".join(sent)))
+        return "".join(sent)
+
+    def _respond(self, user_text: str, answer: str, streamed: list[str]) -> str:
+        """The answer's ``chunk`` events (``streamed`` pieces when the caller asked for a streamed final
+        response, else one); the turn remembered."""
+        pieces = streamed if self.request.stream_final_response else [answer]
         pieces = [p for p in pieces if p] or [""]
         for index, piece in enumerate(pieces):
-            chunk: dict[str, Any] = {"bytes": base64.b64encode(piece.encode()).decode()}
-            if self.citations and index == len(pieces) - 1:
-                chunk["attribution"] = {"citations": self.citations}
-            self.events.append(("chunk", chunk))
+            self._chunk(piece, last=index == len(pieces) - 1)
         self.conversation.turns.append((user_text, answer))
         return answer
+
+    def _chunk(self, piece: str, *, last: bool) -> None:
+        """One ``chunk`` event; the last carries the answer's citations."""
+        chunk: dict[str, Any] = {"bytes": base64.b64encode(piece.encode()).decode()}
+        if self.citations and last:
+            chunk["attribution"] = {"citations": self.citations}
+        self.events.append(("chunk", chunk))
 
     def _end(self, conversation: Conversation) -> None:
         conversation_store(self.request.state).end(self.key)

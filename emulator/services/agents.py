@@ -73,6 +73,7 @@ def handle_invoke_agent(call: OperationCall) -> Reply:
         memory_id=memory_id,
         session_state=body.get("sessionState") or {},
         stream_final_response=_stream_final(body),
+        guardrail_interval=_guardrail_interval(body),
         scripted_text=call.scripted.text if call.scripted else None,
         state=call.state,
         retrieve=_created_knowledge_bases(call),
@@ -107,6 +108,7 @@ def handle_invoke_inline_agent(call: OperationCall) -> Reply:
         end_session=_flag(body, "endSession"),
         session_state=body.get("inlineSessionState") or {},
         stream_final_response=_stream_final(body),
+        guardrail_interval=_guardrail_interval(body),
         scripted_text=call.scripted.text if call.scripted else None,
         state=call.state,
         retrieve=_created_knowledge_bases(call),
@@ -240,6 +242,13 @@ def _flag(body: Mapping[str, Any], name: str) -> bool:
 def _stream_final(body: Mapping[str, Any]) -> bool:
     streaming = body.get("streamingConfigurations")
     return isinstance(streaming, Mapping) and streaming.get("streamFinalResponse") is True
+
+
+def _guardrail_interval(body: Mapping[str, Any]) -> int:
+    """How many characters of a streamed answer an agent's guardrail checks at a time (50 unless asked)."""
+    streaming = body.get("streamingConfigurations")
+    interval = streaming.get("applyGuardrailInterval") if isinstance(streaming, Mapping) else None
+    return interval if isinstance(interval, int) and interval >= 1 else 50
 
 
 def _optional_id(body: Mapping[str, Any], name: str) -> str | None:

@@ -124,3 +124,34 @@ def test_a_created_agent_s_guardrail_masks_its_answer(bedrock_emulator: Any) -> 
     assert post["outputAssessments"][0]["sensitiveInformationPolicy"]["piiEntities"] == [
         {"action": "ANONYMIZED", "match": "jane.doe@example.com", "type": "EMAIL"}
     ]
+
+
+def test_a_streamed_answer_is_checked_every_interval_before_each_chunk(bedrock_emulator: Any) -> None:
+    runtime = bedrock_emulator.client("bedrock-agent-runtime")
+    events = list(
+        runtime.invoke_inline_agent(
+            sessionId="streamed",
+            inputText="Hello there, how are you?",
+            enableTrace=True,
+            guardrailConfiguration=SAMPLE,
+            streamingConfigurations={"streamFinalResponse": True, "applyGuardrailInterval": 10},
+            **INLINE,
+        )["completion"]
+    )
+    first_chunk = next(i for i, e in enumerate(events) if "chunk" in e)
+    tail = events[first_chunk - 1 :]
+    # Recorded: guardrailTrace (post), chunk, guardrailTrace (post), chunk, ...
+    assert [next(iter(e)) for e in tail] == ["trace", "chunk"] * (len(tail) // 2)
+    chunks = [e["chunk"]["bytes"].decode() for e in tail if "chunk" in e]
+    assert len(chunks) > 3
+    assert all(len(c) <= 10 for c in chunks)
+    posts = [e["trace"]["trace"]["guardrailTrace"] for e in tail if "trace" in e]
+    assert {p["traceId"] for p in posts} == {posts[0]["traceId"]}
+    assert posts[0]["traceId"].endswith("-guardrail-post-0")
+    final = next(
+        o["finalResponse"]["text"]
+        for e in events
+        if "finalResponse"
+        in (o := e.get("trace", {}).get("trace", {}).get("orchestrationTrace", {}).get("observation", {}))
+    )
+    assert "".join(chunks) == final
