@@ -30,6 +30,7 @@ from emulator.agents.conversations import Conversation, PendingControl, conversa
 from emulator.agents.definition import Action, Agent, KnowledgeBaseRef
 from emulator.agents.memory import memory_store
 from emulator.agents.orchestration import Decision, decide
+from emulator.agents.raw_answer import ToolCall
 from emulator.control.accounts import account_id
 from emulator.control.lifecycle import EPOCH_SHIFT
 from emulator.generation import complete, split_deltas
@@ -476,7 +477,7 @@ class _Turn:
         self,
         trace_id: str,
         prompt: str,
-        parts: Sequence[str | traces.ToolCall],
+        parts: Sequence[str | ToolCall],
         stop_reason: str = "end_turn",
         stop_sequence: str | None = None,
     ) -> traces.ModelCall:
@@ -605,14 +606,12 @@ def _tool_name(action: Action) -> str:
 
 def _model_message(
     trace_id: str, why: str | None, answer: str | None, action: Action | None, parameters: Mapping[str, str]
-) -> tuple[list[str | traces.ToolCall], str, str | None]:
+) -> tuple[list[str | ToolCall], str, str | None]:
     """An orchestration step's answer as the recorded Claude agents write it: the thought in ``<thinking>``,
     then a tool call (stopping for the tool) or ``<answer>`` cut at its closing tag, the stop sequence."""
     thought = f"<thinking>{why}</thinking>" if why is not None else None
     if action is not None:
-        call = traces.ToolCall(
-            "toolu_bdrk_01" + stable_id(trace_id, 22), _tool_name(action), dict(parameters)
-        )
+        call = ToolCall("toolu_bdrk_01" + stable_id(trace_id, 22), _tool_name(action), dict(parameters))
         return [*([thought] if thought else []), call], "tool_use", None
     if answer is not None:
         text = f"<answer>{answer}" if thought is None else f"{thought}\n\n<answer>{answer}"
