@@ -243,7 +243,20 @@ class _Turn:
         hits.sort(key=lambda h: -h.score)
         result = answers.answer(text, hits, seed=self.request.seed, scripted_text=self.request.scripted_text)
         self.citations = [c for c in result.citations() if c["retrievedReferences"]]
-        return self._conclude(prompt, result.text, scripted_applied=True)
+        # The knowledge base's own answer step, then the final response (as recorded: no orchestration
+        # step in between); its trace id names no iteration, "-KB-null-0".
+        generation_id = f"{self.base}-KB-null-0"
+        kb_prompt = _knowledge_prompt(text, hits)
+        self._trace(
+            self.tracer.model_input(
+                "orchestrationTrace", generation_id, "KNOWLEDGE_BASE_RESPONSE_GENERATION", kb_prompt
+            )
+        )
+        call = self._call(generation_id, kb_prompt, [_knowledge_answer(result.text, len(hits))])
+        self._trace(traces.orchestration_output(generation_id, call))
+        trace_id = f"{self.base}-1"
+        self._trace(traces.final_observation(self.tracer, trace_id, result.text))
+        return result.text
 
     def _resume(self, conversation: Conversation) -> tuple[str, str | None]:
         pending = conversation.pending
@@ -617,6 +630,24 @@ def _model_message(
         text = f"<answer>{answer}" if thought is None else f"{thought}\n\n<answer>{answer}"
         return [text], "stop_sequence", "</answer>"
     return [thought or ""], "end_turn", None
+
+
+def _knowledge_prompt(question: str, hits: Sequence[Hit]) -> str:
+    """The knowledge-base answer step's prompt: the passages found, numbered, and the question."""
+    results = "\n".join(
+        f"<search_result>\n<content>\n{hit.text}\n</content>\n<source>{index}</source>\n</search_result>"
+        for index, hit in enumerate(hits, start=1)
+    )
+    return (
+        "Answer the user's question from these search results only, and say so when they do not hold the "
+        f"answer.\n<search_results>\n{results}\n</search_results>\n<question>\n{question}\n</question>"
+    )
+
+
+def _knowledge_answer(text: str, sources: int) -> str:
+    """The answer step's raw text, in the ``<answer_part>`` form the recorded knowledge-base steps write."""
+    cited = "".join(f"<source>{index}</source>\n" for index in range(1, sources + 1))
+    return f"<answer>\n<answer_part>\n<text>\n{text}\n</text>\n<sources>\n{cited}</sources>\n</answer_part>\n</answer>"
 
 
 def _question(decision: Decision) -> str:

@@ -123,7 +123,9 @@ class Tracer:
         return "trace", payload
 
     def model_input(self, step: str, trace_id: str, prompt_type: str, text: str) -> dict[str, Any]:
-        member: dict[str, Any] = {"foundationModel": self.foundation_model}
+        member: dict[str, Any] = {}
+        if prompt_type != "KNOWLEDGE_BASE_RESPONSE_GENERATION":  # recorded without the model's id
+            member["foundationModel"] = self.foundation_model
         if not self.inline:  # recorded inline agent traces carry no inference configuration
             member["inferenceConfiguration"] = inference_configuration(prompt_type, self.foundation_model)
         member.update({"text": text, "traceId": trace_id, "type": prompt_type})

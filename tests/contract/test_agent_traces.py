@@ -94,7 +94,10 @@ def _check_recorded_members(part: dict[str, Any], *, inline: bool) -> None:
     ((_step, body),) = part["trace"].items()
     ((member, value),) = body.items()
     if member == "modelInvocationInput":
-        assert set(value) == (MODEL_INPUT - {"inferenceConfiguration"} if inline else MODEL_INPUT)
+        expected = MODEL_INPUT - {"inferenceConfiguration"} if inline else MODEL_INPUT
+        if value["type"] == "KNOWLEDGE_BASE_RESPONSE_GENERATION":
+            expected = expected - {"foundationModel"}  # recorded so
+        assert set(value) == expected
         if not inline:
             assert set(value["inferenceConfiguration"]) == INFERENCE
             assert value["inferenceConfiguration"]["__type"] == INFERENCE_TYPE
@@ -127,14 +130,15 @@ def test_agent_trace_members_are_the_ones_recorded_real_traces_carry(
         assert "parserMode" not in json.dumps(part)
         assert "promptCreationMode" not in json.dumps(part)
     stops = {
-        step: value["inferenceConfiguration"]["stopSequences"]
-        for step, member, value in _steps(parts)
+        value["type"]: value["inferenceConfiguration"]["stopSequences"]
+        for _step, member, value in _steps(parts)
         if member == "modelInvocationInput"
     }
     assert stops == {
-        "preProcessingTrace": ["\n\nHuman:"],
-        "orchestrationTrace": ["</invoke>", "</answer>", "</error>"],
-        "postProcessingTrace": ["\n\nHuman:"],
+        "PRE_PROCESSING": ["\n\nHuman:"],
+        "ORCHESTRATION": ["</invoke>", "</answer>", "</error>"],
+        "POST_PROCESSING": ["\n\nHuman:"],
+        **({"KNOWLEDGE_BASE_RESPONSE_GENERATION": ["\n\nHuman:"]} if text == KNOWLEDGE_TURN else {}),
     }
 
 
@@ -196,6 +200,24 @@ def test_metadata_times_add_up_and_event_times_follow_the_steps(bedrock_emulator
 
 def test_a_knowledge_base_lookup_carries_the_turn_id_as_its_request_id(bedrock_emulator: Any) -> None:
     parts = _traces(bedrock_emulator, **_agent("kb", KNOWLEDGE_TURN))
+    inputs = [v for _s, m, v in _steps(parts) if m == "modelInvocationInput"]
+    generation = inputs[-2]  # the knowledge base's answer step, before post-processing
+    assert generation["type"] == "KNOWLEDGE_BASE_RESPONSE_GENERATION"
+    assert generation["traceId"].endswith("-KB-null-0")
+    assert generation["inferenceConfiguration"]["stopSequences"] == ["\n\nHuman:"]
+    assert "<search_result>" in generation["text"]
+    ((final_id, final),) = [
+        (v["traceId"], v["finalResponse"])
+        for _s, m, v in _steps(parts)
+        if m == "observation" and "finalResponse" in v
+    ]
+    assert final_id == generation["traceId"].removesuffix("-KB-null-0") + "-1"
+    (answer,) = [
+        json.loads(v["rawResponse"]["content"])
+        for _s, m, v in _steps(parts)
+        if m == "modelInvocationOutput" and v["traceId"] == generation["traceId"]
+    ]
+    assert answer["content"][0]["text"].startswith("<answer>\n<answer_part>\n<text>\n" + final["text"])
     (lookup,) = [v for _s, m, v in _steps(parts) if m == "observation" and "knowledgeBaseLookupOutput" in v]
     metadata = lookup["knowledgeBaseLookupOutput"]["metadata"]
     assert metadata["clientRequestId"] == lookup["traceId"].rsplit("-", 1)[0]
