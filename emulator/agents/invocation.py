@@ -48,6 +48,7 @@ Decider = Callable[[Agent, str, Mapping[str, str]], Decision]
 # A knowledge base search as Retrieve does it: (id, text, number of results, filter, search type) -> a page,
 # or None when the id is not the caller's created knowledge base (the definitions' registry answers then).
 Retriever = Callable[[str, str, int, Mapping[str, Any] | None, str | None], Page | None]
+_MAX_CHECKED_PIECES = 1000
 _INJECTION = re.compile(
     r"ignore (all |your |the )?(previous|prior) instructions|system prompt", re.IGNORECASE
 )
@@ -337,7 +338,8 @@ class _Turn:
         """A streamed answer under a guardrail: each ``applyGuardrailInterval`` characters checked just
         before their chunk leaves, as recorded; a blocked piece is the last, replaced by the blocked
         messaging."""
-        interval = self.request.guardrail_interval
+        # At most _MAX_CHECKED_PIECES checks however small the interval (a bound on the events one answer makes).
+        interval = max(self.request.guardrail_interval, -(-len(answer) // _MAX_CHECKED_PIECES))
         starts = range(0, len(answer), interval) if answer else range(1)
         sent: list[str] = []
         for start in starts:
