@@ -48,8 +48,11 @@ def input_tokens(operation: str, body: Any, model: FoundationModel | None) -> in
             return conversation.read_request(body, model).input_tokens
         if operation in _INVOKE:
             from emulator.providers import provider_for
+            from emulator.token_overhead import with_invoke_overhead
 
-            return provider_for(model.body_family).validate(body, model).input_tokens
+            return with_invoke_overhead(
+                provider_for(model.body_family).validate(body, model), model
+            ).input_tokens
     except Exception:  # any refusal (or a body of the wrong types) is the handler's to report
         return 0
     return 0

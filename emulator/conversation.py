@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from emulator import chat_request, citations, generation, reasoning, structured_output
+from emulator import chat_request, citations, generation, reasoning, structured_output, token_overhead
 from emulator.catalog import FoundationModel, max_tokens_error
 from emulator.citations import Document
 from emulator.engine.plan import ScriptedAnswer
@@ -56,10 +56,11 @@ class ConversePrompt:
     model_id: str = ""
     body: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)  # as validated
     documents: tuple[Document, ...] = ()  # the documents cited, when the request asks for citations
+    overhead: int = 0  # the model's chat template and hidden prompts (token_overhead)
 
     @property
     def input_tokens(self) -> int:
-        return generation.count_tokens(self.text_for_tokens)
+        return generation.count_tokens(self.text_for_tokens) + self.overhead
 
     def ask(self) -> Ask:
         """The request as a model is asked it (``emulator.responder``)."""
@@ -232,7 +233,22 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         model_id=model.model_id,
         body=body,
         documents=documents,
+        overhead=token_overhead.overhead_of(model.model_id, model.body_family).count(
+            messages=len(messages),
+            system=bool(system),
+            tools=len(tools),
+            tool_choice=tool_choice,
+            thinking=_thinking_type(extra),
+        ),
     )
+
+
+def _thinking_type(extra: Any) -> str | None:
+    """The thinking type ``additionalModelRequestFields`` asks for (``enabled``, ``adaptive``), if any."""
+    thinking = extra.get("thinking") if isinstance(extra, dict) else None
+    if isinstance(thinking, dict) and thinking.get("type") not in (None, "disabled"):
+        return str(thinking["type"])
+    return None
 
 
 def _turns(messages: list[Any]) -> list[tuple[str, str | None, bool]]:

@@ -69,10 +69,13 @@ class Prompt:
     output_schema: Mapping[str, Any] | None = None  # the JSON schema the answer follows (output_config)
     counted_tokens: int | None = None  # the prompt's tokens as a real model counted them (model backend)
     documents: tuple[Document, ...] = ()  # the documents the answer cites (Anthropic citations)
+    overhead: int = 0  # the model's chat template and hidden prompts (token_overhead), set by the caller
 
     @property
     def input_tokens(self) -> int:
-        return self.counted_tokens if self.counted_tokens is not None else count_tokens(self.text_for_tokens)
+        if self.counted_tokens is not None:
+            return self.counted_tokens
+        return count_tokens(self.text_for_tokens) + self.overhead
 
 
 class Provider(Protocol):

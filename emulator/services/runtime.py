@@ -20,6 +20,7 @@ from emulator import (
     model_features,
     prompt_cache,
     scripted,
+    token_overhead,
 )
 from emulator.bedrock_control import model_targets
 from emulator.catalog import FoundationModel, ResolvedModel
@@ -207,8 +208,7 @@ def count_tokens(call: OperationCall) -> JsonReply:
             raw = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise AwsError("SerializationException", "Invalid base64 in input.invokeModel.body.") from exc
-        prompt = _invoke_prompt(raw, model)
-        tokens = generation.count_tokens(prompt.text_for_tokens)
+        tokens = _invoke_prompt(raw, model).input_tokens
     else:
         raise validation("The input union must set exactly one of converse or invokeModel.")
     return JsonReply({"inputTokens": tokens}, model_id=model.model_id)
@@ -221,7 +221,7 @@ def _invoke_prompt(raw: bytes, model: FoundationModel) -> Prompt:
     from emulator.providers import parse_body
 
     provider = _provider(model)
-    return provider.validate(parse_body(raw), model)
+    return token_overhead.with_invoke_overhead(provider.validate(parse_body(raw), model), model)
 
 
 def _guarded_invoke_prompt(call: OperationCall, model: FoundationModel) -> tuple[Prompt, Guarded | None]:
@@ -239,7 +239,7 @@ def _guarded_invoke_prompt(call: OperationCall, model: FoundationModel) -> tuple
     if guard is not None:
         provider.validate(body, model)  # Bedrock validates the body as sent before the guardrail reads it
         body = guard.body
-    return provider.validate(body, model), guard
+    return token_overhead.with_invoke_overhead(provider.validate(body, model), model), guard
 
 
 def _guarded_invoke_completion(
@@ -323,7 +323,7 @@ def invoke_model(call: OperationCall) -> BytesReply:
     if scripted_body is not None:
         completion = Completion("", scripted.output_tokens(call.scripted) or 0, "end_turn", None, ())
         blocked = guard is not None and guard.input_blocked
-        input_tokens = 0 if blocked else generation.count_tokens(prompt.text_for_tokens)
+        input_tokens = 0 if blocked else prompt.input_tokens
     else:
         completion, prompt, input_tokens = _guarded_invoke_completion(call, prompt, guard, model)
     cache = invoke_caching.for_invoke(call, model, prompt, input_tokens)
