@@ -62,6 +62,8 @@ class InvokeCache:
                 metadata = chunk["metadata"]
                 usage = dict(metadata.get("usage") or {})
                 usage["inputTokens"] = self.uncached(int(usage.get("inputTokens", 0)))
+                usage["cacheReadInputTokenCount"] = self.usage.read
+                usage["cacheWriteInputTokenCount"] = self.usage.write
                 out[index] = {**chunk, "metadata": {**metadata, "usage": usage}}
         return out
 
@@ -110,6 +112,7 @@ def for_invoke(call: OperationCall, model: FoundationModel, prompt: Prompt, inpu
             input_tokens=input_tokens,
         )
     if family == "nova":
-        # Nova's answers always carry the counts in their usage and stream metrics (wire-facts §24.2).
-        return InvokeCache(usage, family, headers=bool(points), metrics=True)
+        # Nova's answers always carry the counts in their usage, stream metrics and headers (wire-facts
+        # §24.2, §29: a recorded Nova Lite answer without a cache point has both cache headers, zero).
+        return InvokeCache(usage, family, headers=True, metrics=True)
     return InvokeCache(usage, family, headers=True, metrics=bool(points))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from emulator.conversation import latency_ms
 from emulator.generation import Completion, ToolSpec
 from emulator.providers.contract import ModelInfo, Prompt, compact_json, request_key, stable_id
 from emulator.providers.schema import Schema, array, enum, integer, number, obj, string, validate
@@ -139,6 +140,12 @@ def _usage(prompt: Prompt, completion: Completion) -> dict[str, int]:
     }
 
 
+def _jamba_name(model_id: str) -> str:
+    """AI21's name for a Jamba model (``ai21.jamba-1-5-mini-v1:0`` answers as ``jamba-1.5-mini``)."""
+    name = model_id.removeprefix("ai21.").split("-v")[0]
+    return name.replace("-1-5-", "-1.5-")
+
+
 class _ChatCompletions:
     def __init__(self, schema: Any, *, openai: bool) -> None:
         self._schema = schema
@@ -172,11 +179,15 @@ class _ChatCompletions:
     ) -> dict[str, Any]:
         message = {"role": "assistant", "content": completion.text, "tool_calls": _tool_calls(completion)}
         choice = {"index": 0, "message": message, "finish_reason": _REASONS[completion.stop_reason]}
-        return {
+        body = {
             **self._envelope(model, request_id, "chat.completion"),
             "choices": [choice],
             "usage": _usage(prompt, completion),
         }
+        if not self._openai:  # Jamba's answer ends with its run time and AI21's own model name (recorded)
+            duration = latency_ms(prompt.input_tokens, completion.output_tokens)
+            body.update(meta={"requestDurationMillis": duration}, model=_jamba_name(model.model_id))
+        return body
 
     def stream_chunks(
         self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str, deltas: list[str]

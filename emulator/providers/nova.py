@@ -246,7 +246,12 @@ class Nova:
             chunks.append({"contentBlockStop": {"contentBlockIndex": index}})
             index += 1
         chunks.append({"messageStop": {"stopReason": completion.stop_reason}})
-        usage = {"inputTokens": prompt.input_tokens, "outputTokens": completion.output_tokens}
+        usage = {
+            "inputTokens": prompt.input_tokens,
+            "outputTokens": completion.output_tokens,
+            "cacheReadInputTokenCount": 0,
+            "cacheWriteInputTokenCount": 0,
+        }
         chunks.append({"metadata": {"usage": usage, "metrics": {}, "trace": {}}})
         return chunks
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.generation import Completion
-from emulator.providers.contract import ModelInfo, Prompt, request_key, running_token_counts
+from emulator.providers.contract import ModelInfo, Prompt, request_key
 from emulator.providers.schema import Schema, array, integer, number, obj, string, validate
 
 _REASONS = {
@@ -65,17 +65,18 @@ class TitanText:
         self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str, deltas: list[str]
     ) -> list[dict[str, Any]]:
         pieces = deltas or [""]
-        counts = running_token_counts(pieces, completion.output_tokens)
         chunks: list[dict[str, Any]] = [
             {
                 "outputText": piece,
                 "index": 0,
-                "totalOutputTextTokenCount": count,
+                "totalOutputTextTokenCount": None,
                 "completionReason": None,
                 "inputTextTokenCount": prompt.input_tokens if position == 0 else None,
             }
-            for position, (piece, count) in enumerate(zip(pieces, counts, strict=True))
+            for position, piece in enumerate(pieces)
         ]
+        # The running count is sent only with the last chunk, as the reason is (recorded, wire-facts §29)
+        chunks[-1]["totalOutputTextTokenCount"] = completion.output_tokens
         chunks[-1]["completionReason"] = _REASONS[completion.stop_reason]
         return chunks
 

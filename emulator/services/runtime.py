@@ -109,12 +109,16 @@ def _answer_shape(
     body: Mapping[str, Any],
     points: list[CachePoint],
     input_tokens: int,
+    *,
+    stream: bool,
 ) -> conversation.AnswerShape:
-    """The cache counts (reading and writing the tenant's prompt cache), and the members echoed."""
+    """The cache counts (reading and writing the tenant's prompt cache), and the members echoed. A
+    stream's metadata carries the counts only when the request has a cache point (recorded: wire-facts
+    §29), a unary answer of a model whose usage always has them carries them anyway."""
     features = model_features.features_of(model.model_id)
     caching = features.caching
     cache = None
-    if caching is not None and (points or caching.usage_always):
+    if caching is not None and (points or (caching.usage_always and not stream)):
         cache = prompt_cache.NO_CACHE
         if points and input_tokens:
             cache = prompt_cache.apply(
@@ -138,14 +142,15 @@ def _answer_shape(
 
 
 def _converse_answer(
-    call: OperationCall, resolved: ResolvedModel, body: Mapping[str, Any]
+    call: OperationCall, resolved: ResolvedModel, body: Mapping[str, Any], *, stream: bool = False
 ) -> tuple[Completion, int, conversation.AnswerShape, Guarded | None]:
     guard = _converse_guard(call, body)
     sent = guard.body if guard else body
     prompt = conversation.read_request(sent, resolved.model)
     points = prompt_cache.converse_points(sent, model_features.features_of(resolved.model.model_id).caching)
     completion, input_tokens = _guarded_completion(call, prompt, guard)
-    return completion, input_tokens, _answer_shape(call, resolved.model, sent, points, input_tokens), guard
+    shape = _answer_shape(call, resolved.model, sent, points, input_tokens, stream=stream)
+    return completion, input_tokens, shape, guard
 
 
 def converse(call: OperationCall) -> JsonReply:
@@ -165,7 +170,7 @@ def converse_stream(call: OperationCall) -> StreamReply:
     resolved, body = _converse_request(call)
     if not resolved.model.streaming:
         raise validation("The model is unsupported for streaming.")
-    completion, input_tokens, shape, guard = _converse_answer(call, resolved, body)
+    completion, input_tokens, shape, guard = _converse_answer(call, resolved, body, stream=True)
     return StreamReply(
         conversation.stream_events(
             completion, input_tokens, trace=_converse_trace(resolved, guard), shape=shape

@@ -239,7 +239,7 @@ FAMILIES = [
         "ai21-jamba",
         "ai21.jamba-1-5-large-v1:0",
         {"messages": [{"role": "user", "content": USER_TEXT}], "max_tokens": 60},
-        frozenset({"id", "choices", "usage"}),
+        frozenset({"id", "choices", "usage", "meta", "model"}),
         lambda b: str(b["choices"][0]["message"]["content"]),
         _chat_delta_text,
         lambda b: (b["usage"]["prompt_tokens"], b["usage"]["completion_tokens"]),

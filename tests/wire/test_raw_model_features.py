@@ -45,16 +45,25 @@ def test_nova_converse_usage_has_server_tool_usage_and_no_cache_counts(
     assert set(usage) == {"inputTokens", "outputTokens", "totalTokens", "serverToolUsage"}
 
 
-def test_claude_converse_stream_metadata_carries_the_cache_counts(bedrock_emulator: BedrockEmulator) -> None:
+def test_claude_converse_stream_metadata_carries_the_cache_counts_only_with_a_cache_point(
+    bedrock_emulator: BedrockEmulator,
+) -> None:
+    # Recorded Claude 3.7 and Sonnet 4 streams without a cache point have none (wire-facts §29),
+    # although the unary answers of the same models always do.
     raw = _send(bedrock_emulator, "POST", f"/model/{_SONNET_45}/converse-stream", _converse(_SONNET_45))
     assert raw.status == 200
     frames = _boto_frames(raw.body)
     metadata = json.loads(frames[-1].payload)
     assert frames[-1].headers[":event-type"] == "metadata"
     assert list(metadata) == ["metrics", "p", "usage"]
-    usage = metadata["usage"]
+    assert metadata["usage"].keys() == {"inputTokens", "outputTokens", "serverToolUsage", "totalTokens"}
+    system = [{"text": _LONG}, {"cachePoint": {"type": "default"}}]
+    body = _converse(_SONNET_45, system=system)
+    raw = _send(bedrock_emulator, "POST", f"/model/{_SONNET_45}/converse-stream", body)
+    usage = json.loads(_boto_frames(raw.body)[-1].payload)["usage"]
     assert list(usage) == sorted(usage)
-    assert usage["cacheReadInputTokenCount"] == usage["cacheWriteInputTokenCount"] == 0
+    assert usage["cacheReadInputTokenCount"] == usage["cacheReadInputTokens"] == 0
+    assert usage["cacheWriteInputTokenCount"] == usage["cacheWriteInputTokens"] > 0
     assert usage["serverToolUsage"] == {}
 
 
@@ -118,4 +127,6 @@ def test_invoke_model_cache_headers(bedrock_emulator: BedrockEmulator) -> None:
     nova = {"messages": [{"role": "user", "content": [{"text": "Hi"}]}]}
     raw = _send(bedrock_emulator, "POST", f"/model/{_NOVA}/invoke", nova)
     assert raw.status == 200
-    assert raw.header("x-amzn-bedrock-cache-read-input-token-count") is None
+    # a recorded Nova Lite answer without a cache point carries both, zero (wire-facts §29)
+    assert raw.header("x-amzn-bedrock-cache-read-input-token-count") == "0"
+    assert raw.header("x-amzn-bedrock-cache-write-input-token-count") == "0"
