@@ -172,3 +172,18 @@ def test_invoke_model_counts_match_recorded_answers_and_count_tokens(
     if _counts_tokens(model):
         counted = runtime.count_tokens(modelId=model, input={"invokeModel": {"body": raw}})
         assert counted["inputTokens"] == recorded
+
+
+def test_invoke_model_stream_counts_the_same_as_the_unary_answer(bedrock_emulator: BedrockEmulator) -> None:
+    runtime = bedrock_emulator.client()
+    body = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 100,
+        "messages": [{"role": "user", "content": "Hello, how are you?"}],
+    }
+    response = runtime.invoke_model_with_response_stream(
+        modelId="anthropic.claude-3-5-sonnet-20240620-v1:0", body=json.dumps(body).encode()
+    )
+    chunks = [json.loads(event["chunk"]["bytes"]) for event in response["body"]]
+    assert chunks[0]["message"]["usage"]["input_tokens"] == 13  # as the unary answer, recorded 13
+    assert chunks[-1]["amazon-bedrock-invocationMetrics"]["inputTokenCount"] == 13
