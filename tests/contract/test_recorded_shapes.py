@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from emulator.pytest_plugin import BedrockEmulator
 from tests.contract.recorded_shape import header_names, paths, stream_shape
@@ -88,8 +89,19 @@ def _our_shape(bedrock_emulator: BedrockEmulator, fixture: dict[str, Any]) -> di
     client = bedrock_emulator.client()
     captured = _Captured()
     client.meta.events.register("before-parse.bedrock-runtime.*", captured.before_parse)
+    if fixture["status"] != 200:
+        with pytest.raises(ClientError) as refused:
+            _call(client, fixture)
+        error = refused.value.response
+        assert captured.body is not None
+        return {
+            "headers": sorted(header_names(captured.headers)),
+            "status": error["ResponseMetadata"]["HTTPStatusCode"],
+            "errorType": error["Error"]["Code"],
+            "shape": sorted(paths(json.loads(captured.body))),
+        }
     response = _call(client, fixture)
-    shape: dict[str, Any] = {"headers": sorted(header_names(captured.headers))}
+    shape: dict[str, Any] = {"headers": sorted(header_names(captured.headers)), "status": 200}
     if captured.stream is not None:
         events = list(response["stream" if "stream" in response else "body"])  # boto3 parses them too
         assert events, "boto3 parsed no events"
@@ -105,6 +117,10 @@ def _our_shape(bedrock_emulator: BedrockEmulator, fixture: dict[str, Any]) -> di
 def _differences(ours: dict[str, Any], fixture: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     newer = {member for member, since in ADDED_LATER.items() if fixture["recorded"] < since}
+    if ours["status"] != fixture["status"]:
+        problems.append(f"status: recorded {fixture['status']}, ours {ours['status']}")
+    if "errorType" in fixture and ours.get("errorType") != fixture["errorType"]:
+        problems.append(f"error: recorded {fixture['errorType']}, ours {ours.get('errorType')}")
     missing_headers = set(fixture["headers"]) - set(ours["headers"]) - {"date"}
     if missing_headers:
         problems.append(f"headers missing: {sorted(missing_headers)}")
@@ -154,6 +170,7 @@ def test_the_recordings_cover_a_dozen_model_families_and_every_answer_kind() -> 
     operations = {f["operation"] for f in _FIXTURES}
     assert len(_FIXTURES) >= 12
     assert {"anthropic", "amazon", "meta", "mistral", "cohere", "deepseek", "openai", "qwen"} <= families
+    assert {f["status"] for f in _FIXTURES} == {200, 400}
     assert operations == {
         "converse",
         "converse_stream",
