@@ -35,9 +35,6 @@ class Overhead:
     reply: int = 0  # the assistant header the template ends with
     tools: Mapping[str, int] = field(default_factory=dict)  # tool choice -> the tool-use system prompt
     thinking: Mapping[str, int] = field(default_factory=dict)  # thinking type -> its system prompt
-    messages_member: str = "messages"  # the InvokeModel body member holding the turns
-    system_member: str = "system"  # the InvokeModel body member holding the system prompt
-    current_member: str | None = None  # a body member that is one more turn (Cohere's ``message``)
 
     def count(
         self, *, messages: int, system: bool, tools: int, tool_choice: str | None, thinking: str | None
@@ -87,16 +84,13 @@ def _thinking_type(body: Mapping[str, Any]) -> str | None:
 def for_invoke_body(
     overhead: Overhead, body: Mapping[str, Any], *, tools: int, tool_choice: str | None
 ) -> int:
-    """The overhead of a validated InvokeModel body (one that carries turns; a raw prompt has none)."""
-    turns = body.get(overhead.messages_member)
-    messages = len(turns) if isinstance(turns, list) else 0
-    if overhead.current_member is not None and body.get(overhead.current_member):
-        messages += 1
-    if not messages:
+    """The overhead of a validated InvokeModel body with ``messages`` (a raw prompt has none)."""
+    turns = body.get("messages")
+    if not isinstance(turns, list) or not turns:
         return 0  # a text-completion body: the caller wrote the template's markers into the prompt
     return overhead.count(
-        messages=messages,
-        system=bool(body.get(overhead.system_member)),
+        messages=len(turns),
+        system=bool(body.get("system")),
         tools=tools,
         tool_choice=tool_choice,
         thinking=_thinking_type(body),

@@ -56,15 +56,15 @@ def test_count_adds_the_template_the_tool_prompt_and_the_thinking_prompt() -> No
 def test_invoke_bodies_with_turns_get_the_overhead_and_raw_prompts_none() -> None:
     llama = overhead_of("meta.llama3-8b-instruct-v1:0", "llama")
     assert for_invoke_body(llama, {"prompt": "<|begin_of_text|>Hi"}, tools=0, tool_choice=None) == 0
-    cohere = overhead_of("cohere.command-r-v1:0", "cohere-command-r")
-    body = {
-        "message": "Hi",
-        "chat_history": [{"role": "USER", "message": "a"}, {"role": "CHATBOT", "message": "b"}],
-    }
-    assert for_invoke_body(cohere, body, tools=0, tool_choice=None) == 1 + 3 * 3 + 2
-    assert (
-        for_invoke_body(cohere, {**body, "preamble": "Be brief."}, tools=0, tool_choice=None) == 1 + 9 + 3 + 2
-    )
+    cohere = overhead_of("cohere.command-r-v1:0", "cohere-command-r")  # counts the words only (recorded)
+    body = {"message": "Hi", "chat_history": [{"role": "USER", "message": "a"}]}
+    assert for_invoke_body(cohere, body, tools=0, tool_choice=None) == 0
+    nova = overhead_of("amazon.nova-lite-v1:0", "nova")
+    turns = {"messages": [{"role": "user", "content": [{"text": "Hi"}]}], "system": [{"text": "Be brief."}]}
+    assert for_invoke_body(nova, turns, tools=1, tool_choice="auto") == 338
+    jamba = overhead_of("ai21.jamba-1-5-mini-v1:0", "ai21-jamba")
+    chat = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]}
+    assert for_invoke_body(jamba, chat, tools=0, tool_choice=None) == 4 + 2 * 3 + 3
     claude = overhead_of("anthropic.claude-sonnet-4-20250514-v1:0", "anthropic-messages")
     thinking = {
         "messages": [{"role": "user", "content": "Hi"}],
