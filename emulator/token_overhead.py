@@ -50,24 +50,26 @@ class Overhead:
         return total
 
 
-def _read() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+@lru_cache(maxsize=1)
+def _table() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], tuple[str, ...]]:
+    """The families, the model-id prefixes and those prefixes longest first; read with the first count."""
     text = resources.files("emulator").joinpath("data/token_overhead.json").read_text(encoding="utf-8")
     data = json.loads(text)
-    return data["families"], data["models"]
+    models: dict[str, dict[str, Any]] = data["models"]
+    return data["families"], models, tuple(sorted(models, key=len, reverse=True))
 
 
-_FAMILIES, _MODELS = _read()
-_PREFIXES: Final = sorted(_MODELS, key=len, reverse=True)  # the longest matching prefix wins
 _NONE: Final = Overhead()
 
 
 @lru_cache(maxsize=512)
 def overhead_of(model_id: str, body_family: str) -> Overhead:
-    """A model's overhead: its body family's figures with its model-id prefix's on top."""
-    spec = dict(_FAMILIES.get(body_family, {}))
-    prefix = next((p for p in _PREFIXES if model_id.startswith(p)), None)
+    """A model's overhead: its body family's figures with its longest matching model-id prefix's on top."""
+    families, models, prefixes = _table()
+    spec = dict(families.get(body_family, {}))
+    prefix = next((p for p in prefixes if model_id.startswith(p)), None)
     if prefix is not None:
-        spec.update(_MODELS[prefix])
+        spec.update(models[prefix])
     if not spec:
         return _NONE
     spec.pop("_source", None)
