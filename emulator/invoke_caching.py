@@ -113,6 +113,6 @@ def for_invoke(call: OperationCall, model: FoundationModel, prompt: Prompt, inpu
         )
     if family == "nova":
         # Nova's answers always carry the counts in their usage, stream metrics and headers (wire-facts
-        # §24.2, §32: a recorded Nova Lite answer without a cache point has both cache headers, zero).
+        # §24.2, §33: a recorded Nova Lite answer without a cache point has both cache headers, zero).
         return InvokeCache(usage, family, headers=True, metrics=True)
     return InvokeCache(usage, family, headers=True, metrics=bool(points))

@@ -4,7 +4,7 @@ Bedrock's input counts (Converse ``usage``, InvokeModel's ``x-amzn-bedrock-input
 members, CountTokens) include more than the words sent: the turn markers of the model's chat template,
 and, with tools, the system prompt the provider adds (Anthropic publishes its size per model and tool
 choice). The figures are data (``emulator/data/token_overhead.json``): per body family, overridden per
-model-id prefix; docs/wire-facts.md §32 cites them and measures the approximation against recorded
+model-id prefix; docs/wire-facts.md §33 cites them and measures the approximation against recorded
 answers. Looking a model up is cached, so counting costs a few additions per call.
 """
 

@@ -75,7 +75,7 @@ class TitanText:
             }
             for position, piece in enumerate(pieces)
         ]
-        # The running count is sent only with the last chunk, as the reason is (recorded, wire-facts §32)
+        # The running count is sent only with the last chunk, as the reason is (recorded, wire-facts §33)
         chunks[-1]["totalOutputTextTokenCount"] = completion.output_tokens
         chunks[-1]["completionReason"] = _REASONS[completion.stop_reason]
         return chunks

@@ -114,7 +114,7 @@ def _answer_shape(
 ) -> conversation.AnswerShape:
     """The cache counts (reading and writing the tenant's prompt cache), and the members echoed. A
     stream's metadata carries the counts only when the request has a cache point (recorded: wire-facts
-    §32), a unary answer of a model whose usage always has them carries them anyway."""
+    §33), a unary answer of a model whose usage always has them carries them anyway."""
     features = model_features.features_of(model.model_id)
     caching = features.caching
     cache = None

@@ -312,7 +312,7 @@ def test_the_stream_sends_each_citation_before_its_statement(runtime: Any) -> No
     assert stops == list(range(len(stops)))
     unary = runtime.converse(modelId=SONNET_45, messages=messages)
     assert _assemble(events) == unary["output"]["message"]["content"]
-    # a stream's usage has no cache counts without a cache point (recorded, wire-facts §32)
+    # a stream's usage has no cache counts without a cache point (recorded, wire-facts §33)
     cache_counts = {"cacheReadInputTokens", "cacheWriteInputTokens"}
     unary_usage = {k: v for k, v in unary["usage"].items() if k not in cache_counts}
     assert events[-1]["metadata"]["usage"] == unary_usage

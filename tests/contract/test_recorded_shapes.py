@@ -5,7 +5,7 @@ shape of the recorded answer (``recorded_shape.py``: member paths with JSON type
 event kinds in order), each citing its source. The test makes the same request to the emulator with boto3
 over a socket and compares our answer's shape with the recorded one. A recording the emulator does not
 reproduce yet is listed in ``DIFFERS`` with why: the test fails once it does (strict xfail), so the list
-only shrinks. docs/wire-facts.md §32 has the count and the sources.
+only shrinks. docs/wire-facts.md §33 has the count and the sources.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Input token counts include each model family's template and hidden prompts (emulator/token_overhead.py),
 checked with boto3 over a socket against counts real Bedrock gave for the same requests (recorded by
-pydantic-ai and openinference; docs/wire-facts.md §32 has the sources and the error table)."""
+pydantic-ai and openinference; docs/wire-facts.md §33 has the sources and the error table)."""
 
 from __future__ import annotations
 

@@ -99,7 +99,7 @@ def test_titan_text_stream_chunks() -> None:
     assert all(c["completionReason"] is None for c in chunks[:-1])
     assert chunks[-1]["completionReason"] == "FINISH"
     assert chunks[-1]["totalOutputTextTokenCount"] == completion.output_tokens
-    # as recorded (wire-facts §32): the count comes with the last chunk only, like the reason
+    # as recorded (wire-facts §33): the count comes with the last chunk only, like the reason
     assert all(c["totalOutputTextTokenCount"] is None for c in chunks[:-1])
 
 

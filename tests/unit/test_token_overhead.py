@@ -1,5 +1,5 @@
 """The token overhead table (emulator/data/token_overhead.json) names real families and models, and its
-arithmetic is what docs/wire-facts.md §32 describes."""
+arithmetic is what docs/wire-facts.md §33 describes."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ def test_nova_converse_usage_has_server_tool_usage_and_no_cache_counts(
 def test_claude_converse_stream_metadata_carries_the_cache_counts_only_with_a_cache_point(
     bedrock_emulator: BedrockEmulator,
 ) -> None:
-    # Recorded Claude 3.7 and Sonnet 4 streams without a cache point have none (wire-facts §32),
+    # Recorded Claude 3.7 and Sonnet 4 streams without a cache point have none (wire-facts §33),
     # although the unary answers of the same models always do.
     raw = _send(bedrock_emulator, "POST", f"/model/{_SONNET_45}/converse-stream", _converse(_SONNET_45))
     assert raw.status == 200
@@ -127,6 +127,6 @@ def test_invoke_model_cache_headers(bedrock_emulator: BedrockEmulator) -> None:
     nova = {"messages": [{"role": "user", "content": [{"text": "Hi"}]}]}
     raw = _send(bedrock_emulator, "POST", f"/model/{_NOVA}/invoke", nova)
     assert raw.status == 200
-    # a recorded Nova Lite answer without a cache point carries both, zero (wire-facts §32)
+    # a recorded Nova Lite answer without a cache point carries both, zero (wire-facts §33)
     assert raw.header("x-amzn-bedrock-cache-read-input-token-count") == "0"
     assert raw.header("x-amzn-bedrock-cache-write-input-token-count") == "0"
