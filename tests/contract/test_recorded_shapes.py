@@ -41,6 +41,9 @@ DIFFERS: dict[str, str] = {
     "thinking_true_qwen_variant": "Qwen3 answers with reasoning when asked (per-model reasoning rules)",
     "model_stream_empty_text_delta": "gpt-oss streamed an empty text block before its reasoning",
     "oi-cohere-command-models": "Cohere Command (text) InvokeModel bodies are not emulated",
+    "req_llm-converse_reasoning_tool_1": _JUDGEMENT + "Haiku 4.5 called the tool without a sentence first "
+    "(Claude 3.7 wrote one); and its usage has the cache read counts without the write counts, where "
+    "February 2026 Sonnet 4.5 answers had all four: one recording, left open",
 }
 
 
