@@ -15,7 +15,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from emulator import chat_request, citations, generation, reasoning, structured_output, token_overhead
+from emulator import (
+    chat_request,
+    citations,
+    generation,
+    reasoning,
+    server_tools,
+    structured_output,
+    token_overhead,
+)
 from emulator.catalog import FoundationModel, max_tokens_error
 from emulator.citations import Document
 from emulator.engine.plan import ScriptedAnswer
@@ -57,6 +65,7 @@ class ConversePrompt:
     body: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)  # as validated
     documents: tuple[Document, ...] = ()  # the documents cited, when the request asks for citations
     overhead: int = 0  # the model's chat template and hidden prompts (token_overhead)
+    system_tools: tuple[str, ...] = ()  # the server tools the model may run (emulator.server_tools)
 
     @property
     def input_tokens(self) -> int:
@@ -122,7 +131,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         )
 
     tool_config = body.get("toolConfig")
-    tools = _tools(tool_config, model)
+    tools, system_tools = _tools(tool_config, model)
     tool_choice = _tool_choice(tool_config, rules)
 
     pieces: list[str] = [_system_text(system)]
@@ -162,7 +171,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         if role == "user":
             last_user_text = " ".join(read.texts)
             after_tool_result = read.has_tool_result
-    if uses_tool_blocks and not tools:
+    if uses_tool_blocks and not tools and not system_tools:
         raise validation(
             "The toolConfig field must be defined when using toolUse and toolResult content blocks."
         )
@@ -240,6 +249,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
             tool_choice=tool_choice,
             thinking=_thinking_type(extra),
         ),
+        system_tools=system_tools,
     )
 
 
@@ -407,20 +417,26 @@ def _sampling_refusal(inference: Mapping[str, Any], rules: Rules) -> str | None:
     return None
 
 
-def _tools(tool_config: Any, model: FoundationModel) -> tuple[ToolSpec, ...]:
+def _tools(tool_config: Any, model: FoundationModel) -> tuple[tuple[ToolSpec, ...], tuple[str, ...]]:
+    """The caller's tools, and the server tools (``systemTool``) the model is asked to run."""
     if not tool_config:
-        return ()
+        return (), ()
     tools = tool_config.get("tools") or []
     if tools and not model.tool_use:
         raise validation("This model doesn't support tool use.")
     specs: list[ToolSpec] = []
+    system: list[tuple[int, Any]] = []
     for index, tool in enumerate(tools):
         spec = tool.get("toolSpec") if isinstance(tool, dict) else None
         if not spec:
+            if isinstance(tool, dict) and isinstance(tool.get("systemTool"), dict):
+                system.append((index, tool["systemTool"].get("name")))
             continue  # cachePoint / systemTool entries carry no schema
         schema = _input_schema(spec.get("inputSchema") or {}, index)
         specs.append(ToolSpec(str(spec.get("name", "")), str(spec.get("description", "")), schema))
-    return tuple(specs)
+    if not system:
+        return tuple(specs), ()
+    return tuple(specs), server_tools.check(system, features_of(model.model_id).server_tools)
 
 
 def _input_schema(input_schema: Mapping[str, Any], index: int) -> dict[str, Any]:
@@ -479,6 +495,10 @@ def complete(
     completion = citations.cite(
         completion, prompt.documents, key=prompt.key, seed=seed, max_tokens=prompt.max_tokens
     )
+    if prompt.system_tools:
+        completion = server_tools.run(
+            completion, prompt.system_tools, question=prompt.last_user_text, key=prompt.key, seed=seed
+        )
     if scripted is not None and scripted.stop_reason:
         completion = replace(completion, stop_reason=scripted.stop_reason)
     return completion
@@ -510,7 +530,12 @@ PLAIN = AnswerShape()
 
 
 def usage_block(
-    input_tokens: int, output_tokens: int, cache: CacheUsage | None = None, *, details: bool = False
+    input_tokens: int,
+    output_tokens: int,
+    cache: CacheUsage | None = None,
+    *,
+    details: bool = False,
+    server: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Converse ``usage``: ``inputTokens`` counts what was neither read from nor written to the cache;
     the total counts everything. Recorded answers carry the cache counts twice, under botocore's names
@@ -533,7 +558,7 @@ def usage_block(
             for ttl, tokens in cache.written:
                 by_ttl[ttl] = by_ttl.get(ttl, 0) + tokens
             usage["cacheDetails"] = [{"inputTokens": tokens, "ttl": ttl} for ttl, tokens in by_ttl.items()]
-    usage["serverToolUsage"] = {}
+    usage["serverToolUsage"] = server or {}  # the server tools' invocations (wire-facts §32)
     return usage
 
 
@@ -551,7 +576,9 @@ def content_blocks(
 ) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     segments = citations.segments_of(completion)
-    if segments is not None:
+    if completion.server is not None:
+        blocks.extend(_server_blocks(completion.server, completion.text))
+    elif segments is not None:
         blocks.extend(citations.converse_blocks(segments))
     elif completion.text or not completion.tool_calls:
         blocks.append({"text": completion.text})
@@ -563,6 +590,26 @@ def content_blocks(
             tool_use["type"] = "tool_use"
         blocks.append({"toolUse": tool_use})
     return blocks
+
+
+def _server_blocks(turn: server_tools.ServerTurn, text: str) -> list[dict[str, Any]]:
+    """The server tools' use and result blocks, then the answer (cited pieces in citationsContent)."""
+    blocks: list[dict[str, Any]] = []
+    for call in turn.calls:
+        blocks.append({"toolUse": server_tools.use_block(call)})
+        if call.result_text is not None:
+            blocks.append({"toolResult": server_tools.result_block(call)})
+    for piece, source in server_tools.text_segments(turn, text):
+        if source is None:
+            blocks.append({"text": piece})
+        else:
+            cited = {"citations": [server_tools.web_citation(source)], "content": [{"text": piece}]}
+            blocks.append({"citationsContent": cited})
+    return blocks
+
+
+def _server_usage(completion: Completion) -> dict[str, int] | None:
+    return completion.server.usage() if completion.server is not None else None
 
 
 def _echoes(shape: AnswerShape) -> dict[str, Any]:
@@ -593,7 +640,11 @@ def converse_body(
         },
         "stopReason": completion.stop_reason,
         "usage": usage_block(
-            input_tokens, completion.output_tokens, shape.cache, details=shape.cache_details
+            input_tokens,
+            completion.output_tokens,
+            shape.cache,
+            details=shape.cache_details,
+            server=_server_usage(completion),
         ),
         **_echoes(shape),
     }
@@ -620,6 +671,44 @@ def _sorted(value: Any) -> Any:
     if isinstance(value, list):
         return [_sorted(item) for item in value]
     return value
+
+
+def _server_stream(
+    turn: server_tools.ServerTurn, text: str, first: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The server tools' blocks as stream events: a use opens with its start (the input whole in one
+    delta, as Nova sends tool inputs), a result with its start and its content in one delta; then the
+    answer, each cited piece's citation before its text (wire-facts §32)."""
+    index = first
+
+    def close() -> tuple[str, dict[str, Any]]:
+        nonlocal index
+        index += 1
+        return "contentBlockStop", {"contentBlockIndex": index - 1}
+
+    for call in turn.calls:
+        start = {"toolUseId": call.tool_use_id, "name": call.name, "type": server_tools.USE_TYPE}
+        yield "contentBlockStart", {"contentBlockIndex": index, "start": {"toolUse": start}}
+        piece = json.dumps(call.input, separators=(",", ":"), ensure_ascii=False)
+        yield "contentBlockDelta", {"contentBlockIndex": index, "delta": {"toolUse": {"input": piece}}}
+        yield close()
+        if call.result_text is not None:
+            result = {
+                "toolUseId": call.tool_use_id,
+                "type": server_tools.CODE_RESULT_TYPE,
+                "status": "success",
+            }
+            yield "contentBlockStart", {"contentBlockIndex": index, "start": {"toolResult": result}}
+            delta = {"toolResult": [{"text": call.result_text}]}
+            yield "contentBlockDelta", {"contentBlockIndex": index, "delta": delta}
+            yield close()
+    for piece, source in server_tools.text_segments(turn, text):
+        if source is not None:
+            citation = {"citation": server_tools.web_citation(source)}
+            yield "contentBlockDelta", {"contentBlockIndex": index, "delta": citation}
+        for part in generation.split_deltas(piece) or [""]:
+            yield "contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": part}}
+        yield close()
 
 
 def stream_events(
@@ -656,7 +745,12 @@ def stream_events(
         yield event("contentBlockStop", {"contentBlockIndex": index})
         index += 1
     segments = citations.segments_of(completion)
-    if segments is not None:  # a cited statement's citations come before its text, as recorded
+    if completion.server is not None:
+        for kind, payload in _server_stream(completion.server, completion.text, index):
+            if kind == "contentBlockStop":
+                index += 1
+            yield event(kind, payload)
+    elif segments is not None:  # a cited statement's citations come before its text, as recorded
         for segment in segments:
             for cited in segment.citations:
                 delta = {"citation": citations.converse_citation(cited)}
@@ -690,7 +784,11 @@ def stream_events(
     metadata: dict[str, Any] = {
         "metrics": {"latencyMs": latency_ms(input_tokens, completion.output_tokens)},
         "usage": usage_block(
-            input_tokens, completion.output_tokens, shape.cache, details=shape.cache_details
+            input_tokens,
+            completion.output_tokens,
+            shape.cache,
+            details=shape.cache_details,
+            server=_server_usage(completion),
         ),
         **_echoes(shape),
     }

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from faker import Faker
 
     from emulator.citations import Segment
+    from emulator.server_tools import ServerTurn
 
 # A rough BPE stand-in: short words are one token, longer words one token per six characters,
 # punctuation one token each; leading whitespace belongs to the token that follows it.
@@ -70,6 +71,7 @@ class Completion:
     segments: tuple[
         Segment, ...
     ] = ()  # the text cut into statements and their citations (emulator.citations)
+    server: ServerTurn | None = None  # the server tools' uses before the answer (emulator.server_tools)
 
 
 def tokenize(text: str) -> list[str]:

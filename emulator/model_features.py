@@ -37,6 +37,7 @@ class Features:
     structured_output: bool = False  # JSON-schema answers (outputConfig.textFormat, output_config)
     reasoning_last: bool = False  # Converse puts the reasoning block after the text (DeepSeek-R1)
     citations: bool = False  # document citations (Claude but Claude 3 Haiku, Sonnet, Opus and 3.5 Sonnet v1)
+    server_tools: frozenset[str] = frozenset()  # the systemTool names a model runs (Nova: wire-facts §32)
 
 
 _NONE: Final = Features()
@@ -69,6 +70,7 @@ def _load() -> dict[str, Features]:
             structured_output=bool(model.get("structured_output", False)),
             reasoning_last=bool(family.get("reasoning_last", False)),
             citations=bool(model.get("citations", family.get("citations", False))),
+            server_tools=frozenset(str(name) for name in model.get("server_tools", ())),
         )
     return table
 
