@@ -879,6 +879,23 @@ VARIANTS: dict[str, tuple[str, Params | Setup]] = {
         "ConverseStream",
         lambda e: {"modelId": _llama_router(e), "messages": MESSAGES, "inferenceConfig": {"maxTokens": 32}},
     ),
+    # wire-facts §32: Nova's server tools (use, result and web citation blocks; their stream starts).
+    **{
+        f"{operation}-server_tools": (
+            operation,
+            {
+                "modelId": "us.amazon.nova-2-lite-v1:0",
+                "messages": [{"role": "user", "content": [{"text": "Average 3, 4 and 8. Then explain."}]}],
+                "toolConfig": {
+                    "tools": [
+                        {"systemTool": {"name": "nova_code_interpreter"}},
+                        {"systemTool": {"name": "nova_grounding"}},
+                    ]
+                },
+            },
+        )
+        for operation in ("Converse", "ConverseStream")
+    },
 }
 
 
