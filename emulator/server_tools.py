@@ -127,25 +127,21 @@ def run(completion: Completion, tools: Sequence[str], *, question: str, key: byt
 
 
 def _program(question: str) -> tuple[str, str]:
-    """Python code that works on the question's numbers, and the stdout it prints."""
-    numbers = list(_NUMBER.findall(question))[:_MAX_NUMBERS]
+    """Python code that works on the question's numbers, and what the sandbox reports: like AWS's example,
+    the code ends with an expression whose value is the output."""
+    numbers = _NUMBER.findall(question)[:_MAX_NUMBERS]
     if not numbers:
         words = " ".join(question.split()[:16])
-        return (
-            f"text = {json.dumps(words)}\nprint(len(text.split()))",
-            f"{len(words.split())}\n",
-        )
+        return f"text = {json.dumps(words)}\nlen(text.split())", str(len(words.split()))
     values: list[int | float] = [float(n) if "." in n else int(n) for n in numbers]
     total = sum(values)
-    average = total / len(values)
-    listed = ", ".join(numbers)
     code = (
-        f"numbers = [{listed}]\n"
+        f"numbers = [{', '.join(numbers)}]\n"
         "total = sum(numbers)\n"
         "count = len(numbers)\n"
-        "print(total, count, total / count)"
+        "(total, count, total / count)"
     )
-    return code, f"{total!r} {len(values)} {average!r}\n"
+    return code, repr((total, len(values), total / len(values)))
 
 
 def _cite(

@@ -71,7 +71,7 @@ def test_code_interpreter_answers_its_use_its_result_then_the_answer(runtime: An
     assert result["status"] == "success"
     [part] = result["content"]
     report = json.loads(part["text"])  # the sandbox's report comes as JSON text, as AWS's guide shows
-    assert report == {"stdOut": "1212 12 101.0\n", "stdErr": "", "exitCode": 0, "isError": False}
+    assert report == {"stdOut": "(1212, 12, 101.0)", "stdErr": "", "exitCode": 0, "isError": False}
     assert content[2]["text"]
     assert response["stopReason"] == "end_turn"
     # botocore's TokenUsage does not declare serverToolUsage, so boto3 drops it: tests/wire checks it.
@@ -104,7 +104,7 @@ def test_code_interpreter_stream_sends_start_events_for_use_and_result(runtime: 
         "status": "success",
     }
     [[part]] = [delta["toolResult"] for delta in result["deltas"]]
-    assert json.loads(part["text"])["stdOut"] == "1212 12 101.0\n"
+    assert json.loads(part["text"])["stdOut"] == "(1212, 12, 101.0)"
     assert len(text) == 1
     assert text[0]["start"] is None
     streamed = "".join(delta["text"] for delta in text[0]["deltas"])
@@ -118,7 +118,7 @@ def test_a_question_without_numbers_counts_its_words(runtime: Any) -> None:
         modelId=NOVA_2, messages=ask("Say something clever"), toolConfig={"tools": [CODE]}
     )
     report = json.loads(response["output"]["message"]["content"][1]["toolResult"]["content"][0]["text"])
-    assert report["stdOut"] == "3\n"
+    assert report["stdOut"] == "3"
 
 
 # -- web grounding ---------------------------------------------------------------------------------------

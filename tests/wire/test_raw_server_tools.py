@@ -61,7 +61,12 @@ def test_code_interpreter_stream_frames(bedrock_emulator: BedrockEmulator) -> No
         }
     }
     [part] = result_delta["delta"]["toolResult"]  # ToolResultBlocksDelta is a list
-    assert json.loads(part["text"]) == {"exitCode": 0, "isError": False, "stdErr": "", "stdOut": "15 3 5.0\n"}
+    assert json.loads(part["text"]) == {
+        "exitCode": 0,
+        "isError": False,
+        "stdErr": "",
+        "stdOut": "(15, 3, 5.0)",
+    }
     assert frames[7][1]["contentBlockIndex"] == 2
     assert frames[-1][1]["usage"]["serverToolUsage"] == {}
 
