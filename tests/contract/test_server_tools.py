@@ -213,3 +213,12 @@ def test_an_unknown_server_tool_is_refused_in_streams_too(runtime: Any) -> None:
     assert code == "ValidationException"
     assert "web_browser" in message
     assert message.endswith("Supported system tools: nova_code_interpreter, nova_grounding.")
+
+
+def test_count_tokens_refuses_server_tools_as_converse_does(runtime: Any) -> None:
+    request = {"messages": ask("hi"), "toolConfig": {"tools": [GROUNDING]}}
+    with pytest.raises(ClientError) as excinfo:
+        runtime.count_tokens(modelId="anthropic.claude-sonnet-4-20250514-v1:0", input={"converse": request})
+    code, message = _error(excinfo)
+    assert code == "ValidationException"
+    assert message.startswith("This model doesn't support the toolConfig.tools.0.systemTool field.")
