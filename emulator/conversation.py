@@ -558,7 +558,7 @@ def usage_block(
             for ttl, tokens in cache.written:
                 by_ttl[ttl] = by_ttl.get(ttl, 0) + tokens
             usage["cacheDetails"] = [{"inputTokens": tokens, "ttl": ttl} for ttl, tokens in by_ttl.items()]
-    usage["serverToolUsage"] = server or {}  # the server tools' invocations (wire-facts §32)
+    usage["serverToolUsage"] = server or {}  # the server tools' invocations (wire-facts §34)
     return usage
 
 
@@ -678,7 +678,7 @@ def _server_stream(
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """The server tools' blocks as stream events: a use opens with its start (the input whole in one
     delta, as Nova sends tool inputs), a result with its start and its content in one delta; then the
-    answer, each cited piece's citation before its text (wire-facts §32)."""
+    answer, each cited piece's citation before its text (wire-facts §34)."""
     index = first
 
     def close() -> tuple[str, dict[str, Any]]:

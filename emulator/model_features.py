@@ -37,7 +37,7 @@ class Features:
     structured_output: bool = False  # JSON-schema answers (outputConfig.textFormat, output_config)
     reasoning_last: bool = False  # Converse puts the reasoning block after the text (DeepSeek-R1)
     citations: bool = False  # document citations (Claude but Claude 3 Haiku, Sonnet, Opus and 3.5 Sonnet v1)
-    server_tools: frozenset[str] = frozenset()  # the systemTool names a model runs (Nova: wire-facts §32)
+    server_tools: frozenset[str] = frozenset()  # the systemTool names a model runs (Nova: wire-facts §34)
 
 
 _NONE: Final = Features()

@@ -7,7 +7,7 @@ sandbox's JSON report), then the model's answer; a grounded answer cites web pag
 ``citationsContent`` blocks located by ``web`` (url and domain), and ``usage.serverToolUsage`` counts the
 web searches. The stand-in runs nothing: the "code" adds up the numbers of the question (its stdout is
 computed here, not executed) and the web pages are made up from the question's words, all deterministic
-(docs/wire-facts.md §32).
+(docs/wire-facts.md §34).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ CODE_RESULT_TYPE: Final = "nova_code_interpreter_result"
 USE_TYPE: Final = "server_tool_use"
 
 # No recorded answer quotes Bedrock's refusals of a system tool: these sentences are the emulator's own,
-# patterned on Bedrock's "This model doesn't support the toolConfig.toolChoice.tool field..." (§32).
+# patterned on Bedrock's "This model doesn't support the toolConfig.toolChoice.tool field..." (§34).
 NO_SUPPORT: Final = (
     "This model doesn't support the toolConfig.tools.{index}.systemTool field. "
     "Remove toolConfig.tools.{index}.systemTool and try again."
@@ -83,7 +83,7 @@ class ServerTurn:
     web_searches: int = 0
 
     def usage(self) -> dict[str, int]:
-        """``usage.serverToolUsage``: web searches are counted as ``webSearchRequests`` (§32)."""
+        """``usage.serverToolUsage``: web searches are counted as ``webSearchRequests`` (§34)."""
         return {"webSearchRequests": self.web_searches} if self.web_searches else {}
 
 

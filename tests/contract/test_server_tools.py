@@ -1,5 +1,5 @@
 """Server tools (``toolConfig.tools[].systemTool``) on Converse and ConverseStream, with boto3 over a real
-socket (docs/wire-facts.md §32): Nova's code interpreter and web grounding answer with the tool's use and
+socket (docs/wire-facts.md §34): Nova's code interpreter and web grounding answer with the tool's use and
 result blocks before the answer, and web citations (``serverToolUsage``, which boto3 drops, is checked
 on the raw wire in tests/wire/test_raw_server_tools.py)."""
 

@@ -1,4 +1,4 @@
-"""Raw bytes of server-tool answers (docs/wire-facts.md §32): ConverseStream's ``toolUse`` and
+"""Raw bytes of server-tool answers (docs/wire-facts.md §34): ConverseStream's ``toolUse`` and
 ``toolResult`` starts, the ``toolResult`` delta (a list), web ``citation`` deltas, and
 ``usage.serverToolUsage`` (which boto3 drops), decoded by botocore's own event-stream parser."""
 

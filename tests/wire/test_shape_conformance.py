@@ -879,7 +879,7 @@ VARIANTS: dict[str, tuple[str, Params | Setup]] = {
         "ConverseStream",
         lambda e: {"modelId": _llama_router(e), "messages": MESSAGES, "inferenceConfig": {"maxTokens": 32}},
     ),
-    # wire-facts §32: Nova's server tools (use, result and web citation blocks; their stream starts).
+    # wire-facts §34: Nova's server tools (use, result and web citation blocks; their stream starts).
     **{
         f"{operation}-server_tools": (
             operation,
