@@ -50,6 +50,27 @@ _SCANNED: Final = 20_000  # characters of the question the stand-in reads
 _WORD: Final = re.compile(r"[A-Za-z0-9]+")
 _SENTENCE: Final = re.compile(r"\S.*?(?:[.!?](?=\s)|$)\s*", re.DOTALL)
 _MAX_CITED: Final = 2
+_QUESTION_WORDS: Final = frozenset(
+    [
+        "what",
+        "which",
+        "when",
+        "where",
+        "whom",
+        "whose",
+        "tell",
+        "about",
+        "latest",
+        "does",
+        "have",
+        "with",
+        "that",
+        "this",
+        "from",
+        "there",
+        "their",
+    ]
+)
 _SITES: Final = (
     ("en.wikipedia.org", "https://en.wikipedia.org/wiki/{Title}"),
     ("www.britannica.com", "https://www.britannica.com/topic/{title}"),
@@ -149,7 +170,8 @@ def _cite(
 ) -> tuple[tuple[str, WebSource | None], ...]:
     """The answer's first sentences, each citing a web page about the search query."""
     query = next(call.input["query"] for call in calls if call.name == GROUNDING)
-    words = _WORD.findall(query)[:6] or ["search"]
+    words = [w for w in _WORD.findall(query) if len(w) > 3 and w.lower() not in _QUESTION_WORDS][:4]
+    words = words or ["search"]
     digest = int.from_bytes(hashlib.blake2b(key, digest_size=8, person=b"grounding").digest(), "big") ^ seed
     pieces: list[tuple[str, WebSource | None]] = []
     for number, match in enumerate(_SENTENCE.finditer(text)):

@@ -139,6 +139,7 @@ def test_grounding_cites_web_pages_and_counts_the_search(runtime: Any) -> None:
         [citation] = block["citations"]
         web = citation["location"]["web"]
         assert web["url"].startswith("https://" + web["domain"] + "/")
+        assert "quantum" in web["url"].lower()  # a page about the search
         assert block["content"][0]["text"].strip()
 
 
