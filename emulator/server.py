@@ -28,6 +28,7 @@ access lines (the emulator keeps its own journal). Logger: ``bedrock_emulator.se
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import signal
 import socket
@@ -82,6 +83,8 @@ _PREFACE_WAIT = 10.0
 _MAX_DRAIN = 1 << 20
 _MAX_REQUEST_LINE = 16 << 10
 _PIECE = 1 << 16
+# Bodies up to this size (without ``Expect: 100-continue``) are read whole before the app runs.
+_READ_AHEAD = 1 << 16
 _BODYLESS_STATUSES = frozenset({204, 304})
 _DISCONNECTS = (ConnectionError, TimeoutError)
 _BUSY_REFUSAL = plain_error(
@@ -471,13 +474,25 @@ class _RequestHandler(WSGIRequestHandler):
         if not declared.isdigit() or len(declared) > 19:
             self.send_error(400, "Invalid Content-Length")
             return
-        body = self._bound_body(environ)
-        if environ.get("wsgi.input_terminated"):
-            environ["wsgi.input"] = _Dechunked(self.rfile)
         expect = (head.headers.get("Expect") or "").lower().strip(" \t") == "100-continue"
-        environ["wsgi.input"] = _CappedInput(
-            environ["wsgi.input"], limits.max_body_bytes, self._send_continue if expect else None
-        )
+        length = int(declared)
+        body: LimitedStream | None = None
+        if 0 < length <= min(_READ_AHEAD, limits.max_body_bytes) and not head.chunked and not expect:
+            # A small body whole, before the app runs: what nearly every request is, for the cost of one
+            # read instead of two stream wrappers; it leaves nothing to drain.
+            data = self.rfile.read(length)
+            if data is None or len(data) < length:
+                self.close_connection = True
+                _log.debug("client %s went away in the middle of a request body", self.client_address)
+                return
+            environ["wsgi.input"] = io.BytesIO(data)
+        else:
+            body = self._bound_body(environ)
+            if environ.get("wsgi.input_terminated"):
+                environ["wsgi.input"] = _Dechunked(self.rfile)
+            environ["wsgi.input"] = _CappedInput(
+                environ["wsgi.input"], limits.max_body_bytes, self._send_continue if expect else None
+            )
         environ[BODY_LIMIT_KEY] = limits.max_body_bytes
         exchange = _Exchange(self, environ)
         environ[ABORT_KEY] = exchange.abort
