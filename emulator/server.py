@@ -35,7 +35,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from typing_extensions import override
 from werkzeug.exceptions import ClientDisconnected
@@ -435,6 +435,19 @@ class _RequestHandler(WSGIRequestHandler):
 
     def _read_head(self, limit: int) -> list[bytes] | None:
         """The header field lines up to the empty line, or None after a 431 when over ``limit`` bytes."""
+        # Nearly always the whole head has arrived with the request line: take it in one read. Only
+        # CRLF-terminated lines qualify; a bare LF (which ends a line too) leaves it to the loop below.
+        rfile = cast("io.BufferedReader", self.rfile)  # socketserver's buffered reader of the connection
+        buffered = rfile.peek(limit)
+        if buffered.startswith(b"\r\n"):
+            rfile.read(2)
+            return []
+        end = buffered.find(b"\r\n\r\n", 0, limit)
+        if end >= 0:
+            block = buffered[: end + 2]
+            if block.count(b"\n") == block.count(b"\r\n"):
+                rfile.read(end + 4)
+                return block.split(b"\r\n")[:-1]
         lines: list[bytes] = []
         total = 0
         while True:

@@ -278,3 +278,52 @@ def test_stop_from_another_thread_ends_serve_forever() -> None:
     server.stop()
     thread.join(2)
     assert not thread.is_alive()
+
+
+def _raw_exchange(server: EmulatorServer, *pieces: bytes) -> bytes:
+    """Send ``pieces`` as separate writes (a short pause between them) and read the whole answer."""
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        for index, piece in enumerate(pieces):
+            if index:
+                time.sleep(0.05)  # the server has read what came before: the head arrives in parts
+            sock.sendall(piece)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+def test_a_head_with_bare_lf_line_ends_splits_its_fields_as_crlf_ones(server: EmulatorServer) -> None:
+    # A bare LF ends a field line too (RFC 9112 2.2): two fields, never one value holding a newline.
+    answer = _raw_exchange(
+        server,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\nConnection: close\r\n\r\nhello",
+    )
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert answer.endswith(b"\r\n\r\nhello")
+
+
+def test_a_head_arriving_in_pieces_is_read_whole(server: EmulatorServer) -> None:
+    answer = _raw_exchange(
+        server,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-",
+        b"Length: 5\r\nConnection: close\r\n",
+        b"\r\nhel",
+        b"lo",
+    )
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert answer.endswith(b"\r\n\r\nhello")
+
+
+def test_a_request_without_header_fields_is_answered(server: EmulatorServer) -> None:
+    answer = _raw_exchange(server, b"GET /hello HTTP/1.0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert b'"hello":"world"' in answer.replace(b" ", b"")
+
+
+def test_pipelined_requests_with_small_bodies_are_answered_in_order(server: EmulatorServer) -> None:
+    one = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+    two = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\ntwo"
+    answer = _raw_exchange(server, one + two)
+    assert answer.count(b"HTTP/1.1 200 ") == 2
+    assert answer.index(b"\r\n\r\none") < answer.index(b"\r\n\r\ntwo")
