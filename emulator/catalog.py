@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any, Final, NamedTuple
 
@@ -115,7 +116,7 @@ class FoundationModel:
     def is_retired(self, today: date | None = None) -> bool:
         if self.eol_date is None:
             return False
-        return self.eol_date <= (today or date.today())
+        return self.eol_date <= (today or _today())
 
     @property
     def is_embedding(self) -> bool:
@@ -272,7 +273,23 @@ def resolve(
     geography and bare ids of profile-only models; ResourceNotFoundException for retired models when
     ``strict``. Lenient mode serves a retired model and says so in ``warnings``.
     """
-    return _resolve(model_id, _Call(region, strict, today or date.today()))
+    return _resolve(model_id, _Call(region, strict, today or _today()))
+
+
+# The local date, and the span of epoch seconds it covers: ``date.today()`` asks the C library for the
+# local time on every call (twice per model call); this asks once a day.
+_day: tuple[float, float, date] = (0.0, 0.0, date.min)
+
+
+def _today() -> date:
+    global _day  # noqa: PLW0603 - a cache of one value, replaced whole (atomic under the GIL)
+    start, end, day = _day
+    now = time.time()
+    if not start <= now < end:
+        day = date.today()
+        midnight = datetime.combine(day, datetime.min.time())
+        _day = (midnight.timestamp(), (midnight + timedelta(days=1)).timestamp(), day)
+    return day
 
 
 class _Call(NamedTuple):

@@ -19,6 +19,7 @@ from emulator import (
     chat_request,
     citations,
     generation,
+    json_text,
     reasoning,
     server_tools,
     structured_output,
@@ -218,15 +219,13 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
 
     pieces.extend(f"{t.name} {t.description} {json.dumps(t.input_schema, sort_keys=True)}" for t in tools)
     text_for_tokens = "\n".join(p for p in pieces if p)
-    key = json.dumps(
+    key = json_text.sorted_default_repr(
         {
             "m": messages,
             "s": system,
             "t": [t.name for t in tools],
             "c": tool_choice,
-        },
-        sort_keys=True,
-        default=repr,
+        }
     ).encode()
     return ConversePrompt(
         text_for_tokens=text_for_tokens,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -25,7 +24,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import ClientDisconnected
 
-from emulator import admission, catalog, request_log
+from emulator import admission, catalog, json_text, request_log
 from emulator.engine import Call, Engine, Plan, UnknownScenarioError, faults
 from emulator.engine.lru import LruMap
 from emulator.engine.plan import Drop, Hang, Truncate
@@ -532,12 +531,9 @@ def _body(environ: dict[str, Any], service: str, operation: str) -> bytes:
         raise limits.too_large(limit) from None
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
 def _json_bytes(value: Any) -> bytes:
     """Compact UTF-8 JSON; a lone surrogate from an echoed input becomes ``?`` instead of an error."""
-    return _ENCODER.encode(value).encode("utf-8", "replace")
+    return json_text.compact(value).encode("utf-8", "replace")
 
 
 def _uuid4_text(sixteen: bytes) -> str:

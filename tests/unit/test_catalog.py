@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -195,6 +195,7 @@ def test_today_defaults_to_the_real_date(monkeypatch: pytest.MonkeyPatch) -> Non
             return cls(2020, 1, 1)
 
     monkeypatch.setattr(catalog, "date", FrozenDate)
+    monkeypatch.setattr(catalog, "_day", (0.0, 0.0, date.min))  # forget the day read before
     assert resolve(HAIKU_3, strict=True).warnings == ()
 
 
@@ -371,3 +372,19 @@ def test_hundred_thousand_resolves_take_well_under_a_second() -> None:
     for i in range(100_000):
         resolve(ids[i % 4], today=TODAY)
     assert time.perf_counter() - start < 0.8
+
+
+def test_the_date_is_read_again_once_the_day_is_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = catalog._today()
+    start, end, day = catalog._day
+    assert day == seen
+    assert start <= time.time() < end
+    monkeypatch.setattr(catalog.time, "time", lambda: end + 1)
+
+    class NextDay(date):
+        @classmethod
+        def today(cls) -> NextDay:
+            return cls.fromordinal(seen.toordinal() + 1)
+
+    monkeypatch.setattr(catalog, "date", NextDay)
+    assert catalog._today() == seen + timedelta(days=1)
