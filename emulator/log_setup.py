@@ -59,6 +59,13 @@ class TextFormatter(logging.Formatter):
         super().__init__(TEXT_FORMAT)
         self._second: tuple[int, str] = (-1, "")
 
+    def format(self, record: logging.LogRecord) -> str:
+        # ``TEXT_FORMAT`` written directly: the general path (a style object, ``usesTime``, attributes set
+        # on the record) cost a request line more than the line itself.
+        if record.exc_info or record.exc_text or record.stack_info:
+            return super().format(record)
+        return f"{self.formatTime(record)} {record.name} {record.levelname} {record.getMessage()}"
+
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         if datefmt is not None:
             return super().formatTime(record, datefmt)

@@ -191,3 +191,17 @@ def test_the_text_formatter_writes_what_loggings_own_formatter_writes_across_sec
         record.created = 1_796_600_000.0 + step
         record.msecs = (record.created - int(record.created)) * 1000
         assert ours.format(record) == stock.format(record)
+
+
+def test_the_text_formatter_writes_a_traceback_as_loggings_own_formatter_does() -> None:
+    from emulator.log_setup import TEXT_FORMAT, TextFormatter
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        failure = sys.exc_info()
+    record = logging.LogRecord("bedrock_emulator", logging.ERROR, __file__, 1, "failed %s", ("x",), failure)
+    assert TextFormatter().format(record) == logging.Formatter(TEXT_FORMAT).format(record)
+    assert "ValueError: boom" in TextFormatter().format(record)
