@@ -39,6 +39,7 @@ BODY_FAMILIES: Final = frozenset(
         "titan-text",
         "titan-embed-v1",
         "titan-embed-v2",
+        "titan-embed-image",
         "titan-image",
         "nova",
         "nova-embed",

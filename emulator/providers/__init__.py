@@ -37,6 +37,7 @@ PROVIDERS: dict[str, Provider] = {
     "titan-text": titan.TITAN_TEXT,
     "titan-embed-v1": embeddings.TITAN_EMBED_V1,
     "titan-embed-v2": embeddings.TITAN_EMBED_V2,
+    "titan-embed-image": embeddings.TITAN_EMBED_IMAGE,
     "nova": nova.NOVA,
     "llama": llama.LLAMA,
     "mistral": mistral.MISTRAL_TEXT,

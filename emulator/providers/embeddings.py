@@ -1,5 +1,5 @@
-"""Embedding bodies: Titan Embeddings G1 ("titan-embed-v1"), Titan Text Embeddings V2 ("titan-embed-v2")
-and Cohere Embed ("cohere-embed").
+"""Embedding bodies: Titan Embeddings G1 ("titan-embed-v1"), Titan Text Embeddings V2 ("titan-embed-v2"),
+Titan Multimodal Embeddings G1 ("titan-embed-image") and Cohere Embed ("cohere-embed").
 
 Titan Embeddings report schema violations the terse way (no pointer, several collapse into ``N schema
 violations found``: spring-projects/spring-ai#788, alphagov/govuk-chat#220); Cohere Embed lists them all
@@ -24,6 +24,7 @@ from emulator.wire.errors import AwsError, validation
 TITAN_V1_DIMENSIONS = 1536
 TITAN_MAX_INPUT_TOKENS = 8192
 TITAN_V2_DIMENSIONS = (256, 512, 1024)
+TITAN_IMAGE_DIMENSIONS = (256, 384, 1024)  # outputEmbeddingLength; 1024 by default
 COHERE_V3_DIMENSIONS = 1024
 COHERE_V4_DIMENSIONS = 1536
 
@@ -42,6 +43,20 @@ _TITAN_V2_SCHEMA: Schema = obj(
     },
     required=("inputText",),
 )
+# AWS's Titan Multimodal Embeddings G1 parameters page: inputText, inputImage (base64), or both (the two
+# vectors averaged), and embeddingConfig.outputEmbeddingLength.
+_TITAN_IMAGE_SCHEMA: Schema = obj(
+    {
+        "inputText": string(minLength=1),
+        "inputImage": string(minLength=1),
+        "embeddingConfig": obj(
+            {"outputEmbeddingLength": {"type": "integer", **enum(*TITAN_IMAGE_DIMENSIONS)}}
+        ),
+    }
+)
+# Neither input given: the Titan family's terse refusal of a body it cannot read (the same text answers a
+# malformed Titan Image Generator body, aws-samples/amazon-bedrock-client-for-mac#12).
+TITAN_IMAGE_NO_INPUT = "Malformed input request, please reformat your input and try again."
 _COHERE_TYPES = ("float", "int8", "uint8", "binary", "ubinary")
 _COHERE_SCHEMA: Schema = obj(
     {
@@ -171,6 +186,33 @@ class TitanEmbedV2(_Embedder):
         return {"embedding": vector, "embeddingsByType": by_type, "inputTextTokenCount": prompt.input_tokens}
 
 
+class TitanEmbedImage(_Embedder):
+    def validate(self, body: Any, model: ModelInfo) -> Prompt:
+        valid = validate(body, _TITAN_IMAGE_SCHEMA, "top")
+        if "inputText" not in valid and "inputImage" not in valid:
+            raise validation(TITAN_IMAGE_NO_INPUT)
+        text = valid.get("inputText", "")
+        items: list[str] = []
+        if text:
+            _check_titan_tokens(text)
+            items.append(text)
+        if "inputImage" in valid:
+            items.append(_image_key(valid["inputImage"]))
+        dimensions = valid.get("embeddingConfig", {}).get("outputEmbeddingLength", 1024)
+        request = EmbeddingRequest(tuple(items), dimensions, False, ("float",))
+        return Prompt(text, request_key(model, valid, ()), 0, embedding=request, body=valid)
+
+    def respond(
+        self, prompt: Prompt, completion: Completion, model: ModelInfo, request_id: str
+    ) -> dict[str, Any]:
+        request = prompt.embedding
+        assert request is not None
+        # Text and image together: the mean of their two vectors, as the parameters page describes.
+        vectors = [embed(item, dimensions=request.dimensions, normalize=False) for item in request.texts]
+        vector = [round(sum(values) / len(vectors), 8) for values in zip(*vectors, strict=True)]
+        return {"embedding": vector, "inputTextTokenCount": prompt.input_tokens}
+
+
 def _cohere_dimensions(model: ModelInfo, body: dict[str, Any]) -> int:
     if "embed-v4" in model.model_id:
         return int(body.get("output_dimension", COHERE_V4_DIMENSIONS))
@@ -263,4 +305,5 @@ class CohereEmbed(_Embedder):
 
 TITAN_EMBED_V1 = TitanEmbedV1()
 TITAN_EMBED_V2 = TitanEmbedV2()
+TITAN_EMBED_IMAGE = TitanEmbedImage()
 COHERE_EMBED = CohereEmbed()

@@ -125,6 +125,18 @@ FAMILIES = [
         "Malformed input request: required key [inputText] not found, please reformat your input and try again.",
     ),
     Family(
+        "titan-embed-image",
+        "amazon.titan-embed-image-v1",
+        {"inputText": USER_TEXT, "embeddingConfig": {"outputEmbeddingLength": 256}},
+        frozenset({"embedding", "inputTextTokenCount"}),
+        None,
+        None,
+        lambda b: (b["inputTextTokenCount"], None),
+        {},
+        # Neither inputText nor inputImage (tests/contract/test_titan_multimodal_embeddings.py).
+        "Malformed input request, please reformat your input and try again.",
+    ),
+    Family(
         "nova",
         "amazon.nova-micro-v1:0",
         {

@@ -312,6 +312,7 @@ def test_every_catalogue_text_model_of_a_registered_family_answers_a_minimal_bod
         "titan-text": {"inputText": "Hi"},
         "titan-embed-v1": {"inputText": "Hi"},
         "titan-embed-v2": {"inputText": "Hi"},
+        "titan-embed-image": {"inputText": "Hi"},
         "nova": {"messages": [{"role": "user", "content": [{"text": "Hi"}]}]},
         "llama": {"prompt": "Hi"},
         "mistral": {"prompt": "<s>[INST] Hi [/INST]"},
