@@ -36,7 +36,9 @@ def _refusal(emulator: BedrockEmulator, body: dict[str, Any]) -> str:
 
 
 def test_an_image_gets_a_vector_of_the_asked_length(bedrock_emulator: BedrockEmulator) -> None:
-    answer = _embed(bedrock_emulator, {"inputImage": IMAGE, "embeddingConfig": {"outputEmbeddingLength": 256}})
+    answer = _embed(
+        bedrock_emulator, {"inputImage": IMAGE, "embeddingConfig": {"outputEmbeddingLength": 256}}
+    )
     assert set(answer) == {"embedding", "inputTextTokenCount"}
     assert len(answer["embedding"]) == 256
     assert all(isinstance(value, float) for value in answer["embedding"])
@@ -50,7 +52,14 @@ def test_text_defaults_to_1024_and_counts_its_tokens(bedrock_emulator: BedrockEm
     answer = _embed(bedrock_emulator, {"inputText": "a red square on a white page"})
     assert len(answer["embedding"]) == 1024
     assert answer["inputTextTokenCount"] > 0
-    assert len(_embed(bedrock_emulator, {"inputText": "hi", "embeddingConfig": {"outputEmbeddingLength": 384}})["embedding"]) == 384
+    assert (
+        len(
+            _embed(bedrock_emulator, {"inputText": "hi", "embeddingConfig": {"outputEmbeddingLength": 384}})[
+                "embedding"
+            ]
+        )
+        == 384
+    )
 
 
 def test_text_and_image_together_average_the_two_vectors(bedrock_emulator: BedrockEmulator) -> None:
