@@ -76,13 +76,21 @@ def _converse_guard(call: OperationCall, body: Any) -> Guarded | None:
     )
 
 
+# A conversation longer than the model's context window, as Converse and ConverseStream report it (seen
+# verbatim from Claude on Bedrock in continuedev/continue#6005 and #9592; wire-facts, third-party suites).
+INPUT_TOO_LONG = "The model returned the following errors: Input is too long for requested model."
+
+
 def _guarded_completion(
-    call: OperationCall, prompt: conversation.ConversePrompt, guard: Guarded | None
+    call: OperationCall, model: FoundationModel, prompt: conversation.ConversePrompt, guard: Guarded | None
 ) -> tuple[Completion, int]:
     """The completion and input tokens, through the guardrail when the request names one (a blocked
-    input never reaches the model, so nothing is counted)."""
+    input never reaches the model, so nothing is counted). A conversation that does not fit the model's
+    context window is refused once the guardrail has let it through."""
     if guard is not None and guard.input_blocked:
         return guard.finish(Completion("", 0, "end_turn", None, ()), intervened_stop_reason=_INTERVENED), 0
+    if prompt.input_tokens > model.context_window:
+        raise validation(INPUT_TOO_LONG)
     completion = conversation.complete(
         prompt, seed=call.seed, scripted=call.scripted, responder=call.responder
     )
@@ -148,7 +156,7 @@ def _converse_answer(
     sent = guard.body if guard else body
     prompt = conversation.read_request(sent, resolved.model)
     points = prompt_cache.converse_points(sent, model_features.features_of(resolved.model.model_id).caching)
-    completion, input_tokens = _guarded_completion(call, prompt, guard)
+    completion, input_tokens = _guarded_completion(call, resolved.model, prompt, guard)
     shape = _answer_shape(call, resolved.model, sent, points, input_tokens, stream=stream)
     return completion, input_tokens, shape, guard
 
