@@ -1,0 +1,421 @@
+"""Third-party suites: langchain-aws's and strands-agents' own Bedrock integration tests, run unmodified
+against ``bedrock-emulator serve``, as a new user would point them at it.
+
+Not part of ``make test``: it installs the projects' pinned dependencies from PyPI (minutes) and runs
+their suites (about a quarter of an hour on two cores). Results and the reason for every failure:
+docs/third-party-suites.md.
+
+    .venv/bin/python bench/third_party_suites.py \\
+        --langchain-aws /path/to/langchain-aws --strands /path/to/sdk-python [--workdir /tmp/third-party-suites]
+
+Each path is a clone of the repository or its bare git directory (what the search tool's ``fetch`` brings).
+For each suite the script
+
+1. extracts the test files at the checked-out commit into the work directory (``git archive``: nothing of
+   theirs lands in this repository) and reads the released version from the newest tag;
+2. makes a virtualenv there (Python 3.12, which langchain-aws's Nova Sonic tests need) and installs the
+   release from PyPI with its test dependencies: langchain-aws's exactly as its ``uv.lock`` pins them
+   (``uv export``), strands-agents' as its ``hatch-test`` environment lists them;
+3. starts a fresh emulator on a free port and runs pytest with ``AWS_ENDPOINT_URL`` (and the Anthropic
+   SDK's ``ANTHROPIC_BEDROCK_BASE_URL``) pointing at it, dummy credentials, ``AWS_REGION=us-east-1`` and
+   ``KNOWLEDGE_BASE_ID=EMUSAMPLKB`` (the bundled sample knowledge base);
+4. prints a table of outcomes and every failure, each with its reason class where it is known
+   (``KNOWN``): (a) needs a real model's judgement, (b) the emulator's, (c) test infrastructure.
+
+Two pytest plugins of ours are loaded (bench/suite_offline_fixtures.py: the three files langchain-aws's
+tests download from the web, made locally; bench/suite_outcomes.py: each test's outcome as JSON). Test
+files that need another service (Bedrock AgentCore's browser and code interpreter, the bedrock-mantle
+endpoint) are left out, see ``Suite.ignore``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PYTHON = "python3.12"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    package: str
+    tag_pattern: str  # git describe --match
+    version: Callable[[str], str]  # from the tag
+    paths: tuple[str, ...]  # extracted with git archive
+    rootdir: str  # pytest runs here, inside the extraction
+    targets: tuple[str, ...]
+    ignore: tuple[str, ...] = ()  # (path, why): files that need another service
+    pytest_args: tuple[str, ...] = ()
+    install: Callable[[Suite, Path, Path, str], None] = field(default=lambda *_: None)
+
+
+def _run(command: list[str], **kwargs: object) -> None:
+    print("+", " ".join(command), flush=True)
+    subprocess.run(command, check=True, **kwargs)  # type: ignore[call-overload]
+
+
+def _pip(venv: Path, *args: str) -> None:
+    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *args])
+
+
+def _install_langchain_aws(suite: Suite, venv: Path, checkout: Path, version: str) -> None:
+    """The exact versions langchain-aws's lock file pins for its test groups, then the release itself."""
+    _pip(venv, "uv")
+    requirements = checkout / "requirements-test.txt"
+    with requirements.open("w") as out:
+        subprocess.run(
+            [
+                str(venv / "bin" / "uv"),
+                "export",
+                "--frozen",
+                "--no-hashes",
+                "--no-emit-project",
+                "--group",
+                "test",
+                "--group",
+                "test_integration",
+                "--python",
+                str(venv / "bin" / "python"),
+            ],
+            cwd=checkout / suite.rootdir,
+            stdout=out,
+            check=True,
+        )
+    _pip(venv, "-r", str(requirements))
+    _pip(venv, "--no-deps", f"{suite.package}=={version}")
+    _pip(venv, "pytest-timeout")
+
+
+def _install_strands(suite: Suite, venv: Path, _checkout: Path, version: str) -> None:
+    """The release with every extra its hatch-test environment enables, and that environment's tools."""
+    _pip(
+        venv,
+        f"{suite.package}[all,bidi]=={version}",
+        "pytest>=9.0.0,<10.0.0",
+        "pytest-asyncio>=1.0.0,<1.4.0",
+        "pytest-timeout>=2.0.0,<3.0.0",
+        "pytest-xdist>=3.0.0,<4.0.0",
+        "moto>=5.1.0,<6.0.0",
+        "tenacity>=9.0.0,<10.0.0",
+    )
+
+
+SUITES = {
+    "langchain-aws": Suite(
+        name="langchain-aws",
+        package="langchain-aws",
+        tag_pattern="langchain-aws==*",
+        version=lambda tag: tag.split("==", 1)[1].split("-")[0],
+        paths=("libs/aws/tests", "libs/aws/pyproject.toml", "libs/aws/uv.lock"),
+        rootdir="libs/aws",
+        targets=("tests/integration_tests",),
+        ignore=(
+            "tests/integration_tests/tools/test_browser_toolkit.py",  # Bedrock AgentCore browser
+            "tests/integration_tests/tools/test_code_interpreter_toolkit.py",  # AgentCore code interpreter
+            "tests/integration_tests/chat_models/test_anthropic_mantle.py",  # the bedrock-mantle endpoint
+            "tests/integration_tests/chat_models/test_openai.py",  # the bedrock-mantle endpoint
+        ),
+        # Their VCR cassettes would answer instead of the emulator; with recording off every call is live.
+        pytest_args=("--disable-recording",),
+        install=_install_langchain_aws,
+    ),
+    "strands": Suite(
+        name="strands",
+        package="strands-agents",
+        tag_pattern="v[0-9]*",
+        version=lambda tag: tag.lstrip("v").split("-")[0],
+        paths=("tests_integ", "tests", "pyproject.toml"),
+        rootdir=".",
+        targets=("tests_integ",),  # the project's addopts leave out tests_integ/bidi
+        install=_install_strands,
+    ),
+}
+
+# Known reasons, by node id pattern (first match wins): (class, reason). Class a: needs a real model's
+# judgement; b: the emulator's; c: test infrastructure. Kept in step with docs/third-party-suites.md.
+KNOWN: tuple[tuple[str, str, str], ...] = (
+    # -- langchain-aws
+    (
+        "*::test_tool_calling[[]*",
+        "a",
+        "tool arguments read from the prompt (add 3 and 4 -> {'a': 3, 'b': 4})",
+    ),
+    ("*::test_tool_calling_async", "a", "tool arguments read from the prompt"),
+    ("*::test_unicode_tool_call_integration", "a", "tool argument must echo the prompt's Chinese text"),
+    ("*::test_tool_calling_camel_case", "a", "enum value chosen from the prompt (cats -> 'cat')"),
+    (
+        "*test_bedrock_converse.py::test_get_num_tokens_from_messages_integration",
+        "b*",
+        "token counting overhead: CountTokens 17, Bedrock 39",
+    ),
+    (
+        "*test_bedrock.py::test_get_num_tokens_from_messages_integration",
+        "b*",
+        "token counting overhead: CountTokens 17, Bedrock 38",
+    ),
+    (
+        "*test_bedrock.py::test_chat_bedrock_generate_with_token_usage",
+        "b*",
+        "token counting overhead: 'Hello' on Claude InvokeModel is 18 input tokens on Bedrock",
+    ),
+    ("*test_bedrock.py::test_bedrock_invoke", "b*", "token counting overhead: 16 input tokens on Bedrock"),
+    ("*::test_citations*", "b*", "citations (another engineer's area)"),
+    ("*::test_pdf_citations", "b*", "citations (another engineer's area)"),
+    (
+        "*test_prompt_caching.py::test_middleware_converse_anthropic_tools",
+        "b*",
+        "tool definitions counted without Claude's tool-use overhead, so the tools prefix stays under the 1,024-token cache minimum",
+    ),
+    (
+        "*TestNovaReasoning::*",
+        "b*",
+        "Nova 2 reasoning (reasoningConfig) not emulated (another engineer's area)",
+    ),
+    ("*TestNovaStreaming::test_reasoning*", "b*", "Nova 2 reasoning (another engineer's area)"),
+    (
+        "*TestNovaGroundingTool::*",
+        "b",
+        "Nova system tool nova_grounding not emulated (server tool use, web citations); some also need reasoning",
+    ),
+    (
+        "*TestNovaCodeInterpreterTool::*",
+        "b",
+        "Nova system tool nova_code_interpreter not emulated (server tool result); answers are computed values (a)",
+    ),
+    ("*TestNovaStreaming::*", "b", "Nova system tools not emulated in the stream"),
+    ("*test_agent_loop*", "a", "the agent loop needs a tool call with arguments read from the prompt"),
+    (
+        "*test_thinking*",
+        "b*",
+        "Claude thinking through additionalModelRequestFields (another engineer's area)",
+    ),
+    # -- strands
+    ("tests_integ/mcp/*", "c", "MCP servers started as subprocesses (see the log)"),
+    ("tests_integ/a2a/*", "c", "A2A server on localhost:9000 did not start"),
+    (
+        "tests_integ/models/test_model_mantle.py::*",
+        "c",
+        "the bedrock-mantle endpoint (OpenAI API), not emulated",
+    ),
+    (
+        "tests_integ/test_bedrock_s3_location.py::*",
+        "c",
+        "needs STS GetCallerIdentity (bucket name from the account id)",
+    ),
+    ("tests_integ/test_session.py::test_agent_with_s3_session*", "c", "needs STS GetCallerIdentity"),
+    ("tests_integ/test_bedrock_guardrails.py::*", "b*", "guardrails on Converse (another engineer's area)"),
+    (
+        "tests_integ/steering/*",
+        "b*",
+        "consecutive user turns refused, newer Claude accepts them (per-model validation, another engineer's area)",
+    ),
+    (
+        "*::test_follow_up_without_structured_output",
+        "b*",
+        "consecutive user turns refused (per-model validation)",
+    ),
+    ("*::test_count_tokens_messages_only", "b*", "token counting"),
+    ("*::test_document_citations*", "b*", "citations (another engineer's area)"),
+    ("tests_integ/*", "a", "the answer or the tool calls a real model would choose"),
+)
+
+
+def classify(nodeid: str) -> tuple[str, str]:
+    for pattern, kind, reason in KNOWN:
+        if fnmatch.fnmatchcase(nodeid, pattern):
+            return kind, reason
+    return "?", "not classified yet"
+
+
+def _git(git_dir: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "--git-dir", str(git_dir), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def _git_dir(path: Path) -> Path:
+    return path / ".git" if (path / ".git").exists() else path
+
+
+def checkout(suite: Suite, repo: Path, workdir: Path) -> tuple[Path, str, str]:
+    git_dir = _git_dir(repo)
+    commit = _git(git_dir, "rev-parse", "HEAD")
+    tag = _git(git_dir, "describe", "--tags", "--abbrev=0", "--match", suite.tag_pattern)
+    target = workdir / suite.name
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "archive", commit, *suite.paths], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target, suite.version(tag), commit
+
+
+def start_emulator(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    endpoint_file = workdir / "endpoint"
+    endpoint_file.unlink(missing_ok=True)
+    log = (workdir / "emulator.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--port", "0", "--endpoint-file", str(endpoint_file)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while not endpoint_file.exists() or not endpoint_file.read_text().strip():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise SystemExit(f"the emulator did not start; see {workdir / 'emulator.log'}")
+        time.sleep(0.1)
+    return process, endpoint_file.read_text().strip()
+
+
+def suite_env(endpoint: str, outcomes: Path, venv: Path) -> dict[str, str]:
+    """The environment a new user would run the suite in: the suite's virtualenv activated (its tests
+    start MCP and A2A servers as ``python ...``), every AWS client pointed at the emulator."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(
+            ("AWS_", "ANTHROPIC_", "OPENAI_", "BEDROCK_EMULATOR_", "GITHUB_", "VIRTUAL_ENV")
+        )
+        and not key.endswith("_API_KEY")
+    }
+    env.update(
+        PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        VIRTUAL_ENV=str(venv),
+        AWS_ENDPOINT_URL=endpoint,
+        ANTHROPIC_BEDROCK_BASE_URL=endpoint,  # the Anthropic SDK's AnthropicBedrock client
+        AWS_BEDROCK_RUNTIME_ENDPOINT=endpoint,  # LiteLLM's Bedrock client
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+        KNOWLEDGE_BASE_ID="EMUSAMPLKB",
+        PYTHONPATH=str(BENCH),
+        SUITE_OUTCOMES_FILE=str(outcomes),
+    )
+    return env
+
+
+def run_suite(suite: Suite, repo: Path, workdir: Path, *, install: bool, timeout: int) -> dict[str, object]:
+    extracted, version, commit = checkout(suite, repo, workdir)
+    venv = workdir / f"{suite.name}-venv"
+    if install or not (venv / "bin" / "python").exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        _run([PYTHON, "-m", "venv", str(venv)])
+        _pip(venv, "--upgrade", "pip")
+        suite.install(suite, venv, extracted, version)
+    outcomes_file = workdir / f"{suite.name}-outcomes.json"
+    outcomes_file.unlink(missing_ok=True)
+    process, endpoint = start_emulator(workdir)
+    command = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "suite_offline_fixtures",
+        "-p",
+        "suite_outcomes",
+        f"--timeout={timeout}",
+        "-q",
+        "-rfE",
+        *suite.pytest_args,
+        *(f"--ignore={path}" for path in suite.ignore),
+        *suite.targets,
+    ]
+    started = time.monotonic()
+    try:
+        with (workdir / f"{suite.name}.log").open("w") as log:
+            print("+", " ".join(command), flush=True)
+            subprocess.run(
+                command,
+                cwd=extracted / suite.rootdir,
+                env=suite_env(endpoint, outcomes_file, venv),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=3 * 3600,
+                check=False,
+            )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    outcomes = json.loads(outcomes_file.read_text()) if outcomes_file.exists() else []
+    return {
+        "suite": suite.name,
+        "version": version,
+        "commit": commit,
+        "seconds": round(time.monotonic() - started),
+        "outcomes": outcomes,
+    }
+
+
+def report(results: list[dict[str, object]]) -> str:
+    lines = [
+        "| suite | version | tests run | passed | failed | errors | xfailed | xpassed | skipped |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    failures: list[str] = []
+    for result in results:
+        outcomes = result["outcomes"]
+        assert isinstance(outcomes, list)
+        count = Counter(outcome["outcome"] for outcome in outcomes)
+        ran = sum(count[kind] for kind in ("passed", "failed", "error", "xfailed", "xpassed"))
+        lines.append(
+            f"| {result['suite']} | {result['version']} | {ran} | {count['passed']} | {count['failed']} | "
+            f"{count['error']} | {count['xfailed']} | {count['xpassed']} | {count['skipped']} |"
+        )
+        for outcome in outcomes:
+            if outcome["outcome"] in ("failed", "error", "xpassed"):
+                kind, reason = classify(outcome["nodeid"])
+                message = re.sub(r"\s+", " ", outcome["message"])[:160]
+                failures.append(
+                    f"- ({kind}) `{outcome['nodeid']}` {outcome['outcome']}: {reason}. Got: {message}"
+                )
+    return "\n".join([*lines, "", *failures])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--langchain-aws", type=Path, help="langchain-aws clone or bare git directory")
+    parser.add_argument("--strands", type=Path, help="strands-agents/sdk-python clone or bare git directory")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "third-party-suites")
+    parser.add_argument("--no-install", action="store_true", help="reuse the virtualenvs of an earlier run")
+    parser.add_argument("--timeout", type=int, default=120, help="pytest-timeout per test, seconds")
+    parser.add_argument("--json", type=Path, help="also write every outcome here")
+    args = parser.parse_args()
+    repos = {"langchain-aws": args.langchain_aws, "strands": args.strands}
+    if not any(repos.values()):
+        parser.error("give --langchain-aws, --strands or both")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    results = [
+        run_suite(SUITES[name], repo, args.workdir, install=not args.no_install, timeout=args.timeout)
+        for name, repo in repos.items()
+        if repo is not None
+    ]
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    print(report(results))
+
+
+if __name__ == "__main__":
+    main()
