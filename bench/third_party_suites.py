@@ -47,7 +47,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-PYTHON = "python3.12"
 
 
 @dataclass(frozen=True)
@@ -313,12 +312,14 @@ def suite_env(endpoint: str, outcomes: Path, venv: Path) -> dict[str, str]:
     return env
 
 
-def run_suite(suite: Suite, repo: Path, workdir: Path, *, install: bool, timeout: int) -> dict[str, object]:
+def run_suite(
+    suite: Suite, repo: Path, workdir: Path, *, python: str, install: bool, timeout: int
+) -> dict[str, object]:
     extracted, version, commit = checkout(suite, repo, workdir)
     venv = workdir / f"{suite.name}-venv"
     if install or not (venv / "bin" / "python").exists():
         shutil.rmtree(venv, ignore_errors=True)
-        _run([PYTHON, "-m", "venv", str(venv)])
+        _run([python, "-m", "venv", str(venv)])
         _pip(venv, "--upgrade", "pip")
         suite.install(suite, venv, extracted, version)
     outcomes_file = workdir / f"{suite.name}-outcomes.json"
@@ -399,6 +400,7 @@ def main() -> None:
     parser.add_argument("--langchain-aws", type=Path, help="langchain-aws clone or bare git directory")
     parser.add_argument("--strands", type=Path, help="strands-agents/sdk-python clone or bare git directory")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "third-party-suites")
+    parser.add_argument("--python", default="python3.12", help="interpreter for the suites' virtualenvs")
     parser.add_argument("--no-install", action="store_true", help="reuse the virtualenvs of an earlier run")
     parser.add_argument("--timeout", type=int, default=120, help="pytest-timeout per test, seconds")
     parser.add_argument("--json", type=Path, help="also write every outcome here")
@@ -408,7 +410,14 @@ def main() -> None:
         parser.error("give --langchain-aws, --strands or both")
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = [
-        run_suite(SUITES[name], repo, args.workdir, install=not args.no_install, timeout=args.timeout)
+        run_suite(
+            SUITES[name],
+            repo,
+            args.workdir,
+            python=args.python,
+            install=not args.no_install,
+            timeout=args.timeout,
+        )
         for name, repo in repos.items()
         if repo is not None
     ]
