@@ -223,6 +223,12 @@ KNOWN: tuple[tuple[str, str, str], ...] = (
         "b*",
         "two user turns in a row accepted where the suite expects a refusal (per-model rules)",
     ),
+    ("*::test_tool_calling_with_no_arguments", "c", "the suite replaces this test with `pass` under xfail"),
+    (
+        "*::test_cache_control_anthropic_multi_turn",
+        "c",
+        "xfail for a sporadic failure against Bedrock; it passes",
+    ),
     ("*TestSageMaker*", "c", "xfail of a SageMaker test that mocks its client; nothing reaches the emulator"),
     # -- strands
     (

@@ -433,7 +433,24 @@ def _bounds(schema: dict[str, Any], low: float, high: float) -> tuple[float, flo
     return minimum, max(minimum, maximum)
 
 
+# A pattern that is an anchored choice of literal words, ``^(high|medium|low)$``, is how Pydantic and Zod
+# models often spell an enum as a constraint: a model answers one of the words. Other patterns are not
+# followed. The words hold no "|", so matching the pattern text is linear.
+_LITERAL_CHOICE = re.compile(r"\^\(?(?:\?:)?([\w ,.\-]+(?:\|[\w ,.\-]+)*)\)?\$")
+_MAX_PATTERN = 1000
+
+
+def _pattern_choice(pattern: Any, fake: Faker) -> str | None:
+    if not isinstance(pattern, str) or len(pattern) > _MAX_PATTERN:
+        return None
+    match = _LITERAL_CHOICE.fullmatch(pattern)
+    return str(fake.random_element(match.group(1).split("|"))) if match else None
+
+
 def _string(schema: dict[str, Any], name: str, fake: Faker) -> str:
+    chosen = _pattern_choice(schema.get("pattern"), fake)
+    if chosen is not None:
+        return chosen
     fmt = schema.get("format")
     if fmt == "date":
         return str(fake.date())
