@@ -288,6 +288,7 @@ def _read_content(content: list[Any], index: int, role: str, rules: Rules) -> _C
     texts: list[str] = []
     has_tool_result = False
     has_tool_block = False
+    has_tool_use = False
     has_conversation_block = False
     refusal: str | None = None
     for position, block in enumerate(content):
@@ -320,6 +321,7 @@ def _read_content(content: list[Any], index: int, role: str, rules: Rules) -> _C
             texts.extend(_document_texts(block["document"]))
         if "toolUse" in block:
             has_tool_block = True
+            has_tool_use = True
             tool_use = block["toolUse"] or {}
             texts.append(f"{tool_use.get('name', '')} {json.dumps(tool_use.get('input'), sort_keys=True)}")
         if "toolResult" in block:
@@ -346,6 +348,10 @@ def _read_content(content: list[Any], index: int, role: str, rules: Rules) -> _C
     if has_tool_result and has_conversation_block and not rules.tool_result_mixing:
         raise validation(
             f"messages.{index}.content: Conversation blocks and tool result blocks cannot be provided in the same turn."
+        )
+    if has_tool_use and has_conversation_block and not rules.tool_use_mixing:
+        raise validation(
+            f"messages.{index}.content: Conversation blocks and tool use blocks cannot be provided in the same turn."
         )
     return _Content(texts, has_tool_result, has_tool_block, refusal)
 

@@ -28,6 +28,7 @@ _FIELDS: Final = (
     "alternate",
     "whitespace_text",
     "tool_result_mixing",
+    "tool_use_mixing",
     "exclusive_sampling",
 )
 
@@ -43,6 +44,7 @@ class Rules:
     alternate: bool  # user and assistant turns must alternate
     whitespace_text: bool  # a whitespace-only text block is taken (Claude refuses it)
     tool_result_mixing: bool  # a user turn may carry text or media beside its tool results
+    tool_use_mixing: bool  # an assistant turn may carry text or media beside its tool uses
     exclusive_sampling: tuple[str, ...]  # inference parameters refused together (Converse names)
 
 
@@ -70,6 +72,7 @@ def _resolve(model: FoundationModel, spec: dict[str, Any]) -> Rules:
         alternate=bool(spec["alternate"]),
         whitespace_text=bool(spec["whitespace_text"]),
         tool_result_mixing=bool(spec["tool_result_mixing"]),
+        tool_use_mixing=bool(spec["tool_use_mixing"]),
         exclusive_sampling=tuple(str(name) for name in spec["exclusive_sampling"]),
     )
 

@@ -214,6 +214,33 @@ def test_llama_refuses_text_beside_tool_results_in_one_turn(runtime: Any) -> Non
     assert runtime.converse(modelId=NOVA_PRO, messages=messages, toolConfig=tool_config)["stopReason"]
 
 
+@pytest.mark.parametrize(
+    "model_id", [LLAMA_4, "us.meta.llama3-3-70b-instruct-v1:0", "mistral.mistral-large-2402-v1:0"]
+)
+def test_llama_and_mistral_refuse_text_beside_a_tool_use_in_one_assistant_turn(
+    runtime: Any, model_id: str
+) -> None:
+    """langchain-aws's integration tests mark this history shape as refused on Bedrock by Llama 3.3 70B
+    and Mistral Large 2402, quoting the text (tests/integration_tests/chat_models/test_bedrock_converse.py,
+    test_tool_message_histories_list_content); a public code note quotes it for Llama 4 Maverick. Claude
+    and Nova take such turns."""
+    call = {
+        "role": "assistant",
+        "content": [
+            {"text": "Let me look that up."},
+            {"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}},
+        ],
+    }
+    result = {"toolResult": {"toolUseId": "t1", "content": [{"text": "sunny"}], "status": "success"}}
+    messages = [user("Weather?"), call, user(result)]
+    tool_config = {"tools": [TOOL]}
+    assert refusal(runtime, modelId=model_id, messages=messages, toolConfig=tool_config) == (
+        "messages.1.content: Conversation blocks and tool use blocks cannot be provided in the same turn."
+    )
+    for other in (NOVA_PRO, HAIKU_45):
+        assert runtime.converse(modelId=other, messages=messages, toolConfig=tool_config)["stopReason"]
+
+
 def test_a_system_prompt_is_refused_where_the_model_has_none(runtime: Any) -> None:
     """AWS's Converse feature table: Titan models have no system prompts (the catalogue's system_prompt)."""
     assert refusal(runtime, modelId=TITAN, messages=[user("Hi")], system=[{"text": "Be brief."}]) == (
