@@ -69,14 +69,14 @@ def unsupported() -> AwsError:
 class _Prefix:
     """The running digest and token count of the blocks seen so far, and the last block boundaries."""
 
-    def __init__(self, lookback: int) -> None:
+    def __init__(self, lookback: int, tokens: int = 0) -> None:
         self._hash = hashlib.blake2b(digest_size=16)
-        self.tokens = 0
+        self.tokens = tokens  # what the model reads before the first block (its tool-use system prompt)
         self._boundaries: deque[tuple[str, int]] = deque(maxlen=lookback + 1)
 
     def add(self, block: Any) -> None:
         self._hash.update(json.dumps(block, sort_keys=True, separators=(",", ":"), default=str).encode())
-        self.tokens += count_tokens(_text(block))
+        self.tokens += count_tokens(_tool_text(block) if "toolSpec" in block else _text(block))
         if self._boundaries.maxlen and self._boundaries.maxlen > 1:
             self._boundaries.append((self.digest(), self.tokens))
 
@@ -88,6 +88,14 @@ class _Prefix:
         digest = self.digest()
         earlier = tuple(b for b in reversed(self._boundaries) if b[0] != digest)
         return CachePoint(field, digest, self.tokens, ttl, earlier)
+
+
+def _tool_text(block: Mapping[str, Any]) -> str:
+    """A Converse tool as the model reads it, and as its usage counts it: name, description, JSON schema."""
+    spec = block["toolSpec"] if isinstance(block["toolSpec"], dict) else {}
+    schema = spec.get("inputSchema")
+    schema = schema.get("json") if isinstance(schema, dict) else None
+    return f"{spec.get('name', '')} {spec.get('description', '')} {json.dumps(schema, sort_keys=True)}"
 
 
 def _text(value: Any) -> str:
@@ -130,13 +138,16 @@ def _has_converse_point(body: Mapping[str, Any]) -> bool:
     return False
 
 
-def converse_points(body: Mapping[str, Any], caching: Caching | None) -> list[CachePoint]:
-    """The cache points of a Converse body, checked as Bedrock checks them for the model."""
+def converse_points(
+    body: Mapping[str, Any], caching: Caching | None, *, tool_prompt: int = 0
+) -> list[CachePoint]:
+    """The cache points of a Converse body, checked as Bedrock checks them for the model; ``tool_prompt``
+    is the system prompt the provider adds when the request has tools (it is part of every prefix)."""
     if not _has_converse_point(body):
         return []
     if caching is None:
         raise unsupported()
-    prefix = _Prefix(caching.lookback)
+    prefix = _Prefix(caching.lookback, tool_prompt)
     points: list[CachePoint] = []
     for field, where, blocks in _converse_parts(body):
         for position, block in enumerate(blocks):

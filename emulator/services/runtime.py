@@ -155,7 +155,12 @@ def _converse_answer(
     guard = _converse_guard(call, body)
     sent = guard.body if guard else body
     prompt = conversation.read_request(sent, resolved.model)
-    points = prompt_cache.converse_points(sent, model_features.features_of(resolved.model.model_id).caching)
+    caching = model_features.features_of(resolved.model.model_id).caching
+    tool_prompt = 0
+    if caching is not None and prompt.tools:
+        overhead = token_overhead.overhead_of(resolved.model.model_id, resolved.model.body_family)
+        tool_prompt = overhead.tools.get((prompt.tool_choice or "auto").partition(":")[0], 0)
+    points = prompt_cache.converse_points(sent, caching, tool_prompt=tool_prompt)
     completion, input_tokens = _guarded_completion(call, resolved.model, prompt, guard)
     shape = _answer_shape(call, resolved.model, sent, points, input_tokens, stream=stream)
     return completion, input_tokens, shape, guard

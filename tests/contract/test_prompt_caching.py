@@ -434,3 +434,38 @@ def test_nova_does_not_look_back(runtime: Any) -> None:
         {"role": "user", "content": [{"text": "And now a second question?"}, POINT]},
     ]
     assert _ask(runtime, NOVA_LITE, messages=turn2)["usage"]["cacheReadInputTokens"] == 0
+
+
+def _small_tool(index: int) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {
+            "number1": {"type": "number", "description": f"First number for calculation {index}"},
+            "number2": {"type": "number", "description": f"Second number for calculation {index}"},
+            "operation": {"type": "string", "enum": ["add", "subtract", "multiply", "divide"]},
+        },
+        "required": ["number1", "number2", "operation"],
+    }
+    return {
+        "toolSpec": {
+            "name": f"CalculateTool{index}",
+            "description": f"A tool to calculate the {index}th mathematical operation",
+            "inputSchema": {"json": schema},
+        }
+    }
+
+
+def test_tool_definitions_count_toward_the_cacheable_prefix_as_the_model_reads_them(runtime: Any) -> None:
+    # The model reads each tool as its JSON schema, after the tool-use system prompt Anthropic adds
+    # (wire-facts §33): nineteen small calculators reach Claude Sonnet 4.5's 1,024-token minimum, as
+    # langchain-aws's test_tool_use_with_cache_point sees on Bedrock. Their words alone would not.
+    tools = [_small_tool(index) for index in range(1, 20)] + [{"cachePoint": {"type": "default"}}]
+    request = {
+        "messages": [{"role": "user", "content": [{"text": "What's 5 + 3?"}]}],
+        "toolConfig": {"tools": tools, "toolChoice": {"any": {}}},
+    }
+    first = _ask(runtime, **request)["usage"]
+    assert first["cacheWriteInputTokens"] >= 1024
+    second = _ask(runtime, **request)["usage"]
+    assert second["cacheReadInputTokens"] == first["cacheWriteInputTokens"]
+    assert second["cacheWriteInputTokens"] == 0
