@@ -67,6 +67,7 @@ class ConversePrompt:
     documents: tuple[Document, ...] = ()  # the documents cited, when the request asks for citations
     overhead: int = 0  # the model's chat template and hidden prompts (token_overhead)
     system_tools: tuple[str, ...] = ()  # the server tools the model may run (emulator.server_tools)
+    tool_preface: bool = True  # the model may write text beside a tool use (model_rules.tool_use_mixing)
 
     @property
     def input_tokens(self) -> int:
@@ -84,6 +85,7 @@ class ConversePrompt:
             tool_choice=self.tool_choice,
             prompt_text=self.last_user_text,
             after_tool_result=self.after_tool_result,
+            tool_preface=self.tool_preface,
             thinking=self.thinking,
             output_schema=self.output_schema,
             converse=True,
@@ -236,6 +238,7 @@ def read_request(body: Mapping[str, Any], model: FoundationModel) -> ConversePro
         tools=tools,
         tool_choice=tool_choice,
         after_tool_result=after_tool_result,
+        tool_preface=rules.tool_use_mixing,
         thinking=thinking,
         output_schema=output_schema,
         model_id=model.model_id,

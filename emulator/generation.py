@@ -123,6 +123,7 @@ def complete(
     seed: int = 0,
     prompt_text: str = "",
     after_tool_result: bool = False,
+    preface: bool = True,
 ) -> Completion:
     """The model's answer to a request identified by ``key`` (canonical request bytes).
 
@@ -134,8 +135,10 @@ def complete(
     tool = _chosen_tool(tuple(tools), tool_choice, prompt_text, after_tool_result)
     if tool is None:
         return _reply(digest, max_tokens, tuple(stop_sequences))
-    preface = "" if tool_choice and tool_choice != "auto" else _text(digest, 14)
-    preface_tokens = tokenize(preface)[:max_tokens]
+    # A sentence before the call, unless the call is forced or the model never writes one (``preface``
+    # false: models whose assistant turns cannot hold text beside a tool use, wire-facts §31).
+    sentence = _text(digest, 14) if preface and (not tool_choice or tool_choice == "auto") else ""
+    preface_tokens = tokenize(sentence)[:max_tokens]
     arguments = arguments_for(tool.input_schema, digest)
     call = ToolCall(tool_use_id=_tool_use_id(digest), name=tool.name, input=arguments)
     argument_tokens = count_tokens(_compact_json(arguments)) + 4

@@ -48,6 +48,9 @@ class Ask:
     tool_choice: str | None = None  # "auto" | "any" | "none" | "tool:<name>" | None
     prompt_text: str = ""
     after_tool_result: bool = False
+    tool_preface: bool = (
+        True  # a sentence may come before a tool call (not where the model's rules refuse it)
+    )
     thinking: Thinking | None = None
     output_schema: Mapping[str, Any] | None = None
     converse: bool = False
@@ -77,6 +80,7 @@ class StandIn:
                 seed=seed,
                 prompt_text=ask.prompt_text,
                 after_tool_result=ask.after_tool_result,
+                preface=ask.tool_preface,
             ),
             key=ask.key,
             seed=seed,

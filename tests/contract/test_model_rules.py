@@ -241,6 +241,28 @@ def test_llama_and_mistral_refuse_text_beside_a_tool_use_in_one_assistant_turn(
         assert runtime.converse(modelId=other, messages=messages, toolConfig=tool_config)["stopReason"]
 
 
+@pytest.mark.parametrize("model_id", [LLAMA_4, "mistral.mistral-large-2402-v1:0"])
+def test_models_refusing_text_beside_a_tool_use_answer_a_tool_call_alone(runtime: Any, model_id: str) -> None:
+    """Their own answers must go back as history unchanged (an agent loop), so a tool call comes without
+    a sentence before it; Claude writes one."""
+    messages = [user("What is the weather in Paris?")]
+    tool_config = {"tools": [TOOL]}
+    answer = runtime.converse(modelId=model_id, messages=messages, toolConfig=tool_config)
+    assert answer["stopReason"] == "tool_use"
+    turn = answer["output"]["message"]
+    assert [next(iter(block)) for block in turn["content"]] == ["toolUse"]
+    call = turn["content"][0]["toolUse"]
+    result = {"toolResult": {"toolUseId": call["toolUseId"], "content": [{"text": "sunny"}]}}
+    follow_up = runtime.converse(
+        modelId=model_id, messages=[*messages, turn, user(result)], toolConfig=tool_config
+    )
+    assert follow_up["stopReason"] == "end_turn"
+    claude = runtime.converse(modelId=HAIKU_45, messages=messages, toolConfig=tool_config)["output"][
+        "message"
+    ]
+    assert [next(iter(block)) for block in claude["content"]] == ["text", "toolUse"]
+
+
 def test_a_system_prompt_is_refused_where_the_model_has_none(runtime: Any) -> None:
     """AWS's Converse feature table: Titan models have no system prompts (the catalogue's system_prompt)."""
     assert refusal(runtime, modelId=TITAN, messages=[user("Hi")], system=[{"text": "Be brief."}]) == (
