@@ -89,6 +89,18 @@ def test_titan_takes_two_user_turns_in_a_row_claude_does_not(runtime: Any) -> No
     )
 
 
+@pytest.mark.parametrize("model_id", ["global.anthropic.claude-sonnet-4-6", OPUS_48])
+def test_claude_sonnet_4_6_and_later_take_two_user_turns_in_a_row(runtime: Any, model_id: str) -> None:
+    """strands-agents' steering tests (tests_integ/steering/test_model_steering.py) send a guidance turn
+    right after the user's, to its default global.anthropic.claude-sonnet-4-6, and pass against Bedrock;
+    Claude 3.5 Sonnet v2 is still refused in 2026 (elastic/kibana#284682). Later models are inferred."""
+    messages = [user("What is the capital of France?"), user("Please answer in more detail.")]
+    assert text_of(runtime.converse(modelId=model_id, messages=messages))
+    assert refusal(
+        runtime, modelId="us.anthropic.claude-3-5-sonnet-20241022-v2:0", messages=messages
+    ).startswith("A conversation must alternate between user and assistant roles.")
+
+
 def test_whitespace_only_text_reaches_the_model_claude_refuses_it_nova_takes_it(runtime: Any) -> None:
     """Bedrock's own check refuses only empty text; whitespace goes to the model, and Claude answers
     Anthropic's text through Converse (NousResearch/hermes-agent#60628, #64858, #63983)."""
