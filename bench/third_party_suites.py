@@ -261,8 +261,9 @@ KNOWN: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "tests_integ/test_bedrock_guardrails.py::test_guardrail_latest_message",
-        "b*",
-        "two user turns in a row refused; Claude Sonnet 4.6 accepts them (per-model rules)",
+        "a",
+        "the output guardrail intervenes only if the model, asked what it sees, repeats the word CACTUS of the"
+        " earlier turn (two user turns in a row are taken since wire-facts §31)",
     ),
     (
         "tests_integ/test_bedrock_guardrails.py::*",
@@ -270,24 +271,15 @@ KNOWN: tuple[tuple[str, str, str], ...] = (
         "the output guardrail intervenes only if the model says CACTUS as the system prompt asks (or calls the tool)",
     ),
     (
-        "tests_integ/steering/test_model_steering.py::test_model_steering_guide*",
-        "b*",
-        "two user turns in a row refused; Claude Sonnet 4.6 accepts them (per-model rules)",
-    ),
-    (
-        "tests_integ/steering/test_model_steering.py::test_model_steering_multiple_retries",
-        "b*",
-        "two user turns in a row refused (per-model rules)",
-    ),
-    (
-        "tests_integ/steering/test_model_steering.py::test_model_steering_forces*",
-        "b*",
-        "two user turns in a row refused (per-model rules)",
+        "tests_integ/steering/test_model_steering.py::*",
+        "a",
+        "the answer after the steering turn must follow the guidance (mention Paris, answer 2+2); two user"
+        " turns in a row are taken since wire-facts §31",
     ),
     (
         "*::test_follow_up_without_structured_output",
-        "b*",
-        "two user turns in a row refused (per-model rules)",
+        "a",
+        "the follow-up's answer must use the earlier structured output's values",
     ),
     ("*::test_document_citations*", "b*", "citations"),
     ("*test_model_litellm.py::test_gemini*", "c", "Gemini through LiteLLM, needs a Gemini API key"),
