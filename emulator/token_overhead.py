@@ -36,6 +36,10 @@ class Overhead:
     tools: Mapping[str, int] = field(default_factory=dict)  # tool choice -> the tool-use system prompt
     thinking: Mapping[str, int] = field(default_factory=dict)  # thinking type -> its system prompt
 
+    def tool_prompt(self, tool_choice: str | None) -> int:
+        """The system prompt the provider adds when a request has tools, by its tool choice."""
+        return self.tools.get((tool_choice or "auto").partition(":")[0], 0)
+
     def count(
         self, *, messages: int, system: bool, tools: int, tool_choice: str | None, thinking: str | None
     ) -> int:
@@ -43,8 +47,7 @@ class Overhead:
         if system:
             total += self.system
         if tools:
-            choice = (tool_choice or "auto").partition(":")[0]
-            total += self.tools.get(choice, 0)
+            total += self.tool_prompt(tool_choice)
         if thinking is not None:
             total += self.thinking.get(thinking, 0)
         return total

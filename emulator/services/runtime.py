@@ -159,7 +159,7 @@ def _converse_answer(
     tool_prompt = 0
     if caching is not None and prompt.tools:
         overhead = token_overhead.overhead_of(resolved.model.model_id, resolved.model.body_family)
-        tool_prompt = overhead.tools.get((prompt.tool_choice or "auto").partition(":")[0], 0)
+        tool_prompt = overhead.tool_prompt(prompt.tool_choice)
     points = prompt_cache.converse_points(sent, caching, tool_prompt=tool_prompt)
     completion, input_tokens = _guarded_completion(call, resolved.model, prompt, guard)
     shape = _answer_shape(call, resolved.model, sent, points, input_tokens, stream=stream)
