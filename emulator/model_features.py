@@ -55,9 +55,18 @@ def _caching(spec: dict[str, Any], model: dict[str, Any]) -> Caching:
     )
 
 
+def data() -> dict[str, Any]:
+    """``data/model_features.json`` as read once (its ``rules`` section is ``emulator.model_rules``')."""
+    return _DATA
+
+
+_DATA: Final[dict[str, Any]] = json.loads(
+    resources.files("emulator").joinpath("data/model_features.json").read_text(encoding="utf-8")
+)
+
+
 def _load() -> dict[str, Features]:
-    text = resources.files("emulator").joinpath("data/model_features.json").read_text(encoding="utf-8")
-    data = json.loads(text)
+    data = _DATA
     families: dict[str, dict[str, Any]] = data["families"]
     table: dict[str, Features] = {}
     for model_id, model in data["models"].items():

@@ -8,12 +8,10 @@ request pays one dict lookup. docs/wire-facts.md §31 cites where each rule come
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Final
 
-from emulator import catalog
+from emulator import catalog, model_features
 from emulator.catalog import FoundationModel
 
 __all__ = ["MEDIA_KINDS", "SAMPLING", "Rules", "build", "rules_of", "rules_of_id"]
@@ -102,8 +100,7 @@ def build(data: dict[str, Any]) -> tuple[dict[str, Rules], dict[str, Any]]:
 
 
 def _load() -> tuple[dict[str, Rules], dict[str, Any]]:
-    text = resources.files("emulator").joinpath("data/model_features.json").read_text(encoding="utf-8")
-    return build(json.loads(text)["rules"])
+    return build(model_features.data()["rules"])
 
 
 _TABLE, _DEFAULT = _load()
