@@ -340,32 +340,22 @@ def test_count_tokens_ignores_the_cache(runtime: Any) -> None:
     assert before["inputTokens"] == after["inputTokens"] > 1500
 
 
-def test_anthropic_sdk_reads_the_cache_counts(bedrock_emulator: Any) -> None:
-    anthropic = pytest.importorskip("anthropic")
-    client = anthropic.AnthropicBedrock(
-        aws_access_key=bedrock_emulator.tenant,
-        aws_secret_key="emulator",
-        aws_region="us-east-1",
-        base_url=bedrock_emulator.endpoint_url,
-        max_retries=0,
-    )
-    try:
-        request: dict[str, Any] = {
-            "model": SONNET_45,
-            "max_tokens": 64,
-            "system": [{"type": "text", "text": LONG, "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
-            "messages": [{"role": "user", "content": "Hi"}],
-        }
-        first = client.messages.create(**request).usage
-        assert first.cache_creation_input_tokens >= 1024
-        assert first.cache_read_input_tokens == 0
-        assert first.cache_creation.ephemeral_1h_input_tokens == first.cache_creation_input_tokens
-        with client.messages.stream(**request) as stream:
-            second = stream.get_final_message().usage
-        assert second.cache_read_input_tokens == first.cache_creation_input_tokens
-        assert second.cache_creation_input_tokens == 0
-    finally:
-        client.close()
+def test_anthropic_sdk_reads_the_cache_counts(anthropic_bedrock: Any) -> None:
+    client = anthropic_bedrock
+    request: dict[str, Any] = {
+        "model": SONNET_45,
+        "max_tokens": 64,
+        "system": [{"type": "text", "text": LONG, "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+        "messages": [{"role": "user", "content": "Hi"}],
+    }
+    first = client.messages.create(**request).usage
+    assert first.cache_creation_input_tokens >= 1024
+    assert first.cache_read_input_tokens == 0
+    assert first.cache_creation.ephemeral_1h_input_tokens == first.cache_creation_input_tokens
+    with client.messages.stream(**request) as stream:
+        second = stream.get_final_message().usage
+    assert second.cache_read_input_tokens == first.cache_creation_input_tokens
+    assert second.cache_creation_input_tokens == 0
 
 
 def _nova_body(**extra: Any) -> str:

@@ -248,32 +248,22 @@ def test_invoke_model_refuses_temperature_and_forced_tools_with_thinking(runtime
     )
 
 
-def test_anthropic_sdk_reads_thinking(bedrock_emulator: BedrockEmulator) -> None:
-    anthropic = pytest.importorskip("anthropic")
-    client = anthropic.AnthropicBedrock(
-        aws_access_key=bedrock_emulator.tenant,
-        aws_secret_key="emulator",
-        aws_region="us-east-1",
-        base_url=bedrock_emulator.endpoint_url,
-        max_retries=0,
-    )
-    try:
-        request: dict[str, Any] = {
-            "model": SONNET_4,
-            "max_tokens": 2048,
-            "thinking": {"type": "enabled", "budget_tokens": 1024},
-            "messages": [{"role": "user", "content": "Hello"}],
-        }
-        message = client.messages.create(**request)
-        assert message.content[0].type == "thinking"
-        assert message.content[0].signature
-        with client.messages.stream(**request) as stream:
-            final = stream.get_final_message()
-        assert final.content[0].type == "thinking"
-        assert final.content[0].thinking == message.content[0].thinking
-        assert final.content[0].signature == message.content[0].signature
-    finally:
-        client.close()
+def test_anthropic_sdk_reads_thinking(anthropic_bedrock: Any) -> None:
+    client = anthropic_bedrock
+    request: dict[str, Any] = {
+        "model": SONNET_4,
+        "max_tokens": 2048,
+        "thinking": {"type": "enabled", "budget_tokens": 1024},
+        "messages": [{"role": "user", "content": "Hello"}],
+    }
+    message = client.messages.create(**request)
+    assert message.content[0].type == "thinking"
+    assert message.content[0].signature
+    with client.messages.stream(**request) as stream:
+        final = stream.get_final_message()
+    assert final.content[0].type == "thinking"
+    assert final.content[0].thinking == message.content[0].thinking
+    assert final.content[0].signature == message.content[0].signature
 
 
 def test_adaptive_thinking_without_room_for_it_still_answers(runtime: Any) -> None:

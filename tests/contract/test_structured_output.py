@@ -150,23 +150,13 @@ def test_invoke_model_output_config(runtime: Any) -> None:
     )
 
 
-def test_anthropic_sdk_structured_output_stream(bedrock_emulator: BedrockEmulator) -> None:
-    anthropic = pytest.importorskip("anthropic")
-    client = anthropic.AnthropicBedrock(
-        aws_access_key=bedrock_emulator.tenant,
-        aws_secret_key="emulator",
-        aws_region="us-east-1",
-        base_url=bedrock_emulator.endpoint_url,
-        max_retries=0,
-    )
-    try:
-        request = json.loads(_anthropic_body())
-        request.pop("anthropic_version")
-        with client.messages.stream(model=SONNET_46, **request) as stream:
-            text = "".join(stream.text_stream)
-        jsonschema.validate(json.loads(text), SCHEMA)
-    finally:
-        client.close()
+def test_anthropic_sdk_structured_output_stream(anthropic_bedrock: Any) -> None:
+    client = anthropic_bedrock
+    request = json.loads(_anthropic_body())
+    request.pop("anthropic_version")
+    with client.messages.stream(model=SONNET_46, **request) as stream:
+        text = "".join(stream.text_stream)
+    jsonschema.validate(json.loads(text), SCHEMA)
 
 
 def test_schemas_with_local_definitions_are_followed(runtime: Any) -> None:

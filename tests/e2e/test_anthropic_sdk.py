@@ -19,7 +19,6 @@ Wire habits of this client (found by running it here, and in ``anthropic/lib/bed
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
@@ -47,16 +46,8 @@ WEATHER_TOOL: dict[str, Any] = {
 
 
 @pytest.fixture
-def client(bedrock_emulator: Any) -> Iterator[Any]:
-    bedrock = anthropic.AnthropicBedrock(
-        aws_access_key=bedrock_emulator.tenant,
-        aws_secret_key="emulator",
-        aws_region="us-east-1",
-        base_url=bedrock_emulator.endpoint_url,
-        max_retries=0,
-    )
-    yield bedrock
-    bedrock.close()
+def client(anthropic_bedrock: Any) -> Any:
+    return anthropic_bedrock
 
 
 def _hello() -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ its typed citation objects and its stream accumulator read the emulator's answer
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,16 +15,8 @@ CHUNKS = ["Clause one: the tenant pays rent.", "Clause two: the landlord fixes t
 
 
 @pytest.fixture
-def client(bedrock_emulator: Any) -> Iterator[Any]:
-    bedrock = anthropic.AnthropicBedrock(
-        aws_access_key=bedrock_emulator.tenant,
-        aws_secret_key="emulator",
-        aws_region="us-east-1",
-        base_url=bedrock_emulator.endpoint_url,
-        max_retries=0,
-    )
-    yield bedrock
-    bedrock.close()
+def client(anthropic_bedrock: Any) -> Any:
+    return anthropic_bedrock
 
 
 def _messages(question: str = "What does the document say about Paris?") -> list[dict[str, Any]]:
